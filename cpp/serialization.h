@@ -1,0 +1,86 @@
+// The versioned binary model format: a magic number and version up front,
+// length-checked sections, and a checksum at the end, so a truncated,
+// corrupt or foreign file is refused before anything is used.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <istream>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace mmfast {
+
+constexpr uint32_t kMagic = 0x54464D4D;  // "MMFT" on disk
+constexpr uint32_t kFormatVersion = 1;
+
+// Writes values and keeps a running checksum of everything written.
+class BinaryWriter {
+ public:
+  explicit BinaryWriter(std::ostream& out);
+
+  template <typename T>
+  void write(const T& value) {
+    static_assert(std::is_trivially_copyable<T>::value, "plain values only");
+    write_bytes(&value, sizeof(T));
+  }
+  template <typename T>
+  void write_vector(const std::vector<T>& values) {
+    write<uint64_t>(values.size());
+    write_bytes(values.data(), values.size() * sizeof(T));
+  }
+  void write_string(const std::string& s);
+  void write_bytes(const void* data, size_t size);
+  // Appends the checksum; call once, last.
+  void finish();
+
+ private:
+  std::ostream& out_;
+  uint64_t checksum_;
+};
+
+// Reads what BinaryWriter wrote. Every read is bounds-checked against the
+// stream's size, and finish() verifies the checksum.
+class BinaryReader {
+ public:
+  BinaryReader(std::istream& in, uint64_t size);
+
+  template <typename T>
+  T read() {
+    static_assert(std::is_trivially_copyable<T>::value, "plain values only");
+    T value;
+    read_bytes(&value, sizeof(T));
+    return value;
+  }
+  template <typename T>
+  std::vector<T> read_vector() {
+    const uint64_t n = read<uint64_t>();
+    expect(n <= remaining_ / sizeof(T), "section larger than the file");
+    std::vector<T> values(n);
+    read_bytes(values.data(), n * sizeof(T));
+    return values;
+  }
+  std::string read_string();
+  void read_bytes(void* data, size_t size);
+  // Throws unless `bytes` more bytes are left in the stream.
+  void expect_available(uint64_t bytes) const;
+  // Throws the standard "corrupt model" error when `ok` is false.
+  void expect(bool ok, const std::string& what) const;
+  // Verifies the trailing checksum and that nothing follows it.
+  void finish();
+
+ private:
+  std::istream& in_;
+  uint64_t remaining_;
+  uint64_t checksum_;
+};
+
+// Writes a file through `write` into a temporary sibling and renames it into
+// place, so a failed save never leaves a half-written file at `path`.
+void write_file_atomically(const std::string& path,
+                           const std::function<void(std::ostream&)>& write);
+
+}  // namespace mmfast
