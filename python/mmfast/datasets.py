@@ -1,0 +1,223 @@
+"""Synthetic data sets for tests and benchmarks (numpy only, vectorized, seeded).
+
+Text documents are bags of words named ``"w<rank>"``: background words follow a
+Zipf law over the vocabulary (``w0`` is the most frequent), and each class mixes
+in words from its own small set of indicative words. The multi-modal generator
+pairs such texts with Gaussian-cluster feature vectors so that each modality
+alone confuses some pairs of classes and only their fusion separates them all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["make_multimodal_classification", "make_text_classification", "write_fasttext_file"]
+
+# The most frequent words play the role of stop words: never indicative of a class.
+_N_STOP_WORDS = 100
+
+
+def make_text_classification(
+    n_samples: int = 10_000,
+    n_classes: int = 50,
+    vocab_size: int = 50_000,
+    doc_length: int = 20,
+    class_words: int = 20,
+    noise: float = 0.8,
+    zipf_exponent: float = 1.1,
+    seed: int = 0,
+) -> tuple[list[str], np.ndarray]:
+    """Generate a bag-of-words text classification task.
+
+    Parameters
+    ----------
+    n_samples : number of documents.
+    n_classes : number of classes; labels are drawn uniformly from ``0 .. n_classes-1``.
+    vocab_size : number of distinct words ``w0 .. w{vocab_size-1}``.
+    doc_length : mean number of tokens per document (Poisson distributed, at least 1).
+    class_words : size of each class's set of indicative words. They are drawn at
+        random from the ``n_classes * class_words`` words that follow the 100 most
+        frequent ones, so the sets of different classes overlap.
+    noise : probability that a token is a Zipf-distributed background word rather
+        than one of the class's indicative words. Documents that happen to contain
+        no indicative word cannot be classified, so larger values make the task harder.
+    zipf_exponent : exponent ``a`` of the background distribution, ``p(rank) ~ 1/(rank+1)^a``.
+    seed : seed of the random generator; equal arguments give equal outputs.
+
+    Returns
+    -------
+    texts : list of ``n_samples`` space-separated documents.
+    y : int64 array of shape ``(n_samples,)``.
+    """
+    _check_positive(n_samples=n_samples, n_classes=n_classes, vocab_size=vocab_size,
+                    doc_length=doc_length, class_words=class_words)
+    _check_probability("noise", noise)
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_classes, size=n_samples)
+    texts = _sample_documents(rng, y, n_classes, vocab_size, doc_length, class_words, noise,
+                              zipf_exponent)
+    return texts, y
+
+
+def make_multimodal_classification(
+    n_samples: int = 10_000,
+    n_classes: int = 20,
+    n_features: int = 512,
+    vocab_size: int = 50_000,
+    doc_length: int = 20,
+    class_words: int = 20,
+    noise: float = 0.8,
+    latent_dim: int = 16,
+    cluster_std: float = 1.0,
+    feature_noise: float = 0.05,
+    nonnegative: bool = True,
+    seed: int = 0,
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Generate a text + dense-feature task that only the fusion of both solves.
+
+    Classes come in two interlocking pairings (``n_classes`` must be even and >= 4):
+
+    - the text cannot tell ``2k`` from ``2k+1``: both draw words from the same
+      distribution (that of "text group" ``k = y // 2``);
+    - the features cannot tell ``2k+1`` from ``2k+2 (mod n_classes)``: both come
+      from the same Gaussian cluster (that of "feature group" ``((y+1) % n_classes) // 2``).
+
+    A text group and a feature group share exactly one class, so text-only and
+    features-only models top out near 50% accuracy while a fused model can
+    approach the product of the two group accuracies.
+
+    Parameters
+    ----------
+    n_samples, n_classes : number of examples and of classes (labels uniform).
+    n_features : dimension of the feature vectors.
+    vocab_size, doc_length, class_words, noise : text parameters, as in
+        :func:`make_text_classification` (with ``n_classes // 2`` text groups).
+    latent_dim : dimension of the random subspace holding the cluster centers
+        (like CNN features, the signal is low-rank).
+    cluster_std : standard deviation within a cluster, in the latent subspace,
+        relative to the unit-variance spread of the centers.
+    feature_noise : standard deviation of the isotropic noise added in all
+        ``n_features`` dimensions.
+    nonnegative : clip features at zero, like ReLU activations.
+    seed : seed of the random generator; equal arguments give equal outputs.
+
+    Returns
+    -------
+    texts : list of ``n_samples`` documents.
+    features : float32 array of shape ``(n_samples, n_features)``.
+    y : int64 array of shape ``(n_samples,)``.
+    """
+    _check_positive(n_samples=n_samples, n_features=n_features, latent_dim=latent_dim)
+    if n_classes < 4 or n_classes % 2:
+        raise ValueError(f"n_classes must be an even number >= 4, got {n_classes}")
+    if latent_dim > n_features:
+        raise ValueError(f"latent_dim must be <= n_features ({n_features}), got {latent_dim}")
+    rng = np.random.default_rng(seed)
+    n_groups = n_classes // 2
+    y = rng.integers(0, n_classes, size=n_samples)
+    text_group = y // 2
+    feature_group = ((y + 1) % n_classes) // 2
+
+    texts = _sample_documents(rng, text_group, n_groups, vocab_size, doc_length, class_words,
+                              noise, zipf_exponent=1.1)
+
+    # Orthonormal basis of a random latent_dim-dimensional subspace of R^n_features.
+    basis = np.linalg.qr(rng.standard_normal((n_features, latent_dim)))[0].T.astype(np.float32)
+    centers = rng.standard_normal((n_groups, latent_dim), dtype=np.float32)
+    latent = centers[feature_group]
+    latent += cluster_std * rng.standard_normal((n_samples, latent_dim), dtype=np.float32)
+    # Scale so that a feature has about unit spread whatever latent_dim/n_features are.
+    features = latent @ (basis * np.float32(np.sqrt(n_features / latent_dim)))
+    features += feature_noise * rng.standard_normal((n_samples, n_features), dtype=np.float32)
+    if nonnegative:
+        np.maximum(features, 0, out=features)
+    return texts, features, y
+
+
+def write_fasttext_file(
+    path: str | os.PathLike[str], texts: Sequence[str], y: Sequence[object]
+) -> None:
+    """Write examples in fastText's supervised format: ``__label__<y> text`` lines.
+
+    Parameters
+    ----------
+    path : file to create (overwritten).
+    texts : documents; they must not contain newlines.
+    y : one label per document, written with ``str()``; an item that is a list,
+        tuple or array holds several labels (multi-label), written in order.
+    """
+    if len(texts) != len(y):
+        raise ValueError(f"texts and y must have the same length, got {len(texts)} and {len(y)}")
+    if any("\n" in text for text in texts):
+        raise ValueError("texts must not contain newlines: fastText reads one example per line")
+    lines = (f"{_format_labels(labels)} {text}\n" for labels, text in zip(y, texts))
+    with open(path, "w", encoding="utf-8") as file:
+        file.writelines(lines)
+
+
+def _format_labels(labels: object) -> str:
+    if isinstance(labels, (list, tuple, np.ndarray)):
+        return " ".join(_format_label(label) for label in labels)
+    return _format_label(labels)
+
+
+def _format_label(label: object) -> str:
+    text = str(label)
+    if not text or any(char.isspace() for char in text):
+        raise ValueError(f"labels must be non-empty and contain no whitespace, got {text!r}")
+    return "__label__" + text
+
+
+def _sample_documents(
+    rng: np.random.Generator,
+    topics: np.ndarray,
+    n_topics: int,
+    vocab_size: int,
+    doc_length: int,
+    class_words: int,
+    noise: float,
+    zipf_exponent: float,
+) -> list[str]:
+    """One document per entry of ``topics``, mixing Zipf background and topic words."""
+    if vocab_size <= _N_STOP_WORDS:
+        raise ValueError(f"vocab_size must be > {_N_STOP_WORDS}, got {vocab_size}")
+    # Indicative words come from a pool of frequent-ish words about as large as all
+    # the sets together: sets overlap and the words also occur as background, so a
+    # model has to weigh the evidence of several words rather than spot one.
+    pool_end = min(vocab_size, _N_STOP_WORDS + n_topics * class_words)
+    indicative_words = rng.integers(_N_STOP_WORDS, pool_end, size=(n_topics, class_words))
+
+    lengths = np.maximum(rng.poisson(doc_length, size=len(topics)), 1)
+    n_tokens = int(lengths.sum())
+    topic_of_token = np.repeat(topics, lengths)
+
+    zipf_weights = 1.0 / np.arange(1, vocab_size + 1) ** zipf_exponent
+    zipf_cdf = np.cumsum(zipf_weights / zipf_weights.sum())
+    background = np.searchsorted(zipf_cdf, rng.random(n_tokens), side="right")
+    np.minimum(background, vocab_size - 1, out=background)  # guards the cdf's rounding at 1.0
+    from_topic = indicative_words[topic_of_token, rng.integers(0, class_words, size=n_tokens)]
+    tokens = np.where(rng.random(n_tokens) < noise, background, from_topic)
+
+    # Join all documents in one pass: word, separator, word, ... where the
+    # separator after a document's last word is a newline, then split on newlines.
+    words = np.array([f"w{rank}" for rank in range(vocab_size)], dtype=object)
+    separators = np.full(n_tokens, " ", dtype=object)
+    separators[np.cumsum(lengths) - 1] = "\n"
+    pieces = np.empty(2 * n_tokens, dtype=object)
+    pieces[0::2] = words[tokens]
+    pieces[1::2] = separators
+    return "".join(pieces.tolist()).split("\n")[:-1]
+
+
+def _check_positive(**values: int) -> None:
+    for name, value in values.items():
+        if value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value}")
+
+
+def _check_probability(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {value}")

@@ -1,0 +1,152 @@
+import re
+
+import numpy as np
+import pytest
+from mmfast.datasets import (
+    make_multimodal_classification,
+    make_text_classification,
+    write_fasttext_file,
+)
+
+
+def word_ranks(texts: list[str]) -> np.ndarray:
+    return np.array([int(word[1:]) for text in texts for word in text.split()])
+
+
+def word_frequencies(texts: list[str], vocab_size: int) -> np.ndarray:
+    counts = np.bincount(word_ranks(texts), minlength=vocab_size)
+    return counts / counts.sum()
+
+
+def total_variation(p: np.ndarray, q: np.ndarray) -> float:
+    return 0.5 * float(np.abs(p - q).sum())
+
+
+def test_text_is_deterministic_for_a_seed():
+    texts_a, y_a = make_text_classification(500, seed=3)
+    texts_b, y_b = make_text_classification(500, seed=3)
+    texts_c, y_c = make_text_classification(500, seed=4)
+    assert texts_a == texts_b
+    np.testing.assert_array_equal(y_a, y_b)
+    assert texts_a != texts_c
+
+
+def test_text_shapes_words_and_labels():
+    texts, y = make_text_classification(2000, n_classes=7, vocab_size=300, doc_length=12)
+    assert isinstance(texts, list) and len(texts) == 2000
+    assert y.shape == (2000,) and np.issubdtype(y.dtype, np.integer)
+    assert set(np.unique(y)) == set(range(7))
+    assert all(re.fullmatch(r"w\d+( w\d+)*", text) for text in texts)
+    ranks = word_ranks(texts)
+    assert ranks.min() >= 0 and ranks.max() < 300
+    lengths = np.array([len(text.split()) for text in texts])
+    assert lengths.min() >= 1 and abs(lengths.mean() - 12) < 0.5
+    assert lengths.std() > 1  # lengths vary
+
+
+def test_background_words_follow_a_zipf_law():
+    texts, _ = make_text_classification(2000, vocab_size=1000, noise=1.0)
+    counts = np.bincount(word_ranks(texts), minlength=1000)
+    assert counts[0] > counts[1] > counts[10] > counts[100] > counts[900]
+
+
+def test_noiseless_documents_use_only_their_class_words():
+    texts, y = make_text_classification(1000, n_classes=5, class_words=8, noise=0.0)
+    words_of_class = [set(word_ranks([t for t, label in zip(texts, y) if label == c]))
+                      for c in range(5)]
+    for words in words_of_class:
+        assert len(words) <= 8
+        assert min(words) >= 100  # never one of the stop words
+
+
+def test_text_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="noise"):
+        make_text_classification(10, noise=1.5)
+    with pytest.raises(ValueError, match="n_classes"):
+        make_text_classification(10, n_classes=0)
+
+
+def test_multimodal_is_deterministic_for_a_seed():
+    texts_a, features_a, y_a = make_multimodal_classification(300, n_features=32, seed=1)
+    texts_b, features_b, y_b = make_multimodal_classification(300, n_features=32, seed=1)
+    assert texts_a == texts_b
+    np.testing.assert_array_equal(features_a, features_b)
+    np.testing.assert_array_equal(y_a, y_b)
+
+
+def test_multimodal_shapes_and_dtypes():
+    texts, features, y = make_multimodal_classification(400, n_classes=6, n_features=64)
+    assert len(texts) == 400
+    assert features.shape == (400, 64) and features.dtype == np.float32
+    assert features.min() >= 0  # ReLU-like by default
+    assert set(np.unique(y)) == set(range(6))
+    _, signed, _ = make_multimodal_classification(400, n_features=64, nonnegative=False)
+    assert signed.min() < 0
+
+
+def test_multimodal_rejects_odd_or_tiny_class_counts():
+    for n_classes in (2, 5):
+        with pytest.raises(ValueError, match="n_classes"):
+            make_multimodal_classification(10, n_classes=n_classes)
+
+
+def test_text_confuses_classes_2k_and_2k_plus_1():
+    n_classes, vocab_size = 6, 400
+    texts, _, y = make_multimodal_classification(
+        3000, n_classes=n_classes, n_features=8, latent_dim=4, vocab_size=vocab_size, noise=0.5
+    )
+    freq = [word_frequencies([t for t, label in zip(texts, y) if label == c], vocab_size)
+            for c in range(n_classes)]
+    for k in range(0, n_classes, 2):
+        partner = total_variation(freq[k], freq[k + 1])
+        other = total_variation(freq[k], freq[(k + 2) % n_classes])
+        assert partner < 0.12 and other > 0.25
+
+
+def test_features_confuse_classes_2k_plus_1_and_2k_plus_2():
+    n_classes = 8
+    _, features, y = make_multimodal_classification(4000, n_classes=n_classes, n_features=64)
+    train, test = slice(0, 3000), slice(3000, None)
+    centroids = np.stack([features[train][y[train] == c].mean(axis=0) for c in range(n_classes)])
+    distances = ((features[test, None, :] - centroids[None]) ** 2).sum(axis=-1)
+    predicted = distances.argmin(axis=1)
+
+    def feature_group(labels: np.ndarray) -> np.ndarray:
+        return ((labels + 1) % n_classes) // 2
+
+    # Nearest centroid finds the feature cluster, but within it picks a class at random.
+    assert np.mean(feature_group(predicted) == feature_group(y[test])) > 0.85
+    assert np.mean(predicted == y[test]) < 0.6
+    # Feature partners share a centroid; text partners (2k, 2k+1) are far apart.
+    for k in range(0, n_classes, 2):
+        feature_partners_gap = np.linalg.norm(centroids[k + 1] - centroids[(k + 2) % n_classes])
+        text_partners_gap = np.linalg.norm(centroids[k] - centroids[k + 1])
+        assert feature_partners_gap < 0.2 * text_partners_gap
+
+
+def test_fasttext_file_round_trip(tmp_path):
+    texts = ["w1 w2", "w3", "w4 w5 w6"]
+    y = [3, "spam", ["a", "b"]]
+    path = tmp_path / "train.txt"
+    write_fasttext_file(path, texts, y)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines == ["__label__3 w1 w2", "__label__spam w3", "__label__a __label__b w4 w5 w6"]
+
+
+def test_fasttext_file_round_trip_of_generated_data(tmp_path):
+    texts, y = make_text_classification(200, seed=5)
+    path = tmp_path / "train.txt"
+    write_fasttext_file(str(path), texts, y)
+    parsed = [line.split(" ", 1) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [int(label.removeprefix("__label__")) for label, _ in parsed] == y.tolist()
+    assert [text for _, text in parsed] == texts
+
+
+def test_fasttext_file_rejects_bad_input(tmp_path):
+    path = tmp_path / "bad.txt"
+    with pytest.raises(ValueError, match="same length"):
+        write_fasttext_file(path, ["w1"], [1, 2])
+    with pytest.raises(ValueError, match="newlines"):
+        write_fasttext_file(path, ["w1\nw2"], [1])
+    with pytest.raises(ValueError, match="whitespace"):
+        write_fasttext_file(path, ["w1"], ["two words"])
