@@ -1,15 +1,238 @@
-// The only file that includes pybind11: array conversion, GIL release and
-// error translation around the C++ core.
+// The only file that includes pybind11: argument conversion and checks with
+// the GIL held, GIL release around every C++ loop, error translation
+// (std::invalid_argument -> ValueError).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <sstream>
+#include <streambuf>
+
+#include "classifier.h"
 #include "common.h"
+#include "text_file.h"
 
 namespace py = pybind11;
+using namespace mmfast;
+
+namespace {
+
+template <typename T>
+using CArray = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+// Texts as UTF-8 views. For Python strings the views point into the str
+// objects, which `owner` keeps alive while C++ reads them.
+struct TextViews {
+  std::vector<std::string_view> views;
+  py::object owner;
+};
+
+TextViews text_views(py::handle texts, bool allow_empty) {
+  TextViews out;
+  if (py::isinstance<LabeledTexts>(texts)) {
+    out.views = texts.cast<const LabeledTexts&>().texts;
+    out.owner = py::reinterpret_borrow<py::object>(texts);
+    return out;
+  }
+  PyObject* seq = PySequence_Fast(texts.ptr(), "texts must be a sequence of str or a file path");
+  if (seq == nullptr) throw py::error_already_set();
+  out.owner = py::reinterpret_steal<py::object>(seq);
+  const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+  PyObject** items = PySequence_Fast_ITEMS(seq);
+  out.views.reserve(n);
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    if (!PyUnicode_Check(items[i])) {
+      throw py::type_error("texts[" + std::to_string(i) + "] must be str, got " +
+                           std::string(Py_TYPE(items[i])->tp_name));
+    }
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(items[i], &size);
+    if (data == nullptr) throw py::error_already_set();
+    std::string_view text(data, static_cast<size_t>(size));
+    if (!allow_empty) {
+      bool has_token = false;
+      for_each_token(text, [&](std::string_view) { has_token = true; });
+      check(has_token, "texts[" + std::to_string(i) +
+                           "] is empty: every training text needs at least one word");
+    }
+    out.views.push_back(text);
+  }
+  return out;
+}
+
+RaggedArray ragged_from_numpy(const CArray<int64_t>& offsets, const CArray<int32_t>& values) {
+  check(offsets.ndim() == 1 && values.ndim() == 1, "label offsets and ids must be 1-D");
+  RaggedArray out;
+  out.offsets.assign(offsets.data(), offsets.data() + offsets.size());
+  out.values.assign(values.data(), values.data() + values.size());
+  return out;
+}
+
+template <typename T>
+py::array_t<T> to_numpy(const std::vector<T>& values) {
+  return py::array_t<T>(static_cast<py::ssize_t>(values.size()), values.data());
+}
+
+// Read-only std::istream over bytes owned by Python.
+class MemoryBuffer : public std::streambuf {
+ public:
+  MemoryBuffer(const char* data, size_t size) {
+    char* p = const_cast<char*>(data);
+    setg(p, p, p + size);
+  }
+};
+
+py::tuple load_result(Classifier classifier, const std::string& metadata) {
+  return py::make_tuple(std::move(classifier), py::bytes(metadata));
+}
+
+void bind_classifier(py::module_& m) {
+  py::class_<LabeledTexts>(m, "LabeledTexts",
+                           "Texts and labels read from a fastText-format file.")
+      .def("__len__", [](const LabeledTexts& t) { return t.texts.size(); })
+      .def_property_readonly("label_names", [](const LabeledTexts& t) { return t.label_names; })
+      .def_property_readonly("label_offsets",
+                             [](const LabeledTexts& t) { return to_numpy(t.labels.offsets); })
+      .def_property_readonly("label_ids",
+                             [](const LabeledTexts& t) { return to_numpy(t.labels.values); })
+      .def_readonly("skipped_lines", &LabeledTexts::skipped_lines);
+
+  m.def(
+      "read_fasttext_file",
+      [](const std::string& path, bool keep_unlabeled) {
+        py::gil_scoped_release release;
+        return read_fasttext_file(path, keep_unlabeled);
+      },
+      py::arg("path"), py::arg("keep_unlabeled"));
+
+  py::class_<Trainer>(m, "Trainer")
+      .def("start", &Trainer::start)
+      .def("wait", &Trainer::wait, py::arg("seconds"), py::call_guard<py::gil_scoped_release>())
+      .def("request_stop", &Trainer::request_stop)
+      .def("join", &Trainer::join, py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("stopped_early", &Trainer::stopped_early)
+      .def("progress", [](const Trainer& t) {
+        const Progress p = t.progress();
+        return py::dict(py::arg("examples_done") = p.examples_done,
+                        py::arg("examples_total") = p.examples_total,
+                        py::arg("loss_sum") = p.loss_sum, py::arg("loss_count") = p.loss_count,
+                        py::arg("lr") = p.lr);
+      });
+
+  py::class_<Classifier>(m, "Classifier")
+      .def(py::init([](int dim, int word_ngrams, int64_t buckets, int64_t min_count,
+                       const std::string& loss, int neg, int epochs, float lr, int threads,
+                       uint64_t seed) {
+             ClassifierConfig config;
+             config.dim = dim;
+             config.word_ngrams = word_ngrams;
+             config.buckets = buckets;
+             config.min_count = min_count;
+             config.loss = parse_loss(loss);
+             config.neg = neg;
+             config.train = TrainOptions{epochs, lr, resolve_threads(threads), seed};
+             return Classifier(config);
+           }),
+           py::arg("dim"), py::arg("word_ngrams"), py::arg("buckets"), py::arg("min_count"),
+           py::arg("loss"), py::arg("neg"), py::arg("epochs"), py::arg("lr"), py::arg("threads"),
+           py::arg("seed"))
+      .def(
+          "prepare_fit",
+          [](Classifier& self, py::handle texts, const CArray<int64_t>& label_offsets,
+             const CArray<int32_t>& label_ids, int32_t n_classes) {
+            TextViews views = text_views(texts, /*allow_empty=*/false);
+            RaggedArray labels = ragged_from_numpy(label_offsets, label_ids);
+            py::gil_scoped_release release;
+            return self.prepare_fit(views.views, std::move(labels), n_classes);
+          },
+          py::arg("texts"), py::arg("label_offsets"), py::arg("label_ids"), py::arg("n_classes"),
+          py::keep_alive<0, 1>())
+      .def_property_readonly("fitted", &Classifier::fitted)
+      .def_property_readonly("n_classes", &Classifier::n_classes)
+      .def_property_readonly("n_words", &Classifier::n_words)
+      .def(
+          "predict_proba",
+          [](const Classifier& self, py::handle texts, int threads) {
+            TextViews views = text_views(texts, /*allow_empty=*/true);
+            const auto n = static_cast<py::ssize_t>(views.views.size());
+            py::array_t<float> out({n, static_cast<py::ssize_t>(self.n_classes())});
+            float* data = out.mutable_data();
+            py::gil_scoped_release release;
+            self.predict_proba(views.views, data, resolve_threads(threads));
+            return out;
+          },
+          py::arg("texts"), py::arg("threads"))
+      .def(
+          "predict_top",
+          [](const Classifier& self, py::handle texts, int k, float threshold, int threads) {
+            check(k >= 1, "k must be >= 1, got " + std::to_string(k));
+            TextViews views = text_views(texts, /*allow_empty=*/true);
+            const auto n = static_cast<py::ssize_t>(views.views.size());
+            py::array_t<int32_t> classes({n, static_cast<py::ssize_t>(k)});
+            py::array_t<float> probs({n, static_cast<py::ssize_t>(k)});
+            int32_t* c = classes.mutable_data();
+            float* p = probs.mutable_data();
+            {
+              py::gil_scoped_release release;
+              self.predict_top(views.views, k, threshold, c, p, resolve_threads(threads));
+            }
+            return py::make_tuple(classes, probs);
+          },
+          py::arg("texts"), py::arg("k"), py::arg("threshold"), py::arg("threads"))
+      .def(
+          "save",
+          [](const Classifier& self, const std::string& path, const py::bytes& metadata) {
+            std::string meta = metadata;
+            py::gil_scoped_release release;
+            self.save(path, meta);
+          },
+          py::arg("path"), py::arg("metadata"))
+      .def(
+          "to_bytes",
+          [](const Classifier& self, const py::bytes& metadata) {
+            std::string meta = metadata;
+            std::ostringstream out;
+            {
+              py::gil_scoped_release release;
+              self.save(out, meta);
+            }
+            return py::bytes(std::move(out).str());
+          },
+          py::arg("metadata"))
+      .def_static(
+          "load",
+          [](const std::string& path) {
+            std::string metadata;
+            std::optional<Classifier> c;
+            {
+              py::gil_scoped_release release;
+              c.emplace(Classifier::load(path, metadata));
+            }
+            return load_result(std::move(*c), metadata);
+          },
+          py::arg("path"))
+      .def_static(
+          "from_bytes",
+          [](const py::bytes& data) {
+            std::string_view view = data;
+            std::string metadata;
+            std::optional<Classifier> c;
+            {
+              py::gil_scoped_release release;
+              MemoryBuffer buffer(view.data(), view.size());
+              std::istream in(&buffer);
+              c.emplace(Classifier::load(in, view.size(), metadata));
+            }
+            return load_result(std::move(*c), metadata);
+          },
+          py::arg("data"));
+}
+
+}  // namespace
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "mmfast native core";
-  m.def("default_threads", [] { return mmfast::resolve_threads(0); },
+  m.def("default_threads", [] { return resolve_threads(0); },
         "Number of threads used when threads=None.");
+  bind_classifier(m);
 }

@@ -1,6 +1,6 @@
 """mmfast: efficient large-scale multi-modal classification."""
 
-from . import _core
+from .classifier import Classifier, load
 
-__all__ = ["_core"]
+__all__ = ["Classifier", "load"]
 __version__ = "0.1.0"

@@ -1,0 +1,69 @@
+// The C++ facade: fit / predict / save / load over a Dictionary and a Model.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dataset.h"
+#include "dictionary.h"
+#include "model.h"
+#include "trainer.h"
+
+namespace mmfast {
+
+struct ClassifierConfig {
+  int32_t dim = 100;
+  int32_t word_ngrams = 2;
+  int64_t buckets = 2000000;
+  int64_t min_count = 1;
+  LossKind loss = LossKind::kSoftmax;
+  int32_t neg = 5;
+  TrainOptions train;
+};
+
+class Classifier {
+ public:
+  explicit Classifier(const ClassifierConfig& config);
+
+  // Builds the vocabulary, tokenizes every text once, initializes the
+  // weights, and returns the trainer to start. labels: one row per text.
+  std::unique_ptr<Trainer> prepare_fit(const std::vector<std::string_view>& texts,
+                                       RaggedArray labels, int32_t n_classes);
+
+  bool fitted() const { return model_.has_value(); }
+  int32_t n_classes() const;
+  int64_t n_words() const { return dictionary_.n_words(); }
+  int32_t dim() const { return config_.dim; }
+
+  // out: texts.size() x n_classes() probabilities.
+  void predict_proba(const std::vector<std::string_view>& texts, float* out, int threads) const;
+  // The k most probable classes of each text with probability >= threshold,
+  // best first; unused slots get class -1 and probability 0.
+  void predict_top(const std::vector<std::string_view>& texts, int k, float threshold,
+                   int32_t* classes, float* probs, int threads) const;
+
+  // `metadata` is stored verbatim (the Python layer keeps its parameters
+  // and class names there).
+  void save(std::ostream& out, const std::string& metadata) const;
+  void save(const std::string& path, const std::string& metadata) const;
+  static Classifier load(std::istream& in, uint64_t size, std::string& metadata);
+  static Classifier load(const std::string& path, std::string& metadata);
+
+ private:
+  const Model& model() const;
+  // Runs fn(i, probs, scratch) for every text, on `threads` threads.
+  template <typename Fn>
+  void for_each_prediction(const std::vector<std::string_view>& texts, int threads, Fn&& fn) const;
+
+  ClassifierConfig config_;
+  Dictionary dictionary_;
+  std::optional<Model> model_;
+};
+
+}  // namespace mmfast

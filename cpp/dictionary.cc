@@ -1,0 +1,144 @@
+#include "dictionary.h"
+
+#include "common.h"
+#include "serialization.h"
+
+namespace mmfast {
+
+namespace {
+
+constexpr uint64_t kFnvOffset = 0xCBF29CE484222325ULL;
+constexpr uint64_t kFnvPrime = 0x100000001B3ULL;
+
+// Final avalanche so that `h % buckets` uses every bit of an n-gram's hash.
+uint64_t mix(uint64_t h) {
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+  return h ^ (h >> 31);
+}
+
+}  // namespace
+
+uint64_t hash_word(std::string_view word) {
+  uint64_t h = kFnvOffset;
+  for (unsigned char c : word) h = (h ^ c) * kFnvPrime;
+  return h;
+}
+
+Dictionary::Dictionary(int word_ngrams, int64_t buckets)
+    : word_ngrams_(word_ngrams), buckets_(buckets) {
+  check(word_ngrams >= 1, "word_ngrams must be >= 1");
+  check(buckets >= 0, "buckets must be >= 0");
+  rebuild_table(1024);
+}
+
+int64_t Dictionary::slot_of(std::string_view word, uint64_t h) const {
+  const int64_t mask = static_cast<int64_t>(table_.size()) - 1;
+  int64_t slot = static_cast<int64_t>(h) & mask;
+  while (table_[slot] >= 0) {
+    const int32_t id = table_[slot];
+    if (hashes_[id] == h && words_[id] == word) break;
+    slot = (slot + 1) & mask;
+  }
+  return slot;
+}
+
+void Dictionary::rebuild_table(int64_t capacity) {
+  table_.assign(capacity, -1);
+  for (int64_t id = 0; id < n_words(); ++id) {
+    table_[slot_of(words_[id], hashes_[id])] = static_cast<int32_t>(id);
+  }
+}
+
+int32_t Dictionary::find(std::string_view word, uint64_t h) const {
+  return table_[slot_of(word, h)];
+}
+
+void Dictionary::build(const std::vector<std::string_view>& texts, int64_t min_count) {
+  check(min_count >= 1, "min_count must be >= 1");
+  words_.clear();
+  hashes_.clear();
+  rebuild_table(1024);
+  std::vector<int64_t> counts;
+  for (std::string_view text : texts) {
+    for_each_token(text, [&](std::string_view token) {
+      const uint64_t h = hash_word(token);
+      const int64_t slot = slot_of(token, h);
+      if (table_[slot] >= 0) {
+        ++counts[table_[slot]];
+        return;
+      }
+      check(n_words() < INT32_MAX, "vocabulary exceeds 2^31 words");
+      table_[slot] = static_cast<int32_t>(n_words());
+      words_.emplace_back(token);
+      hashes_.push_back(h);
+      counts.push_back(1);
+      if (2 * n_words() > static_cast<int64_t>(table_.size())) rebuild_table(2 * table_.size());
+    });
+  }
+  // Keep frequent words, in order of first appearance.
+  int64_t kept = 0;
+  for (int64_t id = 0; id < n_words(); ++id) {
+    if (counts[id] < min_count) continue;
+    if (kept != id) {
+      words_[kept] = std::move(words_[id]);
+      hashes_[kept] = hashes_[id];
+    }
+    ++kept;
+  }
+  words_.resize(kept);
+  hashes_.resize(kept);
+  int64_t capacity = 1024;
+  while (capacity < 2 * kept) capacity *= 2;
+  rebuild_table(capacity);
+}
+
+void Dictionary::encode(std::string_view text, std::vector<int32_t>& ids,
+                        std::vector<uint64_t>& hashes) const {
+  ids.clear();
+  hashes.clear();
+  for_each_token(text, [&](std::string_view token) {
+    const uint64_t h = hash_word(token);
+    hashes.push_back(h);
+    const int32_t id = find(token, h);
+    if (id >= 0) ids.push_back(id);
+  });
+  if (buckets_ == 0) return;
+  const int64_t n = static_cast<int64_t>(hashes.size());
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t h = hashes[i];
+    for (int64_t j = i + 1; j < n && j < i + word_ngrams_; ++j) {
+      h = (h * kFnvPrime) ^ hashes[j];  // order-sensitive: "a b" != "b a"
+      ids.push_back(static_cast<int32_t>(n_words() + static_cast<int64_t>(mix(h) % buckets_)));
+    }
+  }
+}
+
+void Dictionary::write(BinaryWriter& out) const {
+  out.write<int32_t>(word_ngrams_);
+  out.write<int64_t>(buckets_);
+  out.write<uint64_t>(words_.size());
+  for (const auto& w : words_) out.write_string(w);
+}
+
+Dictionary Dictionary::read(BinaryReader& in) {
+  const int32_t word_ngrams = in.read<int32_t>();
+  const int64_t buckets = in.read<int64_t>();
+  in.expect(word_ngrams >= 1 && buckets >= 0, "bad dictionary header");
+  Dictionary dict(word_ngrams, buckets);
+  const uint64_t n = in.read<uint64_t>();
+  in.expect(n < INT32_MAX, "bad vocabulary size");
+  in.expect_available(n * sizeof(uint64_t));
+  dict.words_.reserve(n);
+  dict.hashes_.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    dict.words_.push_back(in.read_string());
+    dict.hashes_.push_back(hash_word(dict.words_.back()));
+  }
+  int64_t capacity = 1024;
+  while (capacity < 2 * static_cast<int64_t>(n)) capacity *= 2;
+  dict.rebuild_table(capacity);
+  return dict;
+}
+
+}  // namespace mmfast

@@ -1,0 +1,74 @@
+// Words, hashed word n-grams, and the text -> token-id encoding shared by
+// training and prediction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mmfast {
+
+class BinaryReader;
+class BinaryWriter;
+
+// Calls fn(token) for every run of non-whitespace bytes in `text`.
+template <typename Fn>
+void for_each_token(std::string_view text, Fn&& fn) {
+  auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  size_t i = 0;
+  const size_t n = text.size();
+  while (i < n) {
+    while (i < n && is_space(text[i])) ++i;
+    size_t start = i;
+    while (i < n && !is_space(text[i])) ++i;
+    if (i > start) fn(text.substr(start, i - start));
+  }
+}
+
+// FNV-1a, 64-bit: the hash of a word, in or out of the vocabulary.
+uint64_t hash_word(std::string_view word);
+
+// The vocabulary: words seen at least min_count times, in order of first
+// appearance. Row i < n_words() of the embedding table is word i; rows
+// n_words() + b, b < buckets, hold hashed word n-grams (n = 2..word_ngrams),
+// which out-of-vocabulary words take part in too.
+class Dictionary {
+ public:
+  Dictionary() = default;
+  Dictionary(int word_ngrams, int64_t buckets);
+
+  // Counts every word of `texts` and keeps those seen >= min_count times.
+  void build(const std::vector<std::string_view>& texts, int64_t min_count);
+
+  int64_t n_words() const { return static_cast<int64_t>(words_.size()); }
+  int64_t n_rows() const { return n_words() + buckets_; }
+  int word_ngrams() const { return word_ngrams_; }
+  int64_t buckets() const { return buckets_; }
+  const std::string& word(int64_t id) const { return words_[id]; }
+
+  // Id of `word` (whose hash is `h`), or -1 when it is not in the vocabulary.
+  int32_t find(std::string_view word, uint64_t h) const;
+
+  // Replaces `ids` by the embedding rows of `text`: its in-vocabulary words
+  // followed by its hashed n-grams. `hashes` is caller-owned scratch.
+  void encode(std::string_view text, std::vector<int32_t>& ids,
+              std::vector<uint64_t>& hashes) const;
+
+  void write(BinaryWriter& out) const;
+  static Dictionary read(BinaryReader& in);
+
+ private:
+  // Open addressing over word ids, keyed by hash; the table is kept at most
+  // half full so probes stay short.
+  int64_t slot_of(std::string_view word, uint64_t h) const;
+  void rebuild_table(int64_t capacity);
+
+  int word_ngrams_ = 1;
+  int64_t buckets_ = 0;
+  std::vector<std::string> words_;
+  std::vector<uint64_t> hashes_;  // hash_word(words_[i])
+  std::vector<int32_t> table_;    // word id or -1
+};
+
+}  // namespace mmfast

@@ -1,0 +1,56 @@
+// Output layers: given the hidden vector, score the classes, take one SGD
+// step on the output matrix, and return the gradient for the hidden vector.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common.h"
+#include "matrix.h"
+
+namespace mmfast {
+
+enum class LossKind : int32_t { kSoftmax = 0, kHierarchicalSoftmax = 1, kNegativeSampling = 2, kOneVsAll = 3 };
+
+// "softmax", "hs", "ns", "ova"
+LossKind parse_loss(const std::string& name);
+std::string loss_name(LossKind kind);
+
+// Per-thread working memory, so the hot path never allocates.
+struct Scratch {
+  explicit Scratch(uint64_t seed, uint64_t stream) : rng(seed, stream) {}
+  std::vector<float> hidden, grad, scores;
+  std::vector<int32_t> ids;
+  std::vector<uint64_t> hashes;
+  std::vector<int32_t> stack;  // hs tree walk
+  std::vector<int32_t> order;  // class ranking in predict_top
+  Rng rng;
+};
+
+class Loss {
+ public:
+  virtual ~Loss() = default;
+
+  // Rows of the output matrix (one per class, or per tree node for hs).
+  virtual int64_t output_rows() const = 0;
+
+  // One SGD step for an example of classes `labels`: adds the lr-scaled
+  // negative gradient w.r.t. `hidden` to `grad`, updates `output` in place,
+  // and returns the example's loss. Single-label losses train on one of the
+  // labels, drawn at random, when an example has several.
+  virtual float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
+                      Matrix& output, float* grad, Scratch& scratch) const = 0;
+
+  // probs[c] for every class c: a distribution for softmax and hs,
+  // independent per-class sigmoids for ns and ova.
+  virtual void predict(const float* hidden, const Matrix& output, float* probs,
+                       Scratch& scratch) const = 0;
+};
+
+// class_counts: examples per class (hs builds its Huffman tree from them,
+// ns draws negatives from their square roots). neg: negatives per positive.
+std::unique_ptr<Loss> make_loss(LossKind kind, const std::vector<int64_t>& class_counts, int neg);
+
+}  // namespace mmfast

@@ -1,0 +1,33 @@
+// Reading fastText-format files: one example per line, labels are the tokens
+// that start with "__label__", everything else is text.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dataset.h"
+
+namespace mmfast {
+
+constexpr std::string_view kLabelPrefix = "__label__";
+
+struct LabeledTexts {
+  std::string contents;              // the file, which `texts` point into
+  std::deque<std::string> rewritten;  // lines whose labels were not all in front
+  std::vector<std::string_view> texts;
+  std::vector<std::string> label_names;  // sorted, like numpy.unique
+  RaggedArray labels;                    // indices into label_names
+  int64_t skipped_lines = 0;             // unlabeled lines dropped (keep_unlabeled=false)
+};
+
+// Reads `path` (held by pointer: `texts` point into `contents`, which must
+// not move). Unlabeled lines are dropped unless keep_unlabeled; blank
+// lines are always dropped. Throws std::invalid_argument when the file cannot
+// be read.
+std::unique_ptr<LabeledTexts> read_fasttext_file(const std::string& path, bool keep_unlabeled);
+
+}  // namespace mmfast

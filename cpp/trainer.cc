@@ -1,0 +1,126 @@
+#include "trainer.h"
+
+#include <chrono>
+#include <numeric>
+#include <utility>
+
+namespace mmfast {
+
+namespace {
+
+constexpr int64_t kPublishEvery = 256;  // examples between counter updates
+
+void shuffle(std::vector<int64_t>& items, Rng& rng) {
+  for (int64_t i = static_cast<int64_t>(items.size()) - 1; i > 0; --i) {
+    std::swap(items[i], items[rng.below(static_cast<uint64_t>(i) + 1)]);
+  }
+}
+
+}  // namespace
+
+Trainer::Trainer(Model& model, std::shared_ptr<const Dataset> data, const TrainOptions& options)
+    : model_(model), data_(std::move(data)), options_(options) {
+  check(options.epochs >= 1, "epochs must be >= 1");
+  check(options.lr > 0.0f, "lr must be > 0");
+  check(options.threads >= 1, "threads must be >= 1");
+  counters_ = std::make_unique<Counters[]>(options.threads);
+}
+
+Trainer::~Trainer() {
+  request_stop();
+  for (auto& t : workers_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void Trainer::start() {
+  check(workers_.empty(), "training already started");
+  // Each worker owns a fixed random share of the examples and visits it in a
+  // fresh order every epoch: no barrier between epochs, and threads=1 is
+  // fully deterministic.
+  const int64_t n = data_->size();
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  Rng rng(options_.seed, 0x5EEDu);
+  shuffle(order, rng);
+  running_ = options_.threads;
+  for (int w = 0; w < options_.threads; ++w) {
+    std::vector<int64_t> share(order.begin() + n * w / options_.threads,
+                               order.begin() + n * (w + 1) / options_.threads);
+    workers_.emplace_back(&Trainer::work, this, w, std::move(share));
+  }
+}
+
+void Trainer::work(int worker, std::vector<int64_t> order) {
+  try {
+    const Dataset& data = *data_;
+    Scratch scratch = model_.make_scratch(options_.seed, 1 + static_cast<uint64_t>(worker));
+    Counters& counters = counters_[worker];
+    const int64_t total = static_cast<int64_t>(order.size()) * options_.epochs;
+    int64_t done = 0;
+    double loss_sum = 0.0;
+    int64_t loss_count = 0;
+    auto publish = [&] {
+      counters.examples.store(done, std::memory_order_relaxed);
+      counters.loss_sum.store(loss_sum, std::memory_order_relaxed);
+      counters.loss_count.store(loss_count, std::memory_order_relaxed);
+    };
+    const int32_t n_codes = data.n_codes;
+    for (int epoch = 0; epoch < options_.epochs && !stop_.load(); ++epoch) {
+      shuffle(order, scratch.rng);
+      for (int64_t i : order) {
+        // Linear decay to 0 over this worker's share of all epochs.
+        const float lr = options_.lr * (1.0f - static_cast<float>(done) / total);
+        ExampleView example{data.tokens.row(i), data.tokens.row_size(i),
+                            n_codes ? data.codes.data() + i * n_codes : nullptr, n_codes};
+        if (!example.empty() && data.labels.row_size(i) > 0) {
+          loss_sum += model_.train(example, data.labels.row(i), data.labels.row_size(i), lr,
+                                   scratch);
+          ++loss_count;
+        }
+        if (++done % kPublishEvery == 0) {
+          publish();
+          if (stop_.load(std::memory_order_relaxed)) break;
+        }
+      }
+    }
+    publish();
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!error_) error_ = std::current_exception();
+    stop_ = true;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (--running_ == 0) finished_.notify_all();
+}
+
+bool Trainer::wait(double seconds) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return finished_.wait_for(lock, std::chrono::duration<double>(seconds),
+                            [this] { return running_ == 0; });
+}
+
+void Trainer::request_stop() { stop_ = true; }
+
+void Trainer::join() {
+  for (auto& t : workers_) {
+    if (t.joinable()) t.join();
+  }
+  if (error_) std::rethrow_exception(error_);
+}
+
+Progress Trainer::progress() const {
+  Progress p;
+  for (int w = 0; w < options_.threads; ++w) {
+    p.examples_done += counters_[w].examples.load(std::memory_order_relaxed);
+    p.loss_sum += counters_[w].loss_sum.load(std::memory_order_relaxed);
+    p.loss_count += counters_[w].loss_count.load(std::memory_order_relaxed);
+  }
+  p.examples_total = data_->size() * options_.epochs;
+  const float fraction =
+      p.examples_total ? static_cast<float>(p.examples_done) / p.examples_total : 1.0f;
+  p.lr = options_.lr * (1.0f - fraction);
+  return p;
+}
+
+}  // namespace mmfast

@@ -1,0 +1,51 @@
+"""The progress line shown while training: polled from the C++ trainer's
+atomic counters by the calling thread, redrawn in place on a terminal."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(max(seconds, 0))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+class ProgressLine:
+    """Shows progress %, examples/s, recent loss, lr and time left."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream if stream is not None else sys.stderr
+        self._in_place = self._stream.isatty()
+        self._start = time.perf_counter()
+        self._last_loss_sum = 0.0
+        self._last_loss_count = 0
+        self._loss = float("nan")
+        self._text = ""
+
+    def update(self, progress: dict[str, float]) -> None:
+        elapsed = time.perf_counter() - self._start
+        done, total = progress["examples_done"], progress["examples_total"]
+        fraction = done / total if total else 1.0
+        # Loss averaged over the examples since the last update, not since
+        # the start, so the line shows where training is now.
+        new = progress["loss_count"] - self._last_loss_count
+        if new > 0:
+            self._loss = (progress["loss_sum"] - self._last_loss_sum) / new
+            self._last_loss_sum, self._last_loss_count = progress["loss_sum"], progress["loss_count"]
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (total - done) / rate if rate > 0 else 0.0
+        self._text = (
+            f"Progress: {100 * fraction:5.1f}% | {rate:,.0f} ex/s | loss {self._loss:.4f}"
+            f" | lr {progress['lr']:.5f} | elapsed {_clock(elapsed)} | left {_clock(left)}"
+        )
+        if self._in_place:
+            self._stream.write("\r" + self._text)
+            self._stream.flush()
+
+    def close(self) -> None:
+        if self._text:
+            self._stream.write(("\r" if self._in_place else "") + self._text + "\n")
+            self._stream.flush()

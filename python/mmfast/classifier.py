@@ -1,0 +1,322 @@
+"""mmfast.Classifier: a fastText-class text classifier with a scikit-learn
+interface. The work happens in the C++ core (``mmfast._core``); this module
+checks arguments, maps labels to class ids and formats results."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+from collections.abc import Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from . import _core
+from ._progress import ProgressLine
+from ._validation import (
+    check_choice,
+    check_file,
+    check_float,
+    check_int,
+    check_same_length,
+    check_threads,
+    is_path,
+)
+
+Texts = Union[Sequence[str], str, os.PathLike]
+LOSSES = ("softmax", "hs", "ns", "ova")
+_POLL_SECONDS = 0.1
+
+
+class Classifier:
+    """Hashed bag of word n-grams -> averaged embeddings -> linear classifier,
+    trained by lock-free multi-threaded SGD (as fastText).
+
+    Parameters
+    ----------
+    dim : size of the word and hidden vectors.
+    epochs : passes over the training data.
+    lr : initial learning rate; decays linearly to 0 over all epochs.
+    word_ngrams : longest word n-gram used (1: words only, 2: bigrams, ...).
+    buckets : rows of the hashed n-gram table (0: no n-grams).
+    min_count : words seen fewer times are dropped (they still shape n-grams).
+    loss : "softmax", "hs" (hierarchical softmax), "ns" (negative sampling)
+        or "ova" (one-vs-all, for multi-label data).
+    neg : negatives sampled per positive with ``loss="ns"``.
+    threads : worker threads; None uses every core.
+    seed : seeds initialisation and example order; with ``threads=1`` a fit
+        is bit-for-bit reproducible.
+    verbose : 1 shows a progress line while training, 0 is silent.
+    """
+
+    def __init__(
+        self,
+        dim: int = 100,
+        epochs: int = 5,
+        lr: float = 0.1,
+        word_ngrams: int = 2,
+        buckets: int = 2_000_000,
+        min_count: int = 1,
+        loss: str = "softmax",
+        neg: int = 5,
+        threads: int | None = None,
+        seed: int = 0,
+        verbose: int = 1,
+    ) -> None:
+        self.dim = dim
+        self.epochs = epochs
+        self.lr = lr
+        self.word_ngrams = word_ngrams
+        self.buckets = buckets
+        self.min_count = min_count
+        self.loss = loss
+        self.neg = neg
+        self.threads = threads
+        self.seed = seed
+        self.verbose = verbose
+
+    # -- scikit-learn estimator protocol ---------------------------------
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> Classifier:
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"invalid parameter {name!r} for Classifier; valid: {valid}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {
+            name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()
+        }
+        changed = [
+            f"{name}={value!r}" for name, value in self.get_params().items()
+            if value != defaults[name]
+        ]
+        return f"Classifier({', '.join(changed)})"
+
+    # -- training --------------------------------------------------------
+
+    def fit(self, texts: Texts, y: Sequence[Any] | None = None) -> Classifier:
+        """Train on ``texts`` (a sequence of str, or the path of a fastText-format
+        file whose ``__label__`` tokens are the labels) and labels ``y`` (one label
+        per text, or a list of labels per text for multi-label data)."""
+        core = _core.Classifier(**self._core_args())
+        if is_path(texts):
+            if y is not None:
+                raise ValueError("y must be None when texts is a file path: labels come from the file")
+            path = check_file("texts", texts)
+            data = _core.read_fasttext_file(path, keep_unlabeled=False)
+            if len(data) == 0:
+                raise ValueError(
+                    f"texts: file {path!r} has no labelled lines (labels are tokens that "
+                    "start with __label__)"
+                )
+            classes = np.asarray(data.label_names)
+            offsets, ids = data.label_offsets, data.label_ids
+            multilabel = bool(np.any(np.diff(offsets) != 1))
+            texts = data
+        else:
+            texts = _check_texts(texts)
+            if y is None:
+                raise ValueError("y is required when texts is not a file path")
+            check_same_length("texts", texts, "y", y)
+            classes, offsets, ids, multilabel = _encode_labels(y)
+        if len(classes) < 2:
+            raise ValueError(f"y: needs at least 2 classes, got {len(classes)}")
+        trainer = core.prepare_fit(texts, offsets, ids, len(classes))
+        _run(trainer, self.verbose)
+        self._core = core
+        self.classes_ = classes
+        self.multilabel_ = multilabel
+        return self
+
+    def _core_args(self) -> dict[str, Any]:
+        return dict(
+            dim=check_int("dim", self.dim, 1),
+            word_ngrams=check_int("word_ngrams", self.word_ngrams, 1),
+            buckets=check_int("buckets", self.buckets, 0),
+            min_count=check_int("min_count", self.min_count, 1),
+            loss=check_choice("loss", self.loss, LOSSES),
+            neg=check_int("neg", self.neg, 1),
+            epochs=check_int("epochs", self.epochs, 1),
+            lr=check_float("lr", self.lr, 0.0),
+            threads=check_threads(self.threads),
+            seed=check_int("seed", self.seed, 0),
+        )
+
+    # -- prediction ------------------------------------------------------
+
+    def predict(self, texts: Texts) -> np.ndarray:
+        """The most probable label of each text, as an array of ``classes_``."""
+        ids, _ = self._fitted_core().predict_top(self._texts(texts), 1, 0.0, self._threads())
+        return self.classes_[ids[:, 0]]
+
+    def predict_proba(self, texts: Texts) -> np.ndarray:
+        """(n_texts, n_classes) float32 scores, columns in ``classes_`` order: a
+        distribution for softmax/hs, independent sigmoids for ns/ova."""
+        return self._fitted_core().predict_proba(self._texts(texts), self._threads())
+
+    def predict_top(
+        self, texts: Texts, k: int = 1, threshold: float = 0.0
+    ) -> tuple[list[list[Any]], list[np.ndarray]]:
+        """fastText-style: for each text, up to ``k`` labels whose probability is
+        >= ``threshold``, best first, and their probabilities."""
+        k = check_int("k", k, 1)
+        threshold = check_float("threshold", threshold, 0.0, inclusive=True)
+        ids, probs = self._fitted_core().predict_top(
+            self._texts(texts), k, threshold, self._threads()
+        )
+        kept = ids >= 0
+        labels = [self.classes_[row[mask]].tolist() for row, mask in zip(ids, kept)]
+        return labels, [row[mask] for row, mask in zip(probs, kept)]
+
+    def score(self, texts: Texts, y: Sequence[Any] | None = None) -> float:
+        """Accuracy; for multi-label data, precision at 1 (the share of texts whose
+        top label is one of theirs). With a file path, labels come from the file."""
+        if is_path(texts):
+            if y is not None:
+                raise ValueError("y must be None when texts is a file path: labels come from the file")
+            data = _core.read_fasttext_file(check_file("texts", texts), keep_unlabeled=False)
+            names = data.label_names
+            offsets, ids = data.label_offsets, data.label_ids
+            truth = [{names[j] for j in ids[a:b]} for a, b in zip(offsets[:-1], offsets[1:])]
+            predicted = self.predict(data)
+            return float(np.mean([str(p) in t for p, t in zip(predicted, truth)]))
+        texts = _check_texts(texts)
+        if y is None:
+            raise ValueError("y is required when texts is not a file path")
+        check_same_length("texts", texts, "y", y)
+        predicted = self.predict(texts)
+        if _is_multilabel(y):
+            return float(np.mean([p in set(labels) for p, labels in zip(predicted, y)]))
+        return float(np.mean(predicted == np.asarray(y)))
+
+    def _fitted_core(self) -> Any:
+        core = getattr(self, "_core", None)
+        if core is None:
+            raise ValueError("this Classifier is not fitted yet: call fit() first")
+        return core
+
+    def _threads(self) -> int:
+        return check_threads(self.threads)
+
+    @staticmethod
+    def _texts(texts: Texts) -> Any:
+        if is_path(texts):
+            return _core.read_fasttext_file(check_file("texts", texts), keep_unlabeled=True)
+        return _check_texts(texts, allow_empty=True)
+
+    # -- persistence -----------------------------------------------------
+
+    def _metadata(self) -> bytes:
+        return json.dumps({
+            "params": self.get_params(),
+            "classes": self.classes_.tolist(),
+            "classes_dtype": self.classes_.dtype.str,
+            "multilabel": self.multilabel_,
+        }).encode()
+
+    @classmethod
+    def _from_core(cls, core: Any, metadata: bytes) -> Classifier:
+        try:
+            meta = json.loads(metadata)
+            clf = cls(**meta["params"])
+            clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
+            clf.multilabel_ = bool(meta["multilabel"])
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"corrupt mmfast model: unreadable metadata ({e})") from None
+        if len(clf.classes_) != core.n_classes:
+            raise ValueError("corrupt mmfast model: class names do not match the model")
+        clf._core = core
+        return clf
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model to ``path`` (a versioned binary file). The file is
+        written under a temporary name and renamed, so a failed save leaves any
+        previous file intact."""
+        self._fitted_core().save(os.fspath(path), self._metadata())
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.get_params()
+        if getattr(self, "_core", None) is not None:
+            state["_model"] = self._core.to_bytes(self._metadata())
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        model = state.pop("_model", None)
+        if model is None:
+            self.__init__(**state)
+            return
+        fitted = self._from_core(*_core.Classifier.from_bytes(model))
+        self.__dict__.update(fitted.__dict__)
+
+
+def load(path: str | os.PathLike[str]) -> Classifier:
+    """Read a model written by ``Classifier.save``. A truncated, corrupt or
+    foreign file raises ValueError."""
+    return Classifier._from_core(*_core.Classifier.load(os.fspath(path)))
+
+
+def _run(trainer: Any, verbose: int) -> None:
+    """Runs the C++ workers while this thread polls progress; Ctrl-C stops them."""
+    line = ProgressLine() if verbose else None
+    trainer.start()
+    try:
+        while not trainer.wait(_POLL_SECONDS):
+            if line:
+                line.update(trainer.progress())
+    except BaseException:
+        trainer.request_stop()
+        trainer.join()
+        raise
+    trainer.join()
+    if line:
+        line.update(trainer.progress())
+        line.close()
+
+
+def _check_texts(texts: Any, allow_empty: bool = False) -> Sequence[str]:
+    if isinstance(texts, (bytes, bytearray)):
+        raise TypeError("texts must be a sequence of str or a file path, got bytes")
+    if not isinstance(texts, Sequence) and not isinstance(texts, np.ndarray):
+        texts = list(texts)
+    if len(texts) == 0 and not allow_empty:
+        raise ValueError("texts: no examples (got an empty sequence)")
+    return texts
+
+
+def _is_multilabel(y: Sequence[Any]) -> bool:
+    return len(y) > 0 and all(
+        isinstance(labels, (list, tuple, set, frozenset, np.ndarray)) for labels in y
+    )
+
+
+def _encode_labels(y: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """classes (sorted), then per-example class ids as (offsets, ids), and
+    whether the data is multi-label."""
+    multilabel = _is_multilabel(y)
+    if multilabel:
+        lengths = np.fromiter((len(labels) for labels in y), dtype=np.int64, count=len(y))
+        flat = [label for labels in y for label in labels]
+    else:
+        lengths = np.ones(len(y), dtype=np.int64)
+        flat = y
+    values = np.asarray(flat)
+    if values.ndim != 1:
+        raise ValueError("y must hold one label per text, or one list of labels per text")
+    if values.dtype == object:
+        raise TypeError("y: labels must be all str or all numbers")
+    classes, ids = np.unique(values, return_inverse=True)
+    offsets = np.zeros(len(y) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return classes, offsets, ids.astype(np.int32).ravel(), multilabel
