@@ -31,8 +31,7 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const std::vector<std::string_v
   shape.dim = config_.dim;
   shape.loss = config_.loss;
   shape.neg = config_.neg;
-  model_.emplace(shape, data->class_counts());
-  model_->initialize(config_.train.seed, config_.train.threads);
+  model_.emplace(shape, data->class_counts(), config_.train.seed, config_.train.threads);
   return std::make_unique<Trainer>(*model_, std::move(data), config_.train);
 }
 

@@ -31,26 +31,60 @@ namespace {
 
 constexpr float kLogEpsilon = 1e-5f;  // keeps log() finite for p == 0
 
-float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 int32_t pick_one(const int32_t* labels, int32_t n_labels, Rng& rng) {
   return n_labels == 1 ? labels[0] : labels[rng.below(n_labels)];
 }
 
-// Logistic regression step on one output row: is `hidden` in this row's
-// positive class or not.
-float binary_logistic(const float* hidden, float* row, bool positive, float lr, float* grad,
-                      int64_t dim) {
-  const float p = sigmoid(dot(row, hidden, dim));
-  const float alpha = lr * ((positive ? 1.0f : 0.0f) - p);
-  axpy(alpha, row, grad, dim);
-  axpy(alpha, hidden, row, dim);
-  return -std::log((positive ? p : 1.0f - p) + kLogEpsilon);
+// The per-example kernels below are the hot path: each is cloned per ISA
+// (see simd.h) and called once per example.
+
+// Logistic regression steps on output rows rows[i]: is `hidden` in that
+// row's positive class (positive[i]) or not. Serves ns, hs and ova.
+MMFAST_CLONES float logistic_steps(const float* hidden, Matrix& output, const int32_t* rows,
+                                   const uint8_t* positive, int64_t n, float lr, float* grad) {
+  const int64_t dim = output.cols();
+  float loss = 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    float* row = output.row(rows[i]);
+    const float p = sigmoid(dot(row, hidden, dim));
+    const float alpha = lr * (static_cast<float>(positive[i]) - p);
+    axpy(alpha, row, grad, dim);
+    axpy(alpha, hidden, row, dim);
+    loss -= std::log((positive[i] ? p : 1.0f - p) + kLogEpsilon);
+  }
+  return loss;
 }
 
-void sigmoid_scores(const float* hidden, const Matrix& output, float* probs) {
+MMFAST_CLONES void sigmoid_scores(const float* hidden, const Matrix& output, float* probs) {
   for (int64_t c = 0; c < output.rows(); ++c) {
     probs[c] = sigmoid(dot(output.row(c), hidden, output.cols()));
+  }
+}
+
+MMFAST_CLONES void softmax_scores(const float* hidden, const Matrix& output, float* probs) {
+  const int64_t n = output.rows();
+  float max_score = -INFINITY;
+  for (int64_t c = 0; c < n; ++c) {
+    probs[c] = dot(output.row(c), hidden, output.cols());
+    max_score = std::max(max_score, probs[c]);
+  }
+  float sum = 0.0f;
+  for (int64_t c = 0; c < n; ++c) {
+    probs[c] = std::exp(probs[c] - max_score);
+    sum += probs[c];
+  }
+  scale(1.0f / sum, probs, n);
+}
+
+MMFAST_CLONES void softmax_update(const float* hidden, Matrix& output, const float* probs,
+                                  int32_t target, float lr, float* grad) {
+  const int64_t dim = output.cols();
+  for (int64_t c = 0; c < output.rows(); ++c) {
+    const float alpha = lr * ((c == target ? 1.0f : 0.0f) - probs[c]);
+    axpy(alpha, output.row(c), grad, dim);
+    axpy(alpha, hidden, output.row(c), dim);
   }
 }
 
@@ -63,29 +97,14 @@ class SoftmaxLoss : public Loss {
               Matrix& output, float* grad, Scratch& scratch) const override {
     const int32_t target = pick_one(labels, n_labels, scratch.rng);
     float* probs = scratch.scores.data();
-    predict(hidden, output, probs, scratch);
-    const int64_t dim = output.cols();
-    for (int64_t c = 0; c < n_classes_; ++c) {
-      const float alpha = lr * ((c == target ? 1.0f : 0.0f) - probs[c]);
-      axpy(alpha, output.row(c), grad, dim);
-      axpy(alpha, hidden, output.row(c), dim);
-    }
+    softmax_scores(hidden, output, probs);
+    softmax_update(hidden, output, probs, target, lr, grad);
     return -std::log(probs[target] + kLogEpsilon);
   }
 
   void predict(const float* hidden, const Matrix& output, float* probs,
                Scratch&) const override {
-    float max_score = -INFINITY;
-    for (int64_t c = 0; c < n_classes_; ++c) {
-      probs[c] = dot(output.row(c), hidden, output.cols());
-      max_score = std::max(max_score, probs[c]);
-    }
-    float sum = 0.0f;
-    for (int64_t c = 0; c < n_classes_; ++c) {
-      probs[c] = std::exp(probs[c] - max_score);
-      sum += probs[c];
-    }
-    scale(1.0f / sum, probs, n_classes_);
+    softmax_scores(hidden, output, probs);
   }
 
  private:
@@ -108,17 +127,20 @@ class NegativeSamplingLoss : public Loss {
   float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
               Matrix& output, float* grad, Scratch& scratch) const override {
     const int32_t target = pick_one(labels, n_labels, scratch.rng);
-    const int64_t dim = output.cols();
-    float loss = binary_logistic(hidden, output.row(target), true, lr, grad, dim);
-    if (populated_classes_ < 2) return loss;  // no other class to draw
-    for (int i = 0; i < neg_; ++i) {
+    std::vector<int32_t>& rows = scratch.step_rows;
+    std::vector<uint8_t>& positive = scratch.step_positive;
+    rows.assign(1, target);
+    positive.assign(1, 1);
+    for (int i = 0; i < neg_ && populated_classes_ >= 2; ++i) {
       int32_t negative;
       do {
         negative = draw(scratch.rng);
       } while (negative == target);
-      loss += binary_logistic(hidden, output.row(negative), false, lr, grad, dim);
+      rows.push_back(negative);
+      positive.push_back(0);
     }
-    return loss;
+    return logistic_steps(hidden, output, rows.data(), positive.data(),
+                          static_cast<int64_t>(rows.size()), lr, grad);
   }
 
   void predict(const float* hidden, const Matrix& output, float* probs,
@@ -134,23 +156,24 @@ class NegativeSamplingLoss : public Loss {
   }
 
   int neg_;
-  int64_t populated_classes_ = 0;
+  int64_t populated_classes_ = 0;   // a negative needs a second class to draw
   std::vector<double> cumulative_;  // running sums of sqrt(count)
 };
 
 class OneVsAllLoss : public Loss {
  public:
-  explicit OneVsAllLoss(int64_t n_classes) : n_classes_(n_classes) {}
-  int64_t output_rows() const override { return n_classes_; }
+  explicit OneVsAllLoss(int64_t n_classes) : all_rows_(n_classes) {
+    for (int64_t c = 0; c < n_classes; ++c) all_rows_[c] = static_cast<int32_t>(c);
+  }
+  int64_t output_rows() const override { return static_cast<int64_t>(all_rows_.size()); }
 
   float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
-              Matrix& output, float* grad, Scratch&) const override {
-    float loss = 0.0f;
-    for (int64_t c = 0; c < n_classes_; ++c) {
-      const bool positive = std::find(labels, labels + n_labels, c) != labels + n_labels;
-      loss += binary_logistic(hidden, output.row(c), positive, lr, grad, output.cols());
-    }
-    return loss;
+              Matrix& output, float* grad, Scratch& scratch) const override {
+    std::vector<uint8_t>& positive = scratch.step_positive;
+    positive.assign(all_rows_.size(), 0);
+    for (int32_t i = 0; i < n_labels; ++i) positive[labels[i]] = 1;
+    return logistic_steps(hidden, output, all_rows_.data(), positive.data(), output_rows(), lr,
+                          grad);
   }
 
   void predict(const float* hidden, const Matrix& output, float* probs,
@@ -159,41 +182,68 @@ class OneVsAllLoss : public Loss {
   }
 
  private:
-  int64_t n_classes_;
+  std::vector<int32_t> all_rows_;  // 0 .. n_classes - 1
 };
+
+// Class probabilities by walking the tree from the root and multiplying
+// branch probabilities. Inner node k (k >= n_classes) owns output row
+// k - n_classes; its children are children[k].
+MMFAST_CLONES void tree_probabilities(const float* hidden, const Matrix& output,
+                                      const std::pair<int32_t, int32_t>* children,
+                                      int64_t n_classes, float* node_prob,
+                                      std::vector<int32_t>& stack, float* probs) {
+  const int32_t root = static_cast<int32_t>(2 * n_classes - 2);
+  node_prob[root] = 1.0f;
+  stack.assign(1, root);
+  while (!stack.empty()) {
+    const int32_t node = stack.back();
+    stack.pop_back();
+    if (node < n_classes) {
+      probs[node] = node_prob[node];
+      continue;
+    }
+    const float p_right = sigmoid(dot(output.row(node - n_classes), hidden, output.cols()));
+    const auto [left, right] = children[node];
+    node_prob[left] = node_prob[node] * (1.0f - p_right);
+    node_prob[right] = node_prob[node] * p_right;
+    stack.push_back(left);
+    stack.push_back(right);
+  }
+}
 
 // Hierarchical softmax over a Huffman tree of the class counts: frequent
 // classes get short paths, so training costs O(log classes) per example.
-// Nodes 0..n-1 are the classes, n..2n-2 the inner nodes; inner node k owns
-// output row k - n.
+// Nodes 0..n-1 are the classes, n..2n-2 the inner nodes.
 class HierarchicalSoftmaxLoss : public Loss {
  public:
   explicit HierarchicalSoftmaxLoss(const std::vector<int64_t>& class_counts)
       : n_classes_(static_cast<int64_t>(class_counts.size())) {
     const int64_t n = n_classes_;
     const int64_t nodes = 2 * n - 1;
-    parent_.assign(nodes, -1);
-    is_right_.assign(nodes, 0);
+    std::vector<int32_t> parent(nodes, -1);
+    std::vector<uint8_t> is_right(nodes, 0);
     children_.assign(nodes, {-1, -1});
     // Min-heap of (count, node); ties broken by node id for determinism.
-    using Item = std::pair<int64_t, int64_t>;
+    using Item = std::pair<int64_t, int32_t>;
     std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap;
-    for (int64_t c = 0; c < n; ++c) heap.emplace(class_counts[c], c);
-    for (int64_t node = n; node < nodes; ++node) {
+    for (int64_t c = 0; c < n; ++c) heap.emplace(class_counts[c], static_cast<int32_t>(c));
+    for (int32_t node = static_cast<int32_t>(n); node < nodes; ++node) {
       const Item left = heap.top();
       heap.pop();
       const Item right = heap.top();
       heap.pop();
-      parent_[left.second] = node;
-      parent_[right.second] = node;
-      is_right_[right.second] = 1;
+      parent[left.second] = node;
+      parent[right.second] = node;
+      is_right[right.second] = 1;
       children_[node] = {left.second, right.second};
       heap.emplace(left.first + right.first, node);
     }
-    paths_.resize(n);
+    path_rows_.resize(n);
+    path_right_.resize(n);
     for (int64_t c = 0; c < n; ++c) {
-      for (int64_t node = c; parent_[node] >= 0; node = parent_[node]) {
-        paths_[c].push_back({parent_[node] - n, is_right_[node] != 0});
+      for (int64_t node = c; parent[node] >= 0; node = parent[node]) {
+        path_rows_[c].push_back(static_cast<int32_t>(parent[node] - n));
+        path_right_[c].push_back(is_right[node]);
       }
     }
   }
@@ -202,51 +252,26 @@ class HierarchicalSoftmaxLoss : public Loss {
   float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
               Matrix& output, float* grad, Scratch& scratch) const override {
     const int32_t target = pick_one(labels, n_labels, scratch.rng);
-    float loss = 0.0f;
-    for (const Step& step : paths_[target]) {
-      loss += binary_logistic(hidden, output.row(step.row), step.right, lr, grad, output.cols());
-    }
-    return loss;
+    return logistic_steps(hidden, output, path_rows_[target].data(), path_right_[target].data(),
+                          static_cast<int64_t>(path_rows_[target].size()), lr, grad);
   }
 
-  // Walks the tree from the root, multiplying branch probabilities.
   void predict(const float* hidden, const Matrix& output, float* probs,
                Scratch& scratch) const override {
     if (n_classes_ == 1) {
       probs[0] = 1.0f;
       return;
     }
-    std::vector<float>& node_prob = scratch.scores;  // sized >= 2n - 1 by the model
-    std::vector<int32_t>& stack = scratch.stack;
-    const int64_t root = 2 * n_classes_ - 2;
-    node_prob[root] = 1.0f;
-    stack.assign(1, static_cast<int32_t>(root));
-    while (!stack.empty()) {
-      const int64_t node = stack.back();
-      stack.pop_back();
-      if (node < n_classes_) {
-        probs[node] = node_prob[node];
-        continue;
-      }
-      const float p_right = sigmoid(dot(output.row(node - n_classes_), hidden, output.cols()));
-      const auto [left, right] = children_[node];
-      node_prob[left] = node_prob[node] * (1.0f - p_right);
-      node_prob[right] = node_prob[node] * p_right;
-      stack.push_back(static_cast<int32_t>(left));
-      stack.push_back(static_cast<int32_t>(right));
-    }
+    // scratch.scores is sized >= 2n - 1 by the model.
+    tree_probabilities(hidden, output, children_.data(), n_classes_, scratch.scores.data(),
+                       scratch.stack, probs);
   }
 
  private:
-  struct Step {
-    int64_t row;  // output row of the inner node
-    bool right;   // whether the path turns right there
-  };
   int64_t n_classes_;
-  std::vector<int64_t> parent_;
-  std::vector<char> is_right_;
-  std::vector<std::pair<int64_t, int64_t>> children_;
-  std::vector<std::vector<Step>> paths_;
+  std::vector<std::pair<int32_t, int32_t>> children_;
+  std::vector<std::vector<int32_t>> path_rows_;   // per class: output rows root-ward
+  std::vector<std::vector<uint8_t>> path_right_;  // per class: turns right there?
 };
 
 }  // namespace

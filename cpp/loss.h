@@ -26,6 +26,9 @@ struct Scratch {
   std::vector<uint64_t> hashes;
   std::vector<int32_t> stack;  // hs tree walk
   std::vector<int32_t> order;  // class ranking in predict_top
+  // One example's logistic steps for ns: output rows and their targets.
+  std::vector<int32_t> step_rows;
+  std::vector<uint8_t> step_positive;
   Rng rng;
 };
 

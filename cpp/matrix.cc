@@ -1,38 +1,84 @@
 #include "matrix.h"
 
 #include <algorithm>
+#include <cstring>
+#include <new>
+
+#include <sys/mman.h>
 
 #include "common.h"
 #include "serialization.h"
 
 namespace mmfast {
 
-void Matrix::fill_uniform(float bound, uint64_t seed, int threads) {
+namespace {
+
+constexpr size_t kHugePage = size_t{2} << 20;
+
+float* allocate_floats(int64_t count) {
+  const size_t bytes = std::max<size_t>(static_cast<size_t>(count) * sizeof(float), 1);
+  if (bytes < kHugePage) {
+    void* p = std::malloc(bytes);
+    if (p == nullptr) throw std::bad_alloc();
+    return static_cast<float*>(p);
+  }
+  const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = std::aligned_alloc(kHugePage, rounded);
+  if (p == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  madvise(p, rounded, MADV_HUGEPAGE);  // a hint: failure is harmless
+#endif
+  return static_cast<float*>(p);
+}
+
+}  // namespace
+
+Matrix::Matrix(int64_t rows, int64_t cols, std::nullptr_t)
+    : rows_(rows), cols_(cols), data_(allocate_floats(rows * cols)) {
+  check(rows >= 0 && cols >= 0, "matrix shape must be non-negative");
+}
+
+Matrix::Matrix(int64_t rows, int64_t cols) : Matrix(rows, cols, nullptr) {
+  std::memset(data_.get(), 0, static_cast<size_t>(size()) * sizeof(float));
+}
+
+Matrix Matrix::uniform(int64_t rows, int64_t cols, float bound, uint64_t seed, int threads) {
+  Matrix m(rows, cols, nullptr);
   constexpr int64_t kBlock = 1 << 16;  // floats per RNG stream
-  const int64_t size = static_cast<int64_t>(data_.size());
-  const int64_t blocks = (size + kBlock - 1) / kBlock;
-  parallel_for(blocks, threads, [&](int64_t begin, int64_t end, int) {
+  const int64_t size = m.size();
+  float* data = m.data();
+  parallel_for_blocks((size + kBlock - 1) / kBlock, 1, threads,
+                      [&](int64_t begin, int64_t end, int) {
     for (int64_t b = begin; b < end; ++b) {
       Rng rng(seed, static_cast<uint64_t>(b));
       const int64_t stop = std::min(size, (b + 1) * kBlock);
-      for (int64_t i = b * kBlock; i < stop; ++i) data_[i] = rng.uniform(-bound, bound);
+      // Two 24-bit uniforms per 64-bit draw: initialisation of a 2M-row
+      // table is bound by the RNG.
+      for (int64_t i = b * kBlock; i < stop; i += 2) {
+        const uint64_t r = rng.next();
+        data[i] = bound * (static_cast<float>(r >> 40) * 0x1.0p-23f - 1.0f);
+        if (i + 1 < stop) data[i + 1] = bound * (static_cast<float>(r & 0xFFFFFF) * 0x1.0p-23f - 1.0f);
+      }
     }
   });
+  return m;
 }
 
 void Matrix::write(BinaryWriter& out) const {
   out.write<int64_t>(rows_);
   out.write<int64_t>(cols_);
-  out.write_bytes(data_.data(), data_.size() * sizeof(float));
+  out.write_bytes(data(), static_cast<size_t>(size()) * sizeof(float));
 }
 
 Matrix Matrix::read(BinaryReader& in) {
   const int64_t rows = in.read<int64_t>();
   const int64_t cols = in.read<int64_t>();
   in.expect(rows >= 0 && cols >= 0, "negative matrix shape");
+  in.expect(cols == 0 || rows <= INT64_MAX / static_cast<int64_t>(sizeof(float)) / cols,
+            "matrix shape overflows");
   in.expect_available(static_cast<uint64_t>(rows) * cols * sizeof(float));
-  Matrix m(rows, cols);
-  in.read_bytes(m.data_.data(), m.data_.size() * sizeof(float));
+  Matrix m(rows, cols, nullptr);
+  in.read_bytes(m.data(), static_cast<size_t>(m.size()) * sizeof(float));
   return m;
 }
 

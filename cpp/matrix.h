@@ -2,7 +2,8 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
+#include <cstdlib>
+#include <memory>
 
 namespace mmfast {
 
@@ -12,27 +13,34 @@ class BinaryWriter;
 class Matrix {
  public:
   Matrix() = default;
-  Matrix(int64_t rows, int64_t cols) : rows_(rows), cols_(cols), data_(rows * cols, 0.0f) {}
+  // All zeros.
+  Matrix(int64_t rows, int64_t cols);
+  // Uniform(-bound, bound). Filled in fixed blocks, each from its own
+  // (seed, block) stream, so the values do not depend on `threads`.
+  static Matrix uniform(int64_t rows, int64_t cols, float bound, uint64_t seed, int threads);
 
   int64_t rows() const { return rows_; }
   int64_t cols() const { return cols_; }
-  float* row(int64_t i) { return data_.data() + i * cols_; }
-  const float* row(int64_t i) const { return data_.data() + i * cols_; }
-  float* data() { return data_.data(); }
-  const float* data() const { return data_.data(); }
-
-  // Fills with uniform(-bound, bound). Rows are filled in fixed blocks, each
-  // from its own (seed, block) stream, so the result is the same for any
-  // thread count.
-  void fill_uniform(float bound, uint64_t seed, int threads);
+  int64_t size() const { return rows_ * cols_; }
+  float* row(int64_t i) { return data_.get() + i * cols_; }
+  const float* row(int64_t i) const { return data_.get() + i * cols_; }
+  float* data() { return data_.get(); }
+  const float* data() const { return data_.get(); }
 
   void write(BinaryWriter& out) const;
   static Matrix read(BinaryReader& in);
 
  private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  // Uninitialized storage; large tables are backed by huge pages where the
+  // OS allows, which cuts TLB misses on the random row accesses of SGD.
+  Matrix(int64_t rows, int64_t cols, std::nullptr_t);
+
   int64_t rows_ = 0;
   int64_t cols_ = 0;
-  std::vector<float> data_;
+  std::unique_ptr<float[], Free> data_;
 };
 
 }  // namespace mmfast

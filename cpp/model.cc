@@ -7,9 +7,12 @@
 
 namespace mmfast {
 
-Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts)
-    : Model(shape, class_counts, Matrix(shape.text_rows, shape.dim),
-            Matrix(static_cast<int64_t>(shape.n_codes) * shape.codebook_size, shape.dim),
+Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, uint64_t seed,
+             int threads)
+    : Model(shape, class_counts,
+            Matrix::uniform(shape.text_rows, shape.dim, 1.0f / shape.dim, seed, threads),
+            Matrix::uniform(static_cast<int64_t>(shape.n_codes) * shape.codebook_size, shape.dim,
+                            1.0f / shape.dim, seed ^ 0xFEA7u, threads),
             Matrix(make_loss(shape.loss, class_counts, shape.neg)->output_rows(), shape.dim)) {}
 
 Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix text_embeddings,
@@ -28,12 +31,6 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
         "matrix shapes do not match the model");
 }
 
-void Model::initialize(uint64_t seed, int threads) {
-  const float bound = 1.0f / static_cast<float>(shape_.dim);
-  text_embeddings_.fill_uniform(bound, seed, threads);
-  feature_embeddings_.fill_uniform(bound, seed ^ 0xFEA7u, threads);
-}
-
 Scratch Model::make_scratch(uint64_t seed, uint64_t stream) const {
   Scratch s(seed, stream);
   s.hidden.resize(shape_.dim);
@@ -42,7 +39,7 @@ Scratch Model::make_scratch(uint64_t seed, uint64_t stream) const {
   return s;
 }
 
-void Model::compute_hidden(const ExampleView& example, float* hidden) const {
+inline void Model::compute_hidden(const ExampleView& example, float* hidden) const {
   const int64_t dim = shape_.dim;
   std::fill(hidden, hidden + dim, 0.0f);
   for (int32_t i = 0; i < example.n_tokens; ++i) {
@@ -55,7 +52,7 @@ void Model::compute_hidden(const ExampleView& example, float* hidden) const {
   }
 }
 
-float Model::train(const ExampleView& example, const int32_t* labels, int32_t n_labels,
+MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labels, int32_t n_labels,
                    float lr, Scratch& scratch) {
   const int64_t dim = shape_.dim;
   float* hidden = scratch.hidden.data();
@@ -79,7 +76,7 @@ float Model::train(const ExampleView& example, const int32_t* labels, int32_t n_
   return loss;
 }
 
-void Model::predict(const ExampleView& example, float* probs, Scratch& scratch) const {
+MMFAST_CLONES void Model::predict(const ExampleView& example, float* probs, Scratch& scratch) const {
   compute_hidden(example, scratch.hidden.data());
   loss_->predict(scratch.hidden.data(), output_, probs, scratch);
 }

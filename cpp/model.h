@@ -34,10 +34,9 @@ struct ModelShape {
 
 class Model {
  public:
-  Model(const ModelShape& shape, std::vector<int64_t> class_counts);
-
-  // Embeddings uniform(-1/dim, 1/dim), output zero: fastText's start.
-  void initialize(uint64_t seed, int threads);
+  // A fresh model as fastText starts one: embeddings uniform(-1/dim, 1/dim)
+  // from `seed`, output matrix zero.
+  Model(const ModelShape& shape, std::vector<int64_t> class_counts, uint64_t seed, int threads);
 
   Scratch make_scratch(uint64_t seed, uint64_t stream) const;
 

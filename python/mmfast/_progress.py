@@ -34,7 +34,8 @@ class ProgressLine:
         new = progress["loss_count"] - self._last_loss_count
         if new > 0:
             self._loss = (progress["loss_sum"] - self._last_loss_sum) / new
-            self._last_loss_sum, self._last_loss_count = progress["loss_sum"], progress["loss_count"]
+            self._last_loss_sum = progress["loss_sum"]
+            self._last_loss_count = progress["loss_count"]
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (total - done) / rate if rate > 0 else 0.0
         self._text = (

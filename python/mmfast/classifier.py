@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _core
 from ._progress import ProgressLine
+from ._sklearn_compat import classifier_tags
 from ._validation import (
     check_choice,
     check_file,
@@ -78,6 +79,11 @@ class Classifier:
 
     # -- scikit-learn estimator protocol ---------------------------------
 
+    _estimator_type = "classifier"
+
+    def __sklearn_tags__(self) -> Any:
+        return classifier_tags()
+
     @classmethod
     def _param_names(cls) -> list[str]:
         return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
@@ -111,15 +117,7 @@ class Classifier:
         per text, or a list of labels per text for multi-label data)."""
         core = _core.Classifier(**self._core_args())
         if is_path(texts):
-            if y is not None:
-                raise ValueError("y must be None when texts is a file path: labels come from the file")
-            path = check_file("texts", texts)
-            data = _core.read_fasttext_file(path, keep_unlabeled=False)
-            if len(data) == 0:
-                raise ValueError(
-                    f"texts: file {path!r} has no labelled lines (labels are tokens that "
-                    "start with __label__)"
-                )
+            data = _labelled_file(texts, y)
             classes = np.asarray(data.label_names)
             offsets, ids = data.label_offsets, data.label_ids
             multilabel = bool(np.any(np.diff(offsets) != 1))
@@ -183,9 +181,7 @@ class Classifier:
         """Accuracy; for multi-label data, precision at 1 (the share of texts whose
         top label is one of theirs). With a file path, labels come from the file."""
         if is_path(texts):
-            if y is not None:
-                raise ValueError("y must be None when texts is a file path: labels come from the file")
-            data = _core.read_fasttext_file(check_file("texts", texts), keep_unlabeled=False)
+            data = _labelled_file(texts, y)
             names = data.label_names
             offsets, ids = data.label_offsets, data.label_ids
             truth = [{names[j] for j in ids[a:b]} for a, b in zip(offsets[:-1], offsets[1:])]
@@ -211,6 +207,8 @@ class Classifier:
 
     @staticmethod
     def _texts(texts: Texts) -> Any:
+        if isinstance(texts, _core.LabeledTexts):
+            return texts
         if is_path(texts):
             return _core.read_fasttext_file(check_file("texts", texts), keep_unlabeled=True)
         return _check_texts(texts, allow_empty=True)
@@ -283,6 +281,20 @@ def _run(trainer: Any, verbose: int) -> None:
     if line:
         line.update(trainer.progress())
         line.close()
+
+
+def _labelled_file(path: str | os.PathLike[str], y: Any) -> Any:
+    """The labelled lines of a fastText-format file."""
+    if y is not None:
+        raise ValueError("y must be None when texts is a file path: labels come from the file")
+    path = check_file("texts", path)
+    data = _core.read_fasttext_file(path, keep_unlabeled=False)
+    if len(data) == 0:
+        raise ValueError(
+            f"texts: file {path!r} has no labelled lines (labels are tokens that start "
+            "with __label__)"
+        )
+    return data
 
 
 def _check_texts(texts: Any, allow_empty: bool = False) -> Sequence[str]:
