@@ -90,7 +90,19 @@ def timed(function: Callable[[], T]) -> tuple[T, float]:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    """Peak resident memory of this process image.
+
+    Linux's ru_maxrss survives execve, so a spawned worker would start at its
+    (large) parent's peak; VmHWM belongs to the current image only.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except FileNotFoundError:  # not Linux: ru_maxrss is in bytes on macOS
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
 def write_split(directory: str, name: str, texts: Sequence[str], y: np.ndarray,
