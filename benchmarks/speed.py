@@ -128,7 +128,7 @@ def load_split(files: DataFiles) -> Split:
 
 
 def measure(spec: ModelSpec, train_files: DataFiles, test_files: DataFiles) -> Measurement:
-    """Runs in a fresh process, so that ru_maxrss is this model's peak."""
+    """Runs in a fresh process, so that the peak memory is this model's alone."""
     train, test = load_split(train_files), load_split(test_files)
     gc.collect()
     loaded_mb = peak_rss_mb()
