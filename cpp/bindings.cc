@@ -60,6 +60,36 @@ TextViews text_views(py::handle texts, bool allow_empty) {
   return out;
 }
 
+// A Batch plus the Python objects its pointers point into.
+struct BatchInput {
+  TextViews texts;
+  CArray<uint16_t> codes;
+  Batch batch;
+};
+
+// texts: None, a sequence of str or LabeledTexts; codes: None or an
+// (n, n_codes) integer array.
+std::unique_ptr<BatchInput> batch_input(py::handle texts, py::handle codes, bool allow_empty) {
+  auto in = std::make_unique<BatchInput>();
+  Batch& batch = in->batch;
+  if (!texts.is_none()) {
+    in->texts = text_views(texts, allow_empty);
+    batch.texts = in->texts.views;
+    batch.size = static_cast<int64_t>(batch.texts.size());
+  }
+  if (!codes.is_none()) {
+    in->codes = codes.cast<CArray<uint16_t>>();
+    check(in->codes.ndim() == 2, "features: codes must be a 2-D array (n_examples, n_codes)");
+    check(texts.is_none() || in->codes.shape(0) == batch.size,
+          "features has " + std::to_string(in->codes.shape(0)) + " rows but there are " +
+              std::to_string(batch.size) + " texts");
+    batch.codes = in->codes.data();
+    batch.n_codes = static_cast<int32_t>(in->codes.shape(1));
+    batch.size = in->codes.shape(0);
+  }
+  return in;
+}
+
 RaggedArray ragged_from_numpy(const CArray<int64_t>& offsets, const CArray<int32_t>& values) {
   check(offsets.ndim() == 1 && values.ndim() == 1, "label offsets and ids must be 1-D");
   RaggedArray out;
@@ -121,8 +151,8 @@ void bind_classifier(py::module_& m) {
 
   py::class_<Classifier>(m, "Classifier")
       .def(py::init([](int dim, int word_ngrams, int64_t buckets, int64_t min_count,
-                       const std::string& loss, int neg, int epochs, float lr, int threads,
-                       uint64_t seed) {
+                       const std::string& loss, int neg, float alpha, int epochs, float lr,
+                       int threads, uint64_t seed) {
              ClassifierConfig config;
              config.dim = dim;
              config.word_ngrams = word_ngrams;
@@ -130,55 +160,61 @@ void bind_classifier(py::module_& m) {
              config.min_count = min_count;
              config.loss = parse_loss(loss);
              config.neg = neg;
+             config.alpha = alpha;
              config.train = TrainOptions{epochs, lr, resolve_threads(threads), seed};
              return Classifier(config);
            }),
            py::arg("dim"), py::arg("word_ngrams"), py::arg("buckets"), py::arg("min_count"),
-           py::arg("loss"), py::arg("neg"), py::arg("epochs"), py::arg("lr"), py::arg("threads"),
+           py::arg("loss"), py::arg("neg"), py::arg("alpha"), py::arg("epochs"), py::arg("lr"), py::arg("threads"),
            py::arg("seed"))
       .def(
           "prepare_fit",
-          [](Classifier& self, py::handle texts, const CArray<int64_t>& label_offsets,
-             const CArray<int32_t>& label_ids, int32_t n_classes) {
-            TextViews views = text_views(texts, /*allow_empty=*/false);
+          [](Classifier& self, py::handle texts, py::handle codes,
+             const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids,
+             int32_t n_classes, int64_t codebook_size) {
+            auto input = batch_input(texts, codes, /*allow_empty=*/!codes.is_none());
             RaggedArray labels = ragged_from_numpy(label_offsets, label_ids);
             py::gil_scoped_release release;
-            return self.prepare_fit(views.views, std::move(labels), n_classes);
+            return self.prepare_fit(input->batch, std::move(labels), n_classes, codebook_size);
           },
-          py::arg("texts"), py::arg("label_offsets"), py::arg("label_ids"), py::arg("n_classes"),
-          py::keep_alive<0, 1>())
+          py::arg("texts"), py::arg("codes"), py::arg("label_offsets"), py::arg("label_ids"),
+          py::arg("n_classes"), py::arg("codebook_size"), py::keep_alive<0, 1>())
       .def_property_readonly("fitted", &Classifier::fitted)
       .def_property_readonly("n_classes", &Classifier::n_classes)
       .def_property_readonly("n_words", &Classifier::n_words)
+      .def_property_readonly("n_codes", &Classifier::n_codes)
+      .def_property_readonly("codebook_size", &Classifier::codebook_size)
       .def(
           "predict_proba",
-          [](const Classifier& self, py::handle texts, int threads) {
-            TextViews views = text_views(texts, /*allow_empty=*/true);
-            const auto n = static_cast<py::ssize_t>(views.views.size());
-            py::array_t<float> out({n, static_cast<py::ssize_t>(self.n_classes())});
+          [](const Classifier& self, py::handle texts, py::handle codes, int threads) {
+            auto input = batch_input(texts, codes, /*allow_empty=*/true);
+            py::array_t<float> out({static_cast<py::ssize_t>(input->batch.size),
+                                    static_cast<py::ssize_t>(self.n_classes())});
             float* data = out.mutable_data();
             py::gil_scoped_release release;
-            self.predict_proba(views.views, data, resolve_threads(threads));
+            self.predict_proba(input->batch, data, resolve_threads(threads));
             return out;
           },
-          py::arg("texts"), py::arg("threads"))
+          py::arg("texts"), py::arg("codes"), py::arg("threads"))
       .def(
           "predict_top",
-          [](const Classifier& self, py::handle texts, int k, float threshold, int threads) {
+          [](const Classifier& self, py::handle texts, py::handle codes, int k, float threshold,
+             int threads) {
             check(k >= 1, "k must be >= 1, got " + std::to_string(k));
-            TextViews views = text_views(texts, /*allow_empty=*/true);
-            const auto n = static_cast<py::ssize_t>(views.views.size());
+            auto input = batch_input(texts, codes, /*allow_empty=*/true);
+            const auto n = static_cast<py::ssize_t>(input->batch.size);
             py::array_t<int32_t> classes({n, static_cast<py::ssize_t>(k)});
             py::array_t<float> probs({n, static_cast<py::ssize_t>(k)});
             int32_t* c = classes.mutable_data();
             float* p = probs.mutable_data();
             {
               py::gil_scoped_release release;
-              self.predict_top(views.views, k, threshold, c, p, resolve_threads(threads));
+              self.predict_top(input->batch, k, threshold, c, p, resolve_threads(threads));
             }
             return py::make_tuple(classes, probs);
           },
-          py::arg("texts"), py::arg("k"), py::arg("threshold"), py::arg("threads"))
+          py::arg("texts"), py::arg("codes"), py::arg("k"), py::arg("threshold"),
+          py::arg("threads"))
       .def(
           "save",
           [](const Classifier& self, const std::string& path, const py::bytes& metadata) {

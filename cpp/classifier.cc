@@ -8,6 +8,18 @@
 
 namespace mmfast {
 
+namespace {
+
+void check_codes(const Batch& batch, int64_t codebook_size) {
+  const int64_t total = batch.size * batch.n_codes;
+  for (int64_t i = 0; i < total; ++i) {
+    check(batch.codes[i] < codebook_size, "features: code " + std::to_string(batch.codes[i]) +
+                                              " outside [0, " + std::to_string(codebook_size) + ")");
+  }
+}
+
+}  // namespace
+
 Classifier::Classifier(const ClassifierConfig& config)
     : config_(config), dictionary_(config.word_ngrams, config.buckets) {
   check(config.dim >= 1, "dim must be >= 1");
@@ -15,20 +27,38 @@ Classifier::Classifier(const ClassifierConfig& config)
   check(config.neg >= 1, "neg must be >= 1");
 }
 
-std::unique_ptr<Trainer> Classifier::prepare_fit(const std::vector<std::string_view>& texts,
-                                                 RaggedArray labels, int32_t n_classes) {
-  check(!texts.empty(), "texts: no examples to train on");
-  check_labels(labels, static_cast<int64_t>(texts.size()), n_classes);
+std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray labels,
+                                                 int32_t n_classes, int64_t codebook_size) {
+  check(batch.size > 0, "no examples to train on");
+  check(batch.texts.empty() || static_cast<int64_t>(batch.texts.size()) == batch.size,
+        "texts and features have different lengths");
+  check(!batch.texts.empty() || batch.codes != nullptr, "nothing to train on: no texts, no features");
+  check(batch.codes == nullptr || (batch.n_codes >= 1 && codebook_size >= 1 &&
+                                   codebook_size <= 65536),
+        "features: bad code shape");
+  check_labels(labels, batch.size, n_classes);
   dictionary_ = Dictionary(config_.word_ngrams, config_.buckets);
-  dictionary_.build(texts, config_.min_count);
+  dictionary_.build(batch.texts, config_.min_count);
   auto data = std::make_shared<Dataset>();
-  data->tokens = encode_texts(dictionary_, texts, config_.train.threads);
+  if (batch.texts.empty()) {
+    data->tokens.offsets.assign(batch.size + 1, 0);
+  } else {
+    data->tokens = encode_texts(dictionary_, batch.texts, config_.train.threads);
+  }
+  if (batch.codes != nullptr) {
+    check_codes(batch, codebook_size);
+    data->codes.assign(batch.codes, batch.codes + batch.size * batch.n_codes);
+    data->n_codes = batch.n_codes;
+  }
   data->labels = std::move(labels);
   data->n_classes = n_classes;
 
   ModelShape shape;
   shape.text_rows = dictionary_.n_rows();
   shape.dim = config_.dim;
+  shape.n_codes = data->n_codes;
+  shape.codebook_size = data->n_codes ? codebook_size : 0;
+  shape.alpha = config_.alpha;
   shape.loss = config_.loss;
   shape.neg = config_.neg;
   model_.emplace(shape, data->class_counts(), config_.train.seed, config_.train.threads);
@@ -42,37 +72,58 @@ const Model& Classifier::model() const {
 
 int32_t Classifier::n_classes() const { return model().n_classes(); }
 
-template <typename Fn>
-void Classifier::for_each_prediction(const std::vector<std::string_view>& texts, int threads,
-                                     Fn&& fn) const {
+void Classifier::check_batch(const Batch& batch) const {
   const Model& m = model();
-  parallel_for_blocks(static_cast<int64_t>(texts.size()), 256, threads,
-                      [&](int64_t begin, int64_t end, int worker) {
+  check(batch.texts.empty() || static_cast<int64_t>(batch.texts.size()) == batch.size,
+        "texts and features have different lengths");
+  if (m.shape().n_codes == 0) {
+    check(batch.codes == nullptr, "features: this model was trained without features");
+  } else {
+    check(batch.codes != nullptr, "features are required: this model was trained with them");
+    check(batch.n_codes == m.shape().n_codes,
+          "features: expected " + std::to_string(m.shape().n_codes) + " codes per example, got " +
+              std::to_string(batch.n_codes));
+    check_codes(batch, m.shape().codebook_size);
+  }
+}
+
+template <typename Fn>
+void Classifier::for_each_prediction(const Batch& batch, int threads, Fn&& fn) const {
+  check_batch(batch);
+  const Model& m = model();
+  parallel_for_blocks(batch.size, 256, threads, [&](int64_t begin, int64_t end, int worker) {
     Scratch scratch = m.make_scratch(config_.train.seed, 1000 + static_cast<uint64_t>(worker));
     std::vector<float> probs(m.n_classes());
     for (int64_t i = begin; i < end; ++i) {
-      dictionary_.encode(texts[i], scratch.ids, scratch.hashes);
-      ExampleView example{scratch.ids.data(), static_cast<int32_t>(scratch.ids.size()), nullptr, 0};
+      ExampleView example;
+      if (!batch.texts.empty()) {
+        dictionary_.encode(batch.texts[i], scratch.ids, scratch.hashes);
+        example.tokens = scratch.ids.data();
+        example.n_tokens = static_cast<int32_t>(scratch.ids.size());
+      }
+      if (batch.codes != nullptr) {
+        example.codes = batch.codes + i * batch.n_codes;
+        example.n_codes = batch.n_codes;
+      }
       m.predict(example, probs.data(), scratch);
       fn(i, probs.data(), scratch);
     }
   });
 }
 
-void Classifier::predict_proba(const std::vector<std::string_view>& texts, float* out,
-                               int threads) const {
+void Classifier::predict_proba(const Batch& batch, float* out, int threads) const {
   const int64_t n_classes = model().n_classes();
-  for_each_prediction(texts, threads, [&](int64_t i, const float* probs, Scratch&) {
+  for_each_prediction(batch, threads, [&](int64_t i, const float* probs, Scratch&) {
     std::copy(probs, probs + n_classes, out + i * n_classes);
   });
 }
 
-void Classifier::predict_top(const std::vector<std::string_view>& texts, int k, float threshold,
-                             int32_t* classes, float* probs, int threads) const {
+void Classifier::predict_top(const Batch& batch, int k, float threshold, int32_t* classes,
+                             float* probs, int threads) const {
   check(k >= 1, "k must be >= 1");
   const int32_t n_classes = model().n_classes();
   const int kept = std::min(k, n_classes);
-  for_each_prediction(texts, threads, [&](int64_t i, const float* p, Scratch& scratch) {
+  for_each_prediction(batch, threads, [&](int64_t i, const float* p, Scratch& scratch) {
     std::vector<int32_t>& order = scratch.order;
     order.resize(n_classes);
     std::iota(order.begin(), order.end(), 0);
@@ -119,6 +170,7 @@ Classifier Classifier::load(std::istream& in, uint64_t size, std::string& metada
   config.min_count = std::max<int64_t>(1, min_count);
   config.loss = model.shape().loss;
   config.neg = model.shape().neg;
+  config.alpha = model.shape().alpha;
   Classifier classifier(config);
   classifier.dictionary_ = std::move(dictionary);
   classifier.model_.emplace(std::move(model));

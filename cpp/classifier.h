@@ -17,6 +17,14 @@
 
 namespace mmfast {
 
+// A batch of examples: texts, feature codes, or both for the same examples.
+struct Batch {
+  std::vector<std::string_view> texts;  // empty when the examples have no text
+  const uint16_t* codes = nullptr;      // size x n_codes, or nullptr: no features
+  int32_t n_codes = 0;
+  int64_t size = 0;
+};
+
 struct ClassifierConfig {
   int32_t dim = 100;
   int32_t word_ngrams = 2;
@@ -24,6 +32,7 @@ struct ClassifierConfig {
   int64_t min_count = 1;
   LossKind loss = LossKind::kSoftmax;
   int32_t neg = 5;
+  float alpha = 1.0f;  // weight of the feature tokens against the text
   TrainOptions train;
 };
 
@@ -32,21 +41,26 @@ class Classifier {
   explicit Classifier(const ClassifierConfig& config);
 
   // Builds the vocabulary, tokenizes every text once, initializes the
-  // weights, and returns the trainer to start. labels: one row per text.
-  std::unique_ptr<Trainer> prepare_fit(const std::vector<std::string_view>& texts,
-                                       RaggedArray labels, int32_t n_classes);
+  // weights, and returns the trainer to start. labels: one row per example.
+  // codebook_size: the range of the codes (0 without features).
+  std::unique_ptr<Trainer> prepare_fit(const Batch& batch, RaggedArray labels, int32_t n_classes,
+                                       int64_t codebook_size);
 
   bool fitted() const { return model_.has_value(); }
   int32_t n_classes() const;
   int64_t n_words() const { return dictionary_.n_words(); }
   int32_t dim() const { return config_.dim; }
 
-  // out: texts.size() x n_classes() probabilities.
-  void predict_proba(const std::vector<std::string_view>& texts, float* out, int threads) const;
-  // The k most probable classes of each text with probability >= threshold,
-  // best first; unused slots get class -1 and probability 0.
-  void predict_top(const std::vector<std::string_view>& texts, int k, float threshold,
-                   int32_t* classes, float* probs, int threads) const;
+  // Feature codes per example the model was trained with (0: text only).
+  int32_t n_codes() const { return model().shape().n_codes; }
+  int64_t codebook_size() const { return model().shape().codebook_size; }
+
+  // out: batch.size x n_classes() probabilities.
+  void predict_proba(const Batch& batch, float* out, int threads) const;
+  // The k most probable classes of each example with probability >=
+  // threshold, best first; unused slots get class -1 and probability 0.
+  void predict_top(const Batch& batch, int k, float threshold, int32_t* classes, float* probs,
+                   int threads) const;
 
   // `metadata` is stored verbatim (the Python layer keeps its parameters
   // and class names there).
@@ -57,9 +71,11 @@ class Classifier {
 
  private:
   const Model& model() const;
-  // Runs fn(i, probs, scratch) for every text, on `threads` threads.
+  // Checks that `batch` carries what the model was trained on.
+  void check_batch(const Batch& batch) const;
+  // Runs fn(i, probs, scratch) for every example, on `threads` threads.
   template <typename Fn>
-  void for_each_prediction(const std::vector<std::string_view>& texts, int threads, Fn&& fn) const;
+  void for_each_prediction(const Batch& batch, int threads, Fn&& fn) const;
 
   ClassifierConfig config_;
   Dictionary dictionary_;

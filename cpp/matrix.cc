@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "serialization.h"
+#include "simd.h"
 
 namespace mmfast {
 
@@ -42,24 +43,30 @@ Matrix::Matrix(int64_t rows, int64_t cols) : Matrix(rows, cols, nullptr) {
   std::memset(data_.get(), 0, static_cast<size_t>(size()) * sizeof(float));
 }
 
+namespace {
+
+// data[i] = uniform(-bound, bound) drawn from a counter-based hash of
+// (key, i): no sequential RNG state, so the loop vectorizes and any split of
+// the range across threads gives the same values.
+MMFAST_CLONES void fill_uniform_range(float* data, int64_t begin, int64_t end, float bound,
+                                      uint64_t key) {
+  for (int64_t i = begin; i < end; ++i) {
+    uint64_t z = key + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    data[i] = bound * (static_cast<float>(static_cast<int64_t>(z >> 40)) * 0x1.0p-23f - 1.0f);
+  }
+}
+
+}  // namespace
+
 Matrix Matrix::uniform(int64_t rows, int64_t cols, float bound, uint64_t seed, int threads) {
   Matrix m(rows, cols, nullptr);
-  constexpr int64_t kBlock = 1 << 16;  // floats per RNG stream
-  const int64_t size = m.size();
+  const uint64_t key = Rng(seed).next();
   float* data = m.data();
-  parallel_for_blocks((size + kBlock - 1) / kBlock, 1, threads,
-                      [&](int64_t begin, int64_t end, int) {
-    for (int64_t b = begin; b < end; ++b) {
-      Rng rng(seed, static_cast<uint64_t>(b));
-      const int64_t stop = std::min(size, (b + 1) * kBlock);
-      // Two 24-bit uniforms per 64-bit draw: initialisation of a 2M-row
-      // table is bound by the RNG.
-      for (int64_t i = b * kBlock; i < stop; i += 2) {
-        const uint64_t r = rng.next();
-        data[i] = bound * (static_cast<float>(r >> 40) * 0x1.0p-23f - 1.0f);
-        if (i + 1 < stop) data[i + 1] = bound * (static_cast<float>(r & 0xFFFFFF) * 0x1.0p-23f - 1.0f);
-      }
-    }
+  parallel_for_blocks(m.size(), int64_t{1} << 20, threads, [&](int64_t begin, int64_t end, int) {
+    fill_uniform_range(data, begin, end, bound, key);
   });
   return m;
 }

@@ -15,8 +15,7 @@ class Matrix {
   Matrix() = default;
   // All zeros.
   Matrix(int64_t rows, int64_t cols);
-  // Uniform(-bound, bound). Filled in fixed blocks, each from its own
-  // (seed, block) stream, so the values do not depend on `threads`.
+  // Uniform(-bound, bound) from `seed`; the values do not depend on `threads`.
   static Matrix uniform(int64_t rows, int64_t cols, float bound, uint64_t seed, int threads);
 
   int64_t rows() const { return rows_; }

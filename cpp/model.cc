@@ -52,6 +52,15 @@ inline void Model::compute_hidden(const ExampleView& example, float* hidden) con
   }
 }
 
+void Model::prefetch(const ExampleView& example) const {
+  constexpr int64_t kLine = 64 / sizeof(float);
+  const int64_t dim = shape_.dim;
+  for (int32_t i = 0; i < example.n_tokens; ++i) {
+    const float* row = text_embeddings_.row(example.tokens[i]);
+    for (int64_t j = 0; j < dim; j += kLine) __builtin_prefetch(row + j, 1);
+  }
+}
+
 MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labels, int32_t n_labels,
                    float lr, Scratch& scratch) {
   const int64_t dim = shape_.dim;

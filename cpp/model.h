@@ -40,6 +40,10 @@ class Model {
 
   Scratch make_scratch(uint64_t seed, uint64_t stream) const;
 
+  // Starts loading the example's embedding rows into cache, so that they
+  // arrive while the previous example is computed.
+  void prefetch(const ExampleView& example) const;
+
   // One SGD step; returns the example's loss.
   float train(const ExampleView& example, const int32_t* labels, int32_t n_labels, float lr,
               Scratch& scratch);

@@ -68,11 +68,17 @@ void Trainer::work(int worker, std::vector<int64_t> order) {
     const int32_t n_codes = data.n_codes;
     for (int epoch = 0; epoch < options_.epochs && !stop_.load(); ++epoch) {
       shuffle(order, scratch.rng);
-      for (int64_t i : order) {
+      auto view = [&](int64_t i) {
+        return ExampleView{data.tokens.row(i), data.tokens.row_size(i),
+                           n_codes ? data.codes.data() + i * n_codes : nullptr, n_codes};
+      };
+      const int64_t share = static_cast<int64_t>(order.size());
+      for (int64_t k = 0; k < share; ++k) {
+        const int64_t i = order[k];
+        if (k + 1 < share) model_.prefetch(view(order[k + 1]));
         // Linear decay to 0 over this worker's share of all epochs.
         const float lr = options_.lr * (1.0f - static_cast<float>(done) / total);
-        ExampleView example{data.tokens.row(i), data.tokens.row_size(i),
-                            n_codes ? data.codes.data() + i * n_codes : nullptr, n_codes};
+        const ExampleView example = view(i);
         if (!example.empty() && data.labels.row_size(i) > 0) {
           loss_sum += model_.train(example, data.labels.row(i), data.labels.row_size(i), lr,
                                    scratch);

@@ -130,7 +130,7 @@ class Classifier:
             classes, offsets, ids, multilabel = _encode_labels(y)
         if len(classes) < 2:
             raise ValueError(f"y: needs at least 2 classes, got {len(classes)}")
-        trainer = core.prepare_fit(texts, offsets, ids, len(classes))
+        trainer = core.prepare_fit(texts, None, offsets, ids, len(classes), 0)
         _run(trainer, self.verbose)
         self._core = core
         self.classes_ = classes
@@ -145,6 +145,7 @@ class Classifier:
             min_count=check_int("min_count", self.min_count, 1),
             loss=check_choice("loss", self.loss, LOSSES),
             neg=check_int("neg", self.neg, 1),
+            alpha=1.0,
             epochs=check_int("epochs", self.epochs, 1),
             lr=check_float("lr", self.lr, 0.0),
             threads=check_threads(self.threads),
@@ -155,13 +156,13 @@ class Classifier:
 
     def predict(self, texts: Texts) -> np.ndarray:
         """The most probable label of each text, as an array of ``classes_``."""
-        ids, _ = self._fitted_core().predict_top(self._texts(texts), 1, 0.0, self._threads())
+        ids, _ = self._fitted_core().predict_top(self._texts(texts), None, 1, 0.0, self._threads())
         return self.classes_[ids[:, 0]]
 
     def predict_proba(self, texts: Texts) -> np.ndarray:
         """(n_texts, n_classes) float32 scores, columns in ``classes_`` order: a
         distribution for softmax/hs, independent sigmoids for ns/ova."""
-        return self._fitted_core().predict_proba(self._texts(texts), self._threads())
+        return self._fitted_core().predict_proba(self._texts(texts), None, self._threads())
 
     def predict_top(
         self, texts: Texts, k: int = 1, threshold: float = 0.0
@@ -171,7 +172,7 @@ class Classifier:
         k = check_int("k", k, 1)
         threshold = check_float("threshold", threshold, 0.0, inclusive=True)
         ids, probs = self._fitted_core().predict_top(
-            self._texts(texts), k, threshold, self._threads()
+            self._texts(texts), None, k, threshold, self._threads()
         )
         kept = ids >= 0
         labels = [self.classes_[row[mask]].tolist() for row, mask in zip(ids, kept)]
