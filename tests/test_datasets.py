@@ -64,6 +64,8 @@ def test_text_rejects_bad_arguments():
         make_text_classification(10, noise=1.5)
     with pytest.raises(ValueError, match="n_classes"):
         make_text_classification(10, n_classes=0)
+    with pytest.raises(ValueError, match="vocab_size"):
+        make_text_classification(10, vocab_size=50)
 
 
 def test_multimodal_is_deterministic_for_a_seed():
@@ -84,10 +86,14 @@ def test_multimodal_shapes_and_dtypes():
     assert signed.min() < 0
 
 
-def test_multimodal_rejects_odd_or_tiny_class_counts():
+def test_multimodal_rejects_bad_arguments():
     for n_classes in (2, 5):
         with pytest.raises(ValueError, match="n_classes"):
             make_multimodal_classification(10, n_classes=n_classes)
+    with pytest.raises(ValueError, match="latent_dim"):
+        make_multimodal_classification(10, n_features=8, latent_dim=16)
+    with pytest.raises(ValueError, match="doc_length"):
+        make_multimodal_classification(10, doc_length=0)
 
 
 def test_text_confuses_classes_2k_and_2k_plus_1():

@@ -52,9 +52,7 @@ def make_text_classification(
     texts : list of ``n_samples`` space-separated documents.
     y : int64 array of shape ``(n_samples,)``.
     """
-    _check_positive(n_samples=n_samples, n_classes=n_classes, vocab_size=vocab_size,
-                    doc_length=doc_length, class_words=class_words)
-    _check_probability("noise", noise)
+    _check_positive(n_samples=n_samples, n_classes=n_classes)
     rng = np.random.default_rng(seed)
     y = rng.integers(0, n_classes, size=n_samples)
     texts = _sample_documents(rng, y, n_classes, vocab_size, doc_length, class_words, noise,
@@ -182,6 +180,8 @@ def _sample_documents(
     zipf_exponent: float,
 ) -> list[str]:
     """One document per entry of ``topics``, mixing Zipf background and topic words."""
+    _check_positive(doc_length=doc_length, class_words=class_words)
+    _check_probability("noise", noise)
     if vocab_size <= _N_STOP_WORDS:
         raise ValueError(f"vocab_size must be > {_N_STOP_WORDS}, got {vocab_size}")
     # Indicative words come from a pool of frequent-ish words about as large as all
