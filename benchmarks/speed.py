@@ -119,6 +119,17 @@ def write_split(directory: str, name: str, texts: Sequence[str], y: np.ndarray,
     return files
 
 
+def write_train_test(directory: str, name: str, n_train: int, texts: Sequence[str],
+                     y: np.ndarray, features: np.ndarray | None = None,
+                     ) -> tuple[DataFiles, DataFiles]:
+    """The first ``n_train`` examples are the training split, the rest the test split."""
+    def part(rows: slice, suffix: str) -> DataFiles:
+        return write_split(directory, f"{name}-{suffix}", texts[rows], y[rows],
+                           None if features is None else features[rows])
+
+    return part(slice(None, n_train), "train"), part(slice(n_train, None), "test")
+
+
 def load_split(files: DataFiles) -> Split:
     with open(files.fasttext_path, encoding="utf-8") as lines:
         # Each line is "__label__<y> <text>"; the labels come from the .npy file.
@@ -254,7 +265,7 @@ def describe_machine(threads: int) -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 30k/10k text and 10k/5k multi-modal examples")
+                        help="smoke run: 30k/10k text and 10k/2k multi-modal examples")
     parser.add_argument("--n-train", type=int, help="training documents (default 300000)")
     parser.add_argument("--n-test", type=int, help="held-out documents (default 50000)")
     parser.add_argument("--n-train-multimodal", type=int,
@@ -281,8 +292,7 @@ def main() -> None:
             args.n_train + args.n_test, n_classes=N_CLASSES_TEXT))
         print(f"\ntext data: {args.n_train:,} train / {args.n_test:,} test documents, "
               f"{N_CLASSES_TEXT} classes (generated in {seconds:.1f} s)")
-        train_files = write_split(directory, "text-train", texts[:args.n_train], y[:args.n_train])
-        test_files = write_split(directory, "text-test", texts[args.n_train:], y[args.n_train:])
+        train_files, test_files = write_train_test(directory, "text", args.n_train, texts, y)
         del texts, y
         outcomes = run_table("Text classification", text_specs(args.dims, args.threads),
                              train_files, test_files, ratio_header="vs fastText")
@@ -298,9 +308,8 @@ def main() -> None:
         print(f"\nmulti-modal data: {args.n_train_multimodal:,} train / {n_test:,} test, "
               f"{N_CLASSES_MULTIMODAL} classes, {N_FEATURES}-d float32 features "
               f"({4 * N_FEATURES} B/example)")
-        split = args.n_train_multimodal
-        train_files = write_split(directory, "mm-train", texts[:split], y[:split], features[:split])
-        test_files = write_split(directory, "mm-test", texts[split:], y[split:], features[split:])
+        train_files, test_files = write_train_test(
+            directory, "multimodal", args.n_train_multimodal, texts, y, features)
         del texts, features, y
         run_table("Multi-modal classification", multimodal_specs(args.dims[0], args.threads),
                   train_files, test_files, ratio_header="vs text-only")
