@@ -1,5 +1,7 @@
 #include "simd.h"
 
+#include <algorithm>
+
 // GCC/Clang emit one clone per target plus an ifunc resolver that picks the
 // best at load time. Other compilers get the plain loops.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__APPLE__)
@@ -35,6 +37,91 @@ MMFAST_CLONES float l2_squared(const float* a, const float* b, int64_t n) {
     sum += d * d;
   }
   return sum;
+}
+
+namespace {
+
+// 16 floats (or ints): one AVX-512 register, two AVX2 registers. GCC/Clang
+// lower operations on these to whatever the clone being compiled supports.
+typedef float Floats16 __attribute__((vector_size(64)));
+typedef int32_t Ints16 __attribute__((vector_size(64)));
+constexpr int kLanes = 16;
+constexpr int kGroupVectors = static_cast<int>(kCentroidGroup / kLanes);
+// Rows scored together, so that each centroid load serves several FMAs.
+// 4 rows x 4 vectors of scores + 8 for the running minima fits the 32
+// AVX-512 registers.
+constexpr int kTileRows = 4;
+
+}  // namespace
+
+// Scores centroid c as |c|^2/2 - x.c (the squared distance minus |x|^2, halved),
+// for a tile of rows against a group of 64 centroids at a time, keeping the
+// running minimum per lane in registers; one horizontal reduction per row.
+MMFAST_CLONES void nearest_centroids(const float* x, int64_t n, int64_t x_stride, int64_t d,
+                                     const float* centroids_t, const float* half_norms,
+                                     int64_t k_padded, int32_t* labels, float* distances) {
+  for (int64_t first = 0; first < n; first += kTileRows) {
+    // A short last tile repeats its last row; the repeats are scored and dropped.
+    const float* rows[kTileRows];
+    for (int r = 0; r < kTileRows; ++r) rows[r] = x + std::min(first + r, n - 1) * x_stride;
+
+    // Per lane: the lowest score so far, and which 16-centroid vector it came from.
+    Floats16 best[kTileRows];
+    Ints16 best_vector[kTileRows];
+    for (int r = 0; r < kTileRows; ++r) {
+      best[r] = Floats16{} + __builtin_inff();
+      best_vector[r] = Ints16{};
+    }
+    for (int64_t group = 0; group < k_padded; group += kCentroidGroup) {
+      Floats16 score[kTileRows][kGroupVectors];
+      for (int v = 0; v < kGroupVectors; ++v) {
+        Floats16 half_norm;
+        __builtin_memcpy(&half_norm, half_norms + group + v * kLanes, sizeof half_norm);
+        for (int r = 0; r < kTileRows; ++r) score[r][v] = half_norm;
+      }
+      const float* column = centroids_t + group;
+      for (int64_t j = 0; j < d; ++j, column += k_padded) {
+        Floats16 centroid[kGroupVectors];
+        for (int v = 0; v < kGroupVectors; ++v) {
+          __builtin_memcpy(&centroid[v], column + v * kLanes, sizeof centroid[v]);
+        }
+        for (int r = 0; r < kTileRows; ++r) {
+          const float xj = rows[r][j];
+          for (int v = 0; v < kGroupVectors; ++v) score[r][v] -= xj * centroid[v];
+        }
+      }
+      for (int r = 0; r < kTileRows; ++r) {
+        for (int v = 0; v < kGroupVectors; ++v) {
+          const Ints16 better = score[r][v] < best[r];
+          best[r] = better ? score[r][v] : best[r];
+          best_vector[r] = better ? Ints16{} + static_cast<int32_t>(group / kLanes + v)
+                                  : best_vector[r];
+        }
+      }
+    }
+
+    const int valid_rows = static_cast<int>(std::min<int64_t>(kTileRows, n - first));
+    for (int r = 0; r < valid_rows; ++r) {
+      float lowest = best[r][0];
+      int32_t label = best_vector[r][0] * kLanes;
+      for (int lane = 1; lane < kLanes; ++lane) {
+        const float score = best[r][lane];
+        const int32_t centroid = best_vector[r][lane] * kLanes + lane;
+        if (score < lowest || (score == lowest && centroid < label)) {
+          lowest = score;
+          label = centroid;
+        }
+      }
+      labels[first + r] = label;
+      if (distances != nullptr) {
+        float norm = 0.0f;
+#pragma omp simd reduction(+ : norm)
+        for (int64_t j = 0; j < d; ++j) norm += rows[r][j] * rows[r][j];
+        // Rounding can push the expanded form slightly below zero.
+        distances[first + r] = std::max(0.0f, norm + 2.0f * lowest);
+      }
+    }
+  }
 }
 
 }  // namespace mmfast

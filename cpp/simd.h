@@ -16,4 +16,19 @@ void scale(float alpha, float* x, int64_t n);
 // sum_i (a[i] - b[i])^2
 float l2_squared(const float* a, const float* b, int64_t n);
 
+// nearest_centroids() scores centroids in groups of this many; callers pad k
+// up to a multiple of it.
+constexpr int64_t kCentroidGroup = 64;
+
+// The k-means/PQ assignment kernel: for each of n rows of x (row i starts at
+// x + i * x_stride and has d floats), the index of the nearest centroid and,
+// when `distances` is not null, the squared distance to it.
+// Centroids are stored transposed for the kernel: centroids_t is d x k_padded
+// (column c is centroid c), half_norms[c] = |c|^2 / 2, and padding columns
+// (k_padded a multiple of kCentroidGroup) have half_norms = +inf so they never win.
+// Ties go to the lowest centroid index.
+void nearest_centroids(const float* x, int64_t n, int64_t x_stride, int64_t d,
+                       const float* centroids_t, const float* half_norms, int64_t k_padded,
+                       int32_t* labels, float* distances);
+
 }  // namespace mmfast
