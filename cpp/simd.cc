@@ -1,6 +1,7 @@
 #include "simd.h"
 
 #include <algorithm>
+#include <cstdint>
 
 // GCC/Clang emit one clone per target plus an ifunc resolver that picks the
 // best at load time. Other compilers get the plain loops.
@@ -102,15 +103,20 @@ MMFAST_CLONES void nearest_centroids(const float* x, int64_t n, int64_t x_stride
 
     const int valid_rows = static_cast<int>(std::min<int64_t>(kTileRows, n - first));
     for (int r = 0; r < valid_rows; ++r) {
-      float lowest = best[r][0];
-      int32_t label = best_vector[r][0] * kLanes;
-      for (int lane = 1; lane < kLanes; ++lane) {
-        const float score = best[r][lane];
-        const int32_t centroid = best_vector[r][lane] * kLanes + lane;
-        if (score < lowest || (score == lowest && centroid < label)) {
-          lowest = score;
-          label = centroid;
-        }
+      // Two branch-free reductions over the lanes: the lowest score, then the
+      // lowest centroid index that reaches it.
+      float scores[kLanes];
+      int32_t vectors[kLanes];
+      __builtin_memcpy(scores, &best[r], sizeof scores);
+      __builtin_memcpy(vectors, &best_vector[r], sizeof vectors);
+      float lowest = scores[0];
+#pragma omp simd reduction(min : lowest)
+      for (int lane = 0; lane < kLanes; ++lane) lowest = std::min(lowest, scores[lane]);
+      int32_t label = INT32_MAX;
+#pragma omp simd reduction(min : label)
+      for (int lane = 0; lane < kLanes; ++lane) {
+        const int32_t centroid = vectors[lane] * kLanes + lane;
+        label = std::min(label, scores[lane] == lowest ? centroid : INT32_MAX);
       }
       labels[first + r] = label;
       if (distances != nullptr) {

@@ -1,0 +1,93 @@
+"""Type stubs for the native module mmfast._core (cpp/bindings.cc)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+def default_threads() -> int: ...
+
+# ---------------------------------------------------------------------------
+# Quantizers (cpp/kmeans.h, cpp/quantizer.h). threads <= 0 means all cores.
+# Float inputs are converted to C-contiguous float32; shape errors raise ValueError.
+# ---------------------------------------------------------------------------
+
+class KMeans:
+    def __init__(
+        self,
+        dim: int,
+        k: int,
+        n_iter: int = 25,
+        max_points_per_centroid: int = 256,
+        seed: int = 0,
+    ) -> None: ...
+    @property
+    def dim(self) -> int: ...
+    @property
+    def k(self) -> int: ...
+    @property
+    def is_trained(self) -> bool: ...
+    def train(self, x: npt.ArrayLike, threads: int = 0) -> None: ...
+    def assign(
+        self, x: npt.ArrayLike, threads: int = 0
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]: ...
+    @property
+    def centroids(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def objective(self) -> list[float]: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> KMeans: ...
+
+class Quantizer:
+    @property
+    def dim(self) -> int: ...
+    @property
+    def n_codes(self) -> int: ...
+    @property
+    def n_bits(self) -> int: ...
+    @property
+    def n_centroids(self) -> int: ...
+    @property
+    def is_trained(self) -> bool: ...
+    def train(self, x: npt.ArrayLike, threads: int = 0) -> None: ...
+    def encode(self, x: npt.ArrayLike, threads: int = 0) -> npt.NDArray[np.uint8 | np.uint16]: ...
+    def decode(
+        self, codes: npt.NDArray[np.uint8 | np.uint16], threads: int = 0
+    ) -> npt.NDArray[np.float32]: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> Quantizer: ...
+
+class SubspaceQuantizer(Quantizer):
+    @property
+    def n_iter(self) -> int: ...
+    @property
+    def max_points_per_centroid(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    def subspace(self, r: int) -> npt.NDArray[np.int32]: ...
+    def codebook(self, r: int) -> KMeans: ...
+
+class ProductQuantizer(SubspaceQuantizer):
+    def __init__(
+        self,
+        dim: int,
+        n_subquantizers: int,
+        n_bits: int = 8,
+        n_iter: int = 25,
+        max_points_per_centroid: int = 256,
+        seed: int = 0,
+    ) -> None: ...
+
+class RandomSampleProductQuantizer(SubspaceQuantizer):
+    def __init__(
+        self,
+        dim: int,
+        n_subspaces: int,
+        subspace_dim: int,
+        n_bits: int = 8,
+        n_iter: int = 25,
+        max_points_per_centroid: int = 256,
+        seed: int = 0,
+    ) -> None: ...
