@@ -61,8 +61,7 @@ def as_float_matrix(name: str, X: Any, n_features: int | None = None) -> np.ndar
         )
     if n_features is not None and array.shape[1] != n_features:
         raise ValueError(
-            f"{name} has {array.shape[1]} features, but the estimator was fitted with "
-            f"{n_features}"
+            f"{name} has {array.shape[1]} features, but the estimator was fitted with {n_features}"
         )
     # min/max propagate NaN and expose infinities without a temporary array.
     if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):

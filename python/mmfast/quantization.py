@@ -279,9 +279,7 @@ class RSPQ(_SubspaceQuantizer):
         r = check_int("n_subspaces", self.n_subspaces, 1, 2**31 - 1)
         s = check_positive_int("subspace_dim", self.subspace_dim)
         if s > n_features:
-            raise ValueError(
-                f"subspace_dim={s} exceeds the number of features of X ({n_features})"
-            )
+            raise ValueError(f"subspace_dim={s} exceeds the number of features of X ({n_features})")
         return _core.RandomSampleProductQuantizer(n_features, r, s, n_bits, **kmeans)
 
     def fit(self, X: Any, y: Any = None) -> RSPQ:
