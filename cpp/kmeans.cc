@@ -61,10 +61,9 @@ void KMeans::train(const float* x, int64_t n, int threads) {
   std::vector<float> subset;
   const float* points = x;
   int64_t n_points = n;
-  const int64_t cap = options_.max_points_per_centroid > kMaxK
-                          ? n
-                          : std::max(k_, options_.max_points_per_centroid * k_);
-  if (n > cap) {
+  // Written so that max_points_per_centroid * k cannot overflow.
+  if (options_.max_points_per_centroid < (n + k_ - 1) / k_) {
+    const int64_t cap = options_.max_points_per_centroid * k_;
     std::vector<int64_t> chosen = sample_without_replacement(n, cap, rng);
     std::sort(chosen.begin(), chosen.end());  // reads x in order
     subset = gather_rows(x, dim_, chosen);

@@ -139,11 +139,15 @@ void SubspaceQuantizer::encode_as(const float* x, int64_t n, Code* codes, int th
   check(is_trained(), "the quantizer is not trained");
   threads = resolve_threads(threads);
   const int n_subspaces = n_codes();
-  int64_t widest = 0;
-  for (const auto& dims : subspaces_) widest = std::max<int64_t>(widest, dims.size());
-  // Per-worker scratch: nearest-centroid labels and gathered columns.
+  // Per-worker scratch: nearest-centroid labels, and the columns of
+  // subspaces that are not contiguous, gathered.
+  int64_t widest_gathered = 0;
+  for (int r = 0; r < n_subspaces; ++r) {
+    if (!contiguous_[r]) widest_gathered = std::max<int64_t>(widest_gathered, subspaces_[r].size());
+  }
   std::vector<std::vector<int32_t>> labels(threads, std::vector<int32_t>(kCodeBlock));
-  std::vector<std::vector<float>> columns(threads);
+  std::vector<std::vector<float>> columns(threads,
+                                          std::vector<float>(kCodeBlock * widest_gathered));
 
   parallel_for_blocks(n, kCodeBlock, threads, [&](int64_t first, int64_t last, int worker) {
     const int64_t count = last - first;
@@ -154,7 +158,6 @@ void SubspaceQuantizer::encode_as(const float* x, int64_t n, Code* codes, int th
       if (contiguous_[r]) {
         codebooks_[r].assign_block(block + dims.front(), count, dim_, block_labels, nullptr);
       } else {
-        columns[worker].resize(kCodeBlock * widest);
         gather_columns(block, count, dim_, dims, columns[worker].data());
         codebooks_[r].assign_block(columns[worker].data(), count,
                                    static_cast<int64_t>(dims.size()), block_labels, nullptr);

@@ -137,12 +137,13 @@ class KMeans(_NativeEstimator):
 
     def transform(self, X: Any) -> np.ndarray:
         """Nearest-center codes, (n_samples, 1), uint8/uint16/uint32 by n_clusters."""
-        labels = self.predict(X)
-        return labels.astype(code_dtype(self.n_clusters)).reshape(-1, 1)
+        return self._as_codes(self.predict(X))
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
-        self.fit(X)
-        return self.labels_.astype(code_dtype(self.n_clusters)).reshape(-1, 1)
+        return self._as_codes(self.fit(X).labels_)
+
+    def _as_codes(self, labels: np.ndarray) -> np.ndarray:
+        return labels.astype(code_dtype(len(self.cluster_centers_))).reshape(-1, 1)
 
     def inverse_transform(self, codes: Any) -> np.ndarray:
         """The cluster centers that `codes` (n_samples, 1) name, (n_samples, n_features)."""
