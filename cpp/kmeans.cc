@@ -159,7 +159,6 @@ void KMeans::assign(const float* x, int64_t n, int32_t* labels, float* distances
 
 void KMeans::assign_block(const float* x, int64_t n, int64_t x_stride, int32_t* labels,
                           float* distances) const {
-  check(is_trained(), "k-means is not trained");
   if (n <= 0) return;
   nearest_centroids(x, n, x_stride, dim_, centroids_t_.data(), half_norms_.data(), k_padded_,
                     labels, distances);

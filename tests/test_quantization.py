@@ -118,6 +118,14 @@ def test_rspq_uncovered_features_decode_to_their_mean(X):
     )
 
 
+def test_rspq_averages_overlapping_subspaces(X):
+    rspq = mmfast.RSPQ(n_subspaces=2, subspace_dim=X.shape[1], n_bits=4).fit(X)
+    codes = rspq.transform(X[:20])
+    first, second = rspq.centroids_
+    expected = (first[codes[:, 0]] + second[codes[:, 1]]) / 2
+    np.testing.assert_allclose(rspq.inverse_transform(codes), expected, rtol=1e-6, atol=1e-6)
+
+
 def test_rspq_subspaces_are_seeded(X):
     def subspaces(seed: int) -> np.ndarray:
         return mmfast.RSPQ(n_subspaces=5, subspace_dim=7, n_bits=2, seed=seed).fit(X).subspaces_
