@@ -7,6 +7,8 @@
 // best at load time. Other compilers get the plain loops.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__APPLE__)
 #define MMFAST_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+// ...and nearest_centroids, which needs a different body per ISA, uses the
+// same ifunc dispatch through per-target overloads (function multiversioning).
 #define MMFAST_VERSIONS
 #else
 #define MMFAST_CLONES

@@ -16,8 +16,8 @@ void scale(float alpha, float* x, int64_t n);
 // sum_i (a[i] - b[i])^2
 float l2_squared(const float* a, const float* b, int64_t n);
 
-// nearest_centroids() scores centroids in groups of this many; callers pad k
-// up to a multiple of it.
+// Callers of nearest_centroids() pad k up to a multiple of this (every ISA's
+// kernel scores centroids in groups that divide it).
 constexpr int64_t kCentroidGroup = 64;
 
 // The k-means/PQ assignment kernel: for each of n rows of x (row i starts at
