@@ -129,8 +129,8 @@ def main() -> None:
     else:
         print(f"peers found: faiss {faiss.__version__}")
     print(f"threads: {args.threads}, n_bits: {N_BITS}, data: seeded Gaussian mixture")
-    print("ratio = mmfast / faiss (encode: ratio of times); targets: train <= 1.5, ")
-    print("encode <= 1.0, MSE <= 1.02\n")
+    print("ratio = mmfast / faiss (for encoding, of times)")
+    print("targets: train <= 1.5, encode <= 1.0, MSE <= 1.02\n")
     header = (
         f"{'n x d, M':>18} | {'train s':>7} {'faiss':>7} {'ratio':>5} | "
         f"{'encode/s':>10} {'faiss':>10} {'ratio':>5} | {'MSE':>8} {'faiss':>8} {'ratio':>5}"
