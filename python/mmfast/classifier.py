@@ -18,6 +18,7 @@ from ._sklearn_compat import classifier_tags
 from ._validation import (
     check_choice,
     check_file,
+    check_fitted,
     check_float,
     check_int,
     check_same_length,
@@ -198,10 +199,8 @@ class Classifier:
         return float(np.mean(predicted == np.asarray(y)))
 
     def _fitted_core(self) -> Any:
-        core = getattr(self, "_core", None)
-        if core is None:
-            raise ValueError("this Classifier is not fitted yet: call fit() first")
-        return core
+        check_fitted(self, "_core")
+        return self._core
 
     def _threads(self) -> int:
         return check_threads(self.threads)
