@@ -189,6 +189,16 @@ void bind_classifier(py::module_& m) {
       .def_property_readonly("n_words", &Classifier::n_words)
       .def_property_readonly("n_codes", &Classifier::n_codes)
       .def_property_readonly("codebook_size", &Classifier::codebook_size)
+      .def_property_readonly("quantizer",
+                             [](const Classifier& self) {
+                               return std::const_pointer_cast<Quantizer>(self.quantizer());
+                             })
+      .def(
+          "set_quantizer",
+          [](Classifier& self, std::shared_ptr<Quantizer> quantizer) {
+            self.set_quantizer(std::move(quantizer));
+          },
+          py::arg("quantizer").none(true))
       .def(
           "predict_proba",
           [](const Classifier& self, py::handle texts, py::handle codes, int threads) {
@@ -421,7 +431,9 @@ static void bind_quantizers(py::module_& m) {
         return from_bytes(data, [](mmfast::BinaryReader& in) { return KMeans::read(in); });
       });
 
-  py::class_<Quantizer>(m, "Quantizer", "Abstract vector quantizer (see cpp/quantizer.h).")
+  // Shared holders: a Classifier keeps the quantizer its codes come from.
+  py::class_<Quantizer, std::shared_ptr<Quantizer>>(
+      m, "Quantizer", "Abstract vector quantizer (see cpp/quantizer.h).")
       .def_property_readonly("dim", &Quantizer::dim)
       .def_property_readonly("n_codes", &Quantizer::n_codes)
       .def_property_readonly("n_bits", &Quantizer::n_bits)
@@ -440,10 +452,13 @@ static void bind_quantizers(py::module_& m) {
       .def("decode", &decode, py::arg("codes"), py::arg("threads") = 0)
       .def("to_bytes", &to_bytes<Quantizer>)
       .def_static("from_bytes", [](const py::bytes& data) {
-        return from_bytes(data, [](mmfast::BinaryReader& in) { return Quantizer::read(in); });
+        return from_bytes(data, [](mmfast::BinaryReader& in) {
+          return std::shared_ptr<Quantizer>(Quantizer::read(in));
+        });
       });
 
-  py::class_<SubspaceQuantizer, Quantizer>(m, "SubspaceQuantizer")
+  py::class_<SubspaceQuantizer, Quantizer, std::shared_ptr<SubspaceQuantizer>>(
+      m, "SubspaceQuantizer")
       .def_property_readonly("n_iter",
                              [](const SubspaceQuantizer& q) { return q.kmeans_options().n_iter; })
       .def_property_readonly(
@@ -462,21 +477,23 @@ static void bind_quantizers(py::module_& m) {
           "codebook", [](const SubspaceQuantizer& q, int r) { return q.codebook(r); },
           py::arg("r"), "A copy of codebook r (a trained KMeans).");
 
-  py::class_<mmfast::ProductQuantizer, SubspaceQuantizer>(m, "ProductQuantizer")
+  py::class_<mmfast::ProductQuantizer, SubspaceQuantizer,
+             std::shared_ptr<mmfast::ProductQuantizer>>(m, "ProductQuantizer")
       .def(py::init([options](int64_t dim, int n_subquantizers, int n_bits, int n_iter,
                               int64_t max_points_per_centroid, uint64_t seed) {
-             return std::make_unique<mmfast::ProductQuantizer>(
+             return std::make_shared<mmfast::ProductQuantizer>(
                  dim, n_subquantizers, n_bits, options(n_iter, max_points_per_centroid, seed));
            }),
            py::arg("dim"), py::arg("n_subquantizers"), py::arg("n_bits") = 8,
            py::arg("n_iter") = 25, py::arg("max_points_per_centroid") = 256,
            py::arg("seed") = 0);
 
-  py::class_<mmfast::RandomSampleProductQuantizer, SubspaceQuantizer>(
+  py::class_<mmfast::RandomSampleProductQuantizer, SubspaceQuantizer,
+             std::shared_ptr<mmfast::RandomSampleProductQuantizer>>(
       m, "RandomSampleProductQuantizer")
       .def(py::init([options](int64_t dim, int n_subspaces, int subspace_dim, int n_bits,
                               int n_iter, int64_t max_points_per_centroid, uint64_t seed) {
-             return std::make_unique<mmfast::RandomSampleProductQuantizer>(
+             return std::make_shared<mmfast::RandomSampleProductQuantizer>(
                  dim, n_subspaces, subspace_dim, n_bits,
                  options(n_iter, max_points_per_centroid, seed));
            }),

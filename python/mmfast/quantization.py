@@ -179,10 +179,31 @@ class _SubspaceQuantizer(_NativeEstimator):
         model = self._make_model(X.shape[1], n_bits, kmeans)
         self._check_samples(X.shape[0], 2**n_bits, "centroids per codebook (2**n_bits)")
         model.train(X, threads)
-        self._model = model
-        self.n_features_in_ = X.shape[1]
-        self.centroids_ = [model.codebook(r).centroids for r in range(model.n_codes)]
+        self._set_fitted(model)
         return self
+
+    def _set_fitted(self, model: Any) -> None:
+        """Sets the learned attributes from a trained native quantizer."""
+        self._model = model
+        self.n_features_in_ = model.dim
+        self.centroids_ = [model.codebook(r).centroids for r in range(model.n_codes)]
+
+    @classmethod
+    def _native_params(cls, model: Any) -> dict[str, Any]:
+        """The constructor parameters that produced the native `model`."""
+        raise NotImplementedError
+
+    @classmethod
+    def _from_native(cls, model: Any) -> _SubspaceQuantizer:
+        """A fitted estimator around a trained native quantizer, such as the one a
+        saved Classifier carries."""
+        estimator = cls(
+            n_bits=model.n_bits, n_iter=model.n_iter,
+            max_points_per_centroid=model.max_points_per_centroid, seed=model.seed,
+            **cls._native_params(model),
+        )
+        estimator._set_fitted(model)
+        return estimator
 
     def transform(self, X: Any) -> np.ndarray:
         """Codes (n_samples, n_codes): uint8 when n_bits <= 8, else uint16."""
@@ -238,11 +259,14 @@ class ProductQuantizer(_SubspaceQuantizer):
             )
         return _core.ProductQuantizer(n_features, m, n_bits, **kmeans)
 
-    def fit(self, X: Any, y: Any = None) -> ProductQuantizer:
-        super().fit(X)
+    @classmethod
+    def _native_params(cls, model: Any) -> dict[str, Any]:
+        return {"n_subquantizers": model.n_codes}
+
+    def _set_fitted(self, model: Any) -> None:
+        super()._set_fitted(model)
         lengths = [len(centroids[0]) for centroids in self.centroids_]
         self.subvector_bounds_ = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        return self
 
 
 class RSPQ(_SubspaceQuantizer):
@@ -283,8 +307,10 @@ class RSPQ(_SubspaceQuantizer):
             raise ValueError(f"subspace_dim={s} exceeds the number of features of X ({n_features})")
         return _core.RandomSampleProductQuantizer(n_features, r, s, n_bits, **kmeans)
 
-    def fit(self, X: Any, y: Any = None) -> RSPQ:
-        super().fit(X)
-        model = self._model
+    @classmethod
+    def _native_params(cls, model: Any) -> dict[str, Any]:
+        return {"n_subspaces": model.n_codes, "subspace_dim": len(model.subspace(0))}
+
+    def _set_fitted(self, model: Any) -> None:
+        super()._set_fitted(model)
         self.subspaces_ = np.stack([model.subspace(r) for r in range(model.n_codes)])
-        return self
