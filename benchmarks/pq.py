@@ -17,8 +17,9 @@ import argparse
 import time
 from typing import Any, Callable
 
-import mmfast
 import numpy as np
+
+import mmfast
 
 try:
     import faiss

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pickle
 
-import mmfast
 import numpy as np
 import pytest
+
+import mmfast
 from mmfast import _core
 from mmfast._validation import NotFittedError
 
