@@ -319,10 +319,11 @@ py::bytes to_bytes(const Object& object) {
 // Reads one object written by to_bytes, refusing trailing or corrupt data.
 template <typename Read>
 auto from_bytes(const py::bytes& data, Read read) {
-  std::istringstream stream(static_cast<std::string>(data));
-  const auto size = static_cast<uint64_t>(stream.str().size());
+  const std::string_view view = data;
   py::gil_scoped_release release;
-  mmfast::BinaryReader in(stream, size);
+  MemoryBuffer buffer(view.data(), view.size());
+  std::istream stream(&buffer);
+  mmfast::BinaryReader in(stream, view.size());
   auto object = read(in);
   in.finish();
   return object;

@@ -6,7 +6,6 @@ turns features into codes and formats results."""
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import _core
+from ._estimator import Estimator
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags
 from ._validation import (
@@ -38,7 +38,7 @@ _QUANTIZERS = {"pq": ProductQuantizer, "rspq": RSPQ}
 _POLL_SECONDS = 0.1
 
 
-class Classifier:
+class Classifier(Estimator):
     """Hashed bag of word n-grams -> averaged embeddings -> linear classifier,
     trained by lock-free multi-threaded SGD (as fastText).
 
@@ -108,37 +108,12 @@ class Classifier:
         self.seed = seed
         self.verbose = verbose
 
-    # -- scikit-learn estimator protocol ---------------------------------
+    # -- scikit-learn interoperability -----------------------------------
 
     _estimator_type = "classifier"
 
     def __sklearn_tags__(self) -> Any:
         return classifier_tags()
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> Classifier:
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(f"invalid parameter {name!r} for Classifier; valid: {valid}")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = {
-            name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()
-        }
-        changed = [
-            f"{name}={value!r}" for name, value in self.get_params().items()
-            if value != defaults[name]
-        ]
-        return f"Classifier({', '.join(changed)})"
 
     # -- training --------------------------------------------------------
 

@@ -9,12 +9,12 @@ binary format.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import numpy as np
 
 from . import _core
+from ._estimator import Estimator
 from ._validation import (
     as_code_matrix,
     as_float_matrix,
@@ -29,32 +29,10 @@ from ._validation import (
 __all__ = ["KMeans", "ProductQuantizer", "RSPQ"]
 
 
-class _NativeEstimator:
-    """get_params/set_params from the __init__ signature, and pickling of the
-    fitted native model (``self._model``) as bytes."""
+class _NativeEstimator(Estimator):
+    """Pickles the fitted native model (``self._model``) as bytes."""
 
     _native_type: Any  # the _core class whose from_bytes restores _model
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> _NativeEstimator:
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(
-                    f"invalid parameter {name!r} for {type(self).__name__}; valid: {valid}"
-                )
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{name}={value!r}" for name, value in self.get_params().items())
-        return f"{type(self).__name__}({params})"
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
