@@ -37,6 +37,7 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
                                    codebook_size <= 65536),
         "features: bad code shape");
   check_labels(labels, batch.size, n_classes);
+  quantizer_.reset();
   dictionary_ = Dictionary(config_.word_ngrams, config_.buckets);
   dictionary_.build(batch.texts, config_.min_count);
   auto data = std::make_shared<Dataset>();
@@ -63,6 +64,20 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
   shape.neg = config_.neg;
   model_.emplace(shape, data->class_counts(), config_.train.seed, config_.train.threads);
   return std::make_unique<Trainer>(*model_, std::move(data), config_.train);
+}
+
+void Classifier::set_quantizer(std::shared_ptr<const Quantizer> quantizer) {
+  const Model& m = model();
+  if (quantizer != nullptr) {
+    check(quantizer->is_trained(), "quantizer: not trained");
+    check(quantizer->n_codes() == m.shape().n_codes &&
+              quantizer->n_centroids() == m.shape().codebook_size,
+          "quantizer: its codes (" + std::to_string(quantizer->n_codes()) + " of " +
+              std::to_string(quantizer->n_centroids()) + " values) do not match the model's (" +
+              std::to_string(m.shape().n_codes) + " of " +
+              std::to_string(m.shape().codebook_size) + ")");
+  }
+  quantizer_ = std::move(quantizer);
 }
 
 const Model& Classifier::model() const {
@@ -146,6 +161,8 @@ void Classifier::save(std::ostream& out, const std::string& metadata) const {
   writer.write<int64_t>(config_.min_count);
   dictionary_.write(writer);
   m.write(writer);
+  writer.write<uint8_t>(quantizer_ != nullptr);
+  if (quantizer_ != nullptr) quantizer_->write(writer);
   writer.finish();
 }
 
@@ -160,6 +177,8 @@ Classifier Classifier::load(std::istream& in, uint64_t size, std::string& metada
   const int64_t min_count = reader.read<int64_t>();
   Dictionary dictionary = Dictionary::read(reader);
   Model model = Model::read(reader);
+  std::shared_ptr<const Quantizer> quantizer;
+  if (reader.read<uint8_t>() != 0) quantizer = Quantizer::read(reader);
   reader.finish();
   reader.expect(model.shape().text_rows == dictionary.n_rows(),
                 "dictionary and embedding table sizes differ");
@@ -174,6 +193,11 @@ Classifier Classifier::load(std::istream& in, uint64_t size, std::string& metada
   Classifier classifier(config);
   classifier.dictionary_ = std::move(dictionary);
   classifier.model_.emplace(std::move(model));
+  try {
+    classifier.set_quantizer(std::move(quantizer));
+  } catch (const std::invalid_argument& e) {
+    reader.expect(false, e.what());
+  }
   return classifier;
 }
 

@@ -13,6 +13,7 @@
 #include "dataset.h"
 #include "dictionary.h"
 #include "model.h"
+#include "quantizer.h"
 #include "trainer.h"
 
 namespace mmfast {
@@ -51,6 +52,11 @@ class Classifier {
   int64_t n_words() const { return dictionary_.n_words(); }
   int32_t dim() const { return config_.dim; }
 
+  // The quantizer that turns dense features into this model's codes; saved
+  // and loaded with the model. Optional: a model may be trained on codes.
+  void set_quantizer(std::shared_ptr<const Quantizer> quantizer);
+  const std::shared_ptr<const Quantizer>& quantizer() const { return quantizer_; }
+
   // Feature codes per example the model was trained with (0: text only).
   int32_t n_codes() const { return model().shape().n_codes; }
   int64_t codebook_size() const { return model().shape().codebook_size; }
@@ -80,6 +86,7 @@ class Classifier {
   ClassifierConfig config_;
   Dictionary dictionary_;
   std::optional<Model> model_;
+  std::shared_ptr<const Quantizer> quantizer_;
 };
 
 }  // namespace mmfast

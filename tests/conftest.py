@@ -22,3 +22,24 @@ def separable_texts(n: int, n_classes: int = 5, seed: int = 0) -> tuple[list[str
 @pytest.fixture(scope="session")
 def text_data() -> tuple[list[str], np.ndarray]:
     return separable_texts(4000)
+
+
+def paired_modalities(
+    n: int, n_classes: int = 6, n_features: int = 32, seed: int = 0
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Texts tell apart only the class pairs (0,1), (2,3), ...; features only the
+    pairs (1,2), (3,4), ..., (n-1,0). Each modality alone gets about half right;
+    together they identify every class."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_classes, n)
+    text_group = y // 2
+    feature_group = (y + 1) % n_classes // 2
+    background = rng.integers(0, 300, (n, 6))
+    signal = rng.integers(0, 10, (n, 3))
+    texts = [
+        " ".join([f"w{b}" for b in bg] + [f"g{group}_{s}" for s in sig])
+        for group, bg, sig in zip(text_group, background, signal)
+    ]
+    centers = np.random.default_rng(12345).normal(0.0, 3.0, (n_classes // 2, n_features))
+    features = centers[feature_group] + rng.normal(0.0, 1.0, (n, n_features))
+    return texts, features.astype(np.float32), y

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pickle
 
-import mmfast
 import numpy as np
 import pytest
 from conftest import separable_texts
+
+import mmfast
 
 FAST = dict(dim=16, epochs=5, buckets=10_000, verbose=0)
 

@@ -1,10 +1,16 @@
 """mmfast: efficient large-scale multi-modal classification."""
 
+from ._validation import NotFittedError
 from .classifier import Classifier, load
 from .datasets import make_multimodal_classification, make_text_classification, write_fasttext_file
+from .quantization import RSPQ, KMeans, ProductQuantizer
 
 __all__ = [
     "Classifier",
+    "KMeans",
+    "NotFittedError",
+    "ProductQuantizer",
+    "RSPQ",
     "load",
     "make_multimodal_classification",
     "make_text_classification",

@@ -1,5 +1,5 @@
 """Argument checks shared by the estimators: each error names the argument
-and what was expected."""
+and says what was expected."""
 
 from __future__ import annotations
 
@@ -8,23 +8,51 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 
-def check_int(name: str, value: Any, minimum: int) -> int:
-    """``value`` as an int >= ``minimum``; bools are refused."""
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when a method that needs a fitted estimator is called before fit()."""
+
+
+def check_fitted(estimator: object, attribute: str) -> None:
+    """Raises NotFittedError unless `estimator` has the learned `attribute`."""
+    if getattr(estimator, attribute, None) is None:
+        name = type(estimator).__name__
+        raise NotFittedError(f"this {name} is not fitted yet: call fit() first")
+
+
+def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    """`value` as an int in [low, high] (no upper bound when high is None); bools are refused."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
+    value = int(value)
+    if value < low or (high is not None and value > high):
+        expected = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"{name} must be {expected}, got {value}")
+    return value
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    return check_int(name, value, 1)
+
+
+def check_seed(name: str, value: Any) -> int:
+    return check_int(name, value, 0, 2**64 - 1)
+
+
+def check_threads(threads: Any) -> int:
+    """The native threads argument: 0 (all cores) for None, else a positive int."""
+    return 0 if threads is None else check_positive_int("threads", threads)
 
 
 def check_float(name: str, value: Any, minimum: float, inclusive: bool = False) -> float:
-    """``value`` as a finite float > ``minimum`` (>= when ``inclusive``)."""
+    """`value` as a finite float > `minimum` (>= when `inclusive`)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     value = float(value)
     ok = value >= minimum if inclusive else value > minimum
-    if not ok or value != value or value in (float("inf"), float("-inf")):
+    if not ok or not np.isfinite(value):
         bound = ">=" if inclusive else ">"
         raise ValueError(f"{name} must be a finite number {bound} {minimum}, got {value}")
     return value
@@ -35,11 +63,6 @@ def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
         options = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{name} must be one of {options}, got {value!r}")
     return value
-
-
-def check_threads(value: Any) -> int:
-    """``threads``: None (all cores) or a positive int; 0 stands for all cores in C++."""
-    return 0 if value is None else check_int("threads", value, 1)
 
 
 def is_path(texts: Any) -> bool:
@@ -59,3 +82,50 @@ def check_file(name: str, path: str | os.PathLike[str]) -> str:
 def check_same_length(name_a: str, a: Sequence[Any], name_b: str, b: Sequence[Any]) -> None:
     if len(a) != len(b):
         raise ValueError(f"{name_a} and {name_b} have different lengths ({len(a)} != {len(b)})")
+
+
+def as_float_matrix(name: str, X: Any, n_features: int | None = None) -> np.ndarray:
+    """`X` as a C-contiguous float32 (n_samples, n_features) array of finite values.
+
+    n_features, when given, is the column count the estimator was fitted with.
+    """
+    try:
+        array = np.ascontiguousarray(X, dtype=np.float32)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be a 2-D array of numbers: {error}") from None
+    if array.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (n_samples, n_features), got shape {array.shape}"
+        )
+    if n_features is not None and array.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {array.shape[1]} features, but the estimator was fitted with {n_features}"
+        )
+    # min/max propagate NaN and expose infinities without a temporary array.
+    if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):
+        raise ValueError(f"{name} contains NaN or infinity")
+    return array
+
+
+def as_code_matrix(name: str, codes: Any, n_codes: int, n_values: int) -> np.ndarray:
+    """`codes` as a C-contiguous (n_samples, n_codes) integer array with values in
+    [0, n_values), in the smallest unsigned dtype that holds n_values."""
+    array = np.asarray(codes)
+    if not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"{name} must be an integer array, got dtype {array.dtype}")
+    if array.ndim != 2 or array.shape[1] != n_codes:
+        raise ValueError(f"{name} must have shape (n_samples, {n_codes}), got shape {array.shape}")
+    if array.size and (array.min() < 0 or array.max() >= n_values):
+        raise ValueError(
+            f"{name} must be in [0, {n_values}), got values in [{array.min()}, {array.max()}]"
+        )
+    return np.ascontiguousarray(array, dtype=code_dtype(n_values))
+
+
+def code_dtype(n_values: int) -> np.dtype:
+    """The smallest unsigned dtype that holds codes 0 .. n_values - 1."""
+    if n_values <= 2**8:
+        return np.dtype(np.uint8)
+    if n_values <= 2**16:
+        return np.dtype(np.uint16)
+    return np.dtype(np.uint32)

@@ -1,10 +1,11 @@
-"""mmfast.Classifier: a fastText-class text classifier with a scikit-learn
-interface. The work happens in the C++ core (``mmfast._core``); this module
-checks arguments, maps labels to class ids and formats results."""
+"""mmfast.Classifier: a fastText-class text classifier that also takes a dense
+feature vector per example, discretized into feature tokens (pq / rspq
+fusion), with a scikit-learn interface. The work happens in the C++ core
+(``mmfast._core``); this module checks arguments, maps labels to class ids,
+turns features into codes and formats results."""
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 from collections.abc import Sequence
@@ -13,24 +14,31 @@ from typing import Any, Union
 import numpy as np
 
 from . import _core
+from ._estimator import Estimator
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags
 from ._validation import (
+    as_code_matrix,
+    as_float_matrix,
     check_choice,
     check_file,
+    check_fitted,
     check_float,
     check_int,
     check_same_length,
     check_threads,
     is_path,
 )
+from .quantization import RSPQ, ProductQuantizer
 
-Texts = Union[Sequence[str], str, os.PathLike]
+Texts = Union[Sequence[str], str, os.PathLike, None]
 LOSSES = ("softmax", "hs", "ns", "ova")
+FUSIONS = (None, "pq", "rspq")
+_QUANTIZERS = {"pq": ProductQuantizer, "rspq": RSPQ}
 _POLL_SECONDS = 0.1
 
 
-class Classifier:
+class Classifier(Estimator):
     """Hashed bag of word n-grams -> averaged embeddings -> linear classifier,
     trained by lock-free multi-threaded SGD (as fastText).
 
@@ -45,6 +53,17 @@ class Classifier:
     loss : "softmax", "hs" (hierarchical softmax), "ns" (negative sampling)
         or "ova" (one-vs-all, for multi-label data).
     neg : negatives sampled per positive with ``loss="ns"``.
+    fusion : None (text only), or how dense features join the text: "pq"
+        (product quantization: ``n_subquantizers`` contiguous subvectors) or
+        "rspq" (random-sample PQ: ``n_subquantizers`` random subspaces of
+        ``subspace_dim`` dimensions). Each feature vector becomes
+        ``n_subquantizers`` tokens with their own embeddings, and the hidden
+        vector is the text's mean plus ``alpha`` times the tokens' mean.
+    n_subquantizers, subspace_dim, n_bits : the quantizer's shape; each code
+        takes one of 2**n_bits values.
+    alpha : weight of the feature tokens against the text.
+    quantizer : a ProductQuantizer or RSPQ to use instead of fitting a new one
+        (it is fitted on the training features unless already fitted).
     threads : worker threads; None uses every core.
     seed : seeds initialisation and example order; with ``threads=1`` a fit
         is bit-for-bit reproducible.
@@ -61,6 +80,12 @@ class Classifier:
         min_count: int = 1,
         loss: str = "softmax",
         neg: int = 5,
+        fusion: str | None = None,
+        n_subquantizers: int = 8,
+        subspace_dim: int = 16,
+        n_bits: int = 8,
+        alpha: float = 1.0,
+        quantizer: ProductQuantizer | RSPQ | None = None,
         threads: int | None = None,
         seed: int = 0,
         verbose: int = 1,
@@ -73,48 +98,35 @@ class Classifier:
         self.min_count = min_count
         self.loss = loss
         self.neg = neg
+        self.fusion = fusion
+        self.n_subquantizers = n_subquantizers
+        self.subspace_dim = subspace_dim
+        self.n_bits = n_bits
+        self.alpha = alpha
+        self.quantizer = quantizer
         self.threads = threads
         self.seed = seed
         self.verbose = verbose
 
-    # -- scikit-learn estimator protocol ---------------------------------
+    # -- scikit-learn interoperability -----------------------------------
 
     _estimator_type = "classifier"
 
     def __sklearn_tags__(self) -> Any:
         return classifier_tags()
 
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> Classifier:
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(f"invalid parameter {name!r} for Classifier; valid: {valid}")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = {
-            name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()
-        }
-        changed = [
-            f"{name}={value!r}" for name, value in self.get_params().items()
-            if value != defaults[name]
-        ]
-        return f"Classifier({', '.join(changed)})"
-
     # -- training --------------------------------------------------------
 
-    def fit(self, texts: Texts, y: Sequence[Any] | None = None) -> Classifier:
+    def fit(
+        self, texts: Texts, y: Sequence[Any] | None = None, features: Any = None
+    ) -> Classifier:
         """Train on ``texts`` (a sequence of str, or the path of a fastText-format
         file whose ``__label__`` tokens are the labels) and labels ``y`` (one label
-        per text, or a list of labels per text for multi-label data)."""
+        per text, or a list of labels per text for multi-label data).
+
+        With ``fusion`` set, ``features`` gives each example's dense vector,
+        (n, d) floats, or its codes from a fitted quantizer, (n, n_codes)
+        integers; ``texts=None`` then trains on the features alone."""
         core = _core.Classifier(**self._core_args())
         if is_path(texts):
             data = _labelled_file(texts, y)
@@ -123,19 +135,73 @@ class Classifier:
             multilabel = bool(np.any(np.diff(offsets) != 1))
             texts = data
         else:
-            texts = _check_texts(texts)
+            if texts is not None:
+                texts = _check_texts(texts)
             if y is None:
                 raise ValueError("y is required when texts is not a file path")
-            check_same_length("texts", texts, "y", y)
+            if texts is not None:
+                check_same_length("texts", texts, "y", y)
             classes, offsets, ids, multilabel = _encode_labels(y)
         if len(classes) < 2:
             raise ValueError(f"y: needs at least 2 classes, got {len(classes)}")
-        trainer = core.prepare_fit(texts, None, offsets, ids, len(classes), 0)
+        quantizer, codes = self._fit_features(features, len(offsets) - 1)
+        codebook_size = 0 if codes is None else 2 ** self._n_bits(quantizer)
+        if texts is None and codes is None:
+            raise ValueError("texts is None: give texts, or features with fusion='pq' or 'rspq'")
+        trainer = core.prepare_fit(texts, codes, offsets, ids, len(classes), codebook_size)
         _run(trainer, self.verbose)
+        if quantizer is not None:
+            core.set_quantizer(quantizer._model)
+            self.n_features_in_ = quantizer.n_features_in_
         self._core = core
         self.classes_ = classes
         self.multilabel_ = multilabel
+        self.quantizer_ = quantizer
         return self
+
+    def _fit_features(self, features: Any, n_examples: int) -> tuple[Any, np.ndarray | None]:
+        """The fitted quantizer (None when trained on given codes without one) and
+        the training codes (None for a text-only model)."""
+        fusion = check_choice("fusion", self.fusion, FUSIONS)
+        if fusion is None:
+            if features is not None:
+                raise ValueError(
+                    "features: given, but fusion=None; set fusion='pq' or 'rspq' to use them"
+                )
+            return None, None
+        if features is None:
+            raise ValueError(f"features are required with fusion={fusion!r}")
+        quantizer = self._quantizer(fusion)
+        fitted = getattr(quantizer, "_model", None) is not None
+        if _is_codes(features):
+            n_codes = quantizer._model.n_codes if fitted else np.shape(features)[-1]
+            codes = as_code_matrix("features", features, n_codes, 2 ** self._n_bits(quantizer))
+            quantizer = quantizer if fitted else None
+        else:
+            X = as_float_matrix("features", features)
+            if not fitted:
+                quantizer.fit(X)
+            codes = quantizer.transform(X)
+        if len(codes) != n_examples:
+            raise ValueError(f"features has {len(codes)} rows but there are {n_examples} examples")
+        return quantizer, codes
+
+    def _quantizer(self, fusion: str) -> ProductQuantizer | RSPQ:
+        kind = _QUANTIZERS[fusion]
+        if self.quantizer is not None:
+            if not isinstance(self.quantizer, kind):
+                raise TypeError(
+                    f"quantizer: fusion={fusion!r} needs a {kind.__name__}, "
+                    f"got {type(self.quantizer).__name__}"
+                )
+            return self.quantizer
+        shape = {"n_subquantizers": self.n_subquantizers} if fusion == "pq" else {
+            "n_subspaces": self.n_subquantizers, "subspace_dim": self.subspace_dim
+        }
+        return kind(n_bits=self.n_bits, seed=self.seed, threads=self.threads, **shape)
+
+    def _n_bits(self, quantizer: Any) -> int:
+        return check_int("n_bits", self.n_bits if quantizer is None else quantizer.n_bits, 1, 16)
 
     def _core_args(self) -> dict[str, Any]:
         return dict(
@@ -145,7 +211,7 @@ class Classifier:
             min_count=check_int("min_count", self.min_count, 1),
             loss=check_choice("loss", self.loss, LOSSES),
             neg=check_int("neg", self.neg, 1),
-            alpha=1.0,
+            alpha=check_float("alpha", self.alpha, 0.0),
             epochs=check_int("epochs", self.epochs, 1),
             lr=check_float("lr", self.lr, 0.0),
             threads=check_threads(self.threads),
@@ -154,31 +220,37 @@ class Classifier:
 
     # -- prediction ------------------------------------------------------
 
-    def predict(self, texts: Texts) -> np.ndarray:
-        """The most probable label of each text, as an array of ``classes_``."""
-        ids, _ = self._fitted_core().predict_top(self._texts(texts), None, 1, 0.0, self._threads())
+    def predict(self, texts: Texts, features: Any = None) -> np.ndarray:
+        """The most probable label of each example, as an array of ``classes_``."""
+        ids, _ = self._fitted_core().predict_top(
+            *self._inputs(texts, features), 1, 0.0, self._threads()
+        )
         return self.classes_[ids[:, 0]]
 
-    def predict_proba(self, texts: Texts) -> np.ndarray:
-        """(n_texts, n_classes) float32 scores, columns in ``classes_`` order: a
+    def predict_proba(self, texts: Texts, features: Any = None) -> np.ndarray:
+        """(n_examples, n_classes) float32 scores, columns in ``classes_`` order: a
         distribution for softmax/hs, independent sigmoids for ns/ova."""
-        return self._fitted_core().predict_proba(self._texts(texts), None, self._threads())
+        return self._fitted_core().predict_proba(
+            *self._inputs(texts, features), self._threads()
+        )
 
     def predict_top(
-        self, texts: Texts, k: int = 1, threshold: float = 0.0
+        self, texts: Texts, features: Any = None, k: int = 1, threshold: float = 0.0
     ) -> tuple[list[list[Any]], list[np.ndarray]]:
-        """fastText-style: for each text, up to ``k`` labels whose probability is
-        >= ``threshold``, best first, and their probabilities."""
+        """fastText-style: for each example, up to ``k`` labels whose probability
+        is >= ``threshold``, best first, and their probabilities."""
         k = check_int("k", k, 1)
         threshold = check_float("threshold", threshold, 0.0, inclusive=True)
         ids, probs = self._fitted_core().predict_top(
-            self._texts(texts), None, k, threshold, self._threads()
+            *self._inputs(texts, features), k, threshold, self._threads()
         )
         kept = ids >= 0
         labels = [self.classes_[row[mask]].tolist() for row, mask in zip(ids, kept)]
         return labels, [row[mask] for row, mask in zip(probs, kept)]
 
-    def score(self, texts: Texts, y: Sequence[Any] | None = None) -> float:
+    def score(
+        self, texts: Texts, y: Sequence[Any] | None = None, features: Any = None
+    ) -> float:
         """Accuracy; for multi-label data, precision at 1 (the share of texts whose
         top label is one of theirs). With a file path, labels come from the file."""
         if is_path(texts):
@@ -186,39 +258,57 @@ class Classifier:
             names = data.label_names
             offsets, ids = data.label_offsets, data.label_ids
             truth = [{names[j] for j in ids[a:b]} for a, b in zip(offsets[:-1], offsets[1:])]
-            predicted = self.predict(data)
+            predicted = self.predict(data, features)
             return float(np.mean([str(p) in t for p, t in zip(predicted, truth)]))
-        texts = _check_texts(texts)
         if y is None:
             raise ValueError("y is required when texts is not a file path")
-        check_same_length("texts", texts, "y", y)
-        predicted = self.predict(texts)
+        predicted = self.predict(texts, features)
+        check_same_length("predictions", predicted, "y", y)
         if _is_multilabel(y):
             return float(np.mean([p in set(labels) for p, labels in zip(predicted, y)]))
         return float(np.mean(predicted == np.asarray(y)))
 
     def _fitted_core(self) -> Any:
-        core = getattr(self, "_core", None)
-        if core is None:
-            raise ValueError("this Classifier is not fitted yet: call fit() first")
-        return core
+        check_fitted(self, "_core")
+        return self._core
 
     def _threads(self) -> int:
         return check_threads(self.threads)
 
-    @staticmethod
-    def _texts(texts: Texts) -> Any:
+    def _inputs(self, texts: Texts, features: Any) -> tuple[Any, np.ndarray | None]:
+        """What the core predicts from: texts (or None) and codes (or None)."""
+        core = self._fitted_core()
         if isinstance(texts, _core.LabeledTexts):
-            return texts
-        if is_path(texts):
-            return _core.read_fasttext_file(check_file("texts", texts), keep_unlabeled=True)
-        return _check_texts(texts, allow_empty=True)
+            pass
+        elif is_path(texts):
+            texts = _core.read_fasttext_file(check_file("texts", texts), keep_unlabeled=True)
+        elif texts is not None:
+            texts = _check_texts(texts, allow_empty=True)
+        if core.n_codes == 0:
+            if features is not None:
+                raise ValueError("features: this model was trained without features")
+            if texts is None:
+                raise ValueError("texts is None, and this model was trained on texts only")
+            return texts, None
+        if features is None:
+            raise ValueError(f"features are required: this model was trained with fusion="
+                             f"{self.fusion!r}")
+        if _is_codes(features):
+            codes = as_code_matrix("features", features, core.n_codes, core.codebook_size)
+        elif self.quantizer_ is None:
+            raise ValueError("features: this model was trained on codes without a quantizer, "
+                             "so it needs codes, not float features")
+        else:
+            codes = self.quantizer_.transform(features)
+        if texts is not None and len(texts) != len(codes):
+            raise ValueError(f"features has {len(codes)} rows but there are {len(texts)} texts")
+        return texts, codes
 
     # -- persistence -----------------------------------------------------
 
     def _metadata(self) -> bytes:
         return json.dumps({
-            "params": self.get_params(),
+            "params": {**self.get_params(), "quantizer": None},
             "classes": self.classes_.tolist(),
             "classes_dtype": self.classes_.dtype.str,
             "multilabel": self.multilabel_,
@@ -231,6 +321,11 @@ class Classifier:
             clf = cls(**meta["params"])
             clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
             clf.multilabel_ = bool(meta["multilabel"])
+            native = core.quantizer
+            fusion = meta["params"]["fusion"]
+            clf.quantizer_ = None if native is None else _QUANTIZERS[fusion]._from_native(native)
+            if clf.quantizer_ is not None:
+                clf.n_features_in_ = clf.quantizer_.n_features_in_
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"corrupt mmfast model: unreadable metadata ({e})") from None
         if len(clf.classes_) != core.n_classes:
@@ -253,11 +348,10 @@ class Classifier:
     def __setstate__(self, state: dict[str, Any]) -> None:
         state = dict(state)
         model = state.pop("_model", None)
-        if model is None:
-            self.__init__(**state)
-            return
-        fitted = self._from_core(*_core.Classifier.from_bytes(model))
-        self.__dict__.update(fitted.__dict__)
+        if model is not None:
+            fitted = self._from_core(*_core.Classifier.from_bytes(model))
+            self.__dict__.update(fitted.__dict__)
+        self.set_params(**state)
 
 
 def load(path: str | os.PathLike[str]) -> Classifier:
@@ -306,6 +400,11 @@ def _check_texts(texts: Any, allow_empty: bool = False) -> Sequence[str]:
     if len(texts) == 0 and not allow_empty:
         raise ValueError("texts: no examples (got an empty sequence)")
     return texts
+
+
+def _is_codes(features: Any) -> bool:
+    """Integer features are codes from a quantizer; anything else is floats."""
+    return np.issubdtype(np.asarray(features).dtype, np.integer)
 
 
 def _is_multilabel(y: Sequence[Any]) -> bool:
