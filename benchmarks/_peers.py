@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import mmfast
 import numpy as np
+
+import mmfast
 
 try:
     import fasttext

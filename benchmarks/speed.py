@@ -35,6 +35,7 @@ from _peers import (
     train_mmfast,
     train_sklearn,
 )
+
 from mmfast.datasets import (
     make_multimodal_classification,
     make_text_classification,

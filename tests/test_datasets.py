@@ -2,6 +2,7 @@ import re
 
 import numpy as np
 import pytest
+
 from mmfast.datasets import (
     make_multimodal_classification,
     make_text_classification,
