@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -81,13 +81,15 @@ def _distribution_version(*names: str) -> str:
     return "unknown version"
 
 
-def mmfast_supports_fusion() -> bool:
-    """Whether this build of mmfast has the multi-modal ``fusion`` parameter."""
-    try:
-        mmfast.Classifier(fusion="pq")
-    except TypeError:
-        return False
-    return True
+def encode_features(train: Split, test: Split, fusion: dict[str, Any]) -> tuple[Split, Split]:
+    """Both splits with their features replaced by codes of a quantizer fitted on
+    the training features: what a user stores after encoding a collection once."""
+    kind = {"pq": mmfast.ProductQuantizer, "rspq": mmfast.RSPQ}[fusion["fusion"]]
+    shape = {"n_subquantizers": fusion["n_subquantizers"]} if fusion["fusion"] == "pq" else {
+        "n_subspaces": fusion["n_subquantizers"], "subspace_dim": fusion["subspace_dim"]}
+    quantizer = kind(n_bits=fusion["n_bits"], **shape).fit(train.features)
+    return (replace(train, features=quantizer.transform(train.features)),
+            replace(test, features=quantizer.transform(test.features)))
 
 
 def train_mmfast(
