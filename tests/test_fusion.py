@@ -113,3 +113,11 @@ def test_bad_features_are_refused(data):
         clf.predict(texts[:5], features=np.zeros((5, 3), dtype=np.uint8))
     with pytest.raises(ValueError, match="trained without features"):
         fitted(texts, y).predict(texts[:5], features=X[:5])
+
+
+def test_unfitted_quantizer_parameter_is_left_untouched(data):
+    (texts, X, y), _ = data
+    quantizer = mmfast.RSPQ(n_subspaces=4, subspace_dim=8, n_bits=4)
+    clf = fitted(texts, y, X, fusion="rspq", quantizer=quantizer)
+    assert not hasattr(quantizer, "subspaces_")
+    assert clf.quantizer_ is not quantizer and clf.quantizer_.subspaces_.shape == (4, 8)

@@ -150,6 +150,7 @@ class Classifier(Estimator):
             raise ValueError("texts is None: give texts, or features with fusion='pq' or 'rspq'")
         trainer = core.prepare_fit(texts, codes, offsets, ids, len(classes), codebook_size)
         _run(trainer, self.verbose)
+        self.__dict__.pop("n_features_in_", None)
         if quantizer is not None:
             core.set_quantizer(quantizer._model)
             self.n_features_in_ = quantizer.n_features_in_
@@ -187,6 +188,8 @@ class Classifier(Estimator):
         return quantizer, codes
 
     def _quantizer(self, fusion: str) -> ProductQuantizer | RSPQ:
+        """The `quantizer` parameter when fitted, else a new unfitted one (a copy
+        of the parameter's settings, which fit() leaves untouched)."""
         kind = _QUANTIZERS[fusion]
         if self.quantizer is not None:
             if not isinstance(self.quantizer, kind):
@@ -194,7 +197,8 @@ class Classifier(Estimator):
                     f"quantizer: fusion={fusion!r} needs a {kind.__name__}, "
                     f"got {type(self.quantizer).__name__}"
                 )
-            return self.quantizer
+            fitted = getattr(self.quantizer, "_model", None) is not None
+            return self.quantizer if fitted else kind(**self.quantizer.get_params())
         shape = {"n_subquantizers": self.n_subquantizers} if fusion == "pq" else {
             "n_subspaces": self.n_subquantizers, "subspace_dim": self.subspace_dim
         }
