@@ -145,7 +145,6 @@ void bind_classifier(py::module_& m) {
       .def("wait", &Trainer::wait, py::arg("seconds"), py::call_guard<py::gil_scoped_release>())
       .def("request_stop", &Trainer::request_stop)
       .def("join", &Trainer::join, py::call_guard<py::gil_scoped_release>())
-      .def_property_readonly("stopped_early", &Trainer::stopped_early)
       .def("progress", [](const Trainer& t) {
         const Progress p = t.progress();
         return py::dict(py::arg("examples_done") = p.examples_done,

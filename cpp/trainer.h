@@ -46,7 +46,6 @@ class Trainer {
   void request_stop();
   // Joins the workers and re-throws the first exception any of them raised.
   void join();
-  bool stopped_early() const { return stop_.load(); }
   Progress progress() const;
 
  private:
