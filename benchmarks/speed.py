@@ -187,7 +187,7 @@ def run_table(title: str, specs: list[ModelSpec], train_files: DataFiles,
               test_files: DataFiles, ratio_header: str, repeats: int) -> dict[str, Outcome]:
     outcomes = {spec.name: measure_in_fresh_process(spec, train_files, test_files, repeats)
                 for spec in specs}
-    print(f"\n{title} (best of {repeats} runs)")
+    print(f"\n{title} (best of {repeats} run{'s' if repeats > 1 else ''})")
     print(format_table(specs, outcomes, ratio_header))
     return outcomes
 
@@ -289,7 +289,7 @@ def describe_machine(threads: int) -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 30k/10k text and 10k/2k multi-modal examples")
+                        help="smoke run: 60k/10k text and 10k/2k multi-modal examples")
     parser.add_argument("--n-train", type=int, help="training documents (default 300000)")
     parser.add_argument("--n-test", type=int, help="held-out documents (default 50000)")
     parser.add_argument("--n-train-multimodal", type=int,
@@ -299,7 +299,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeats", type=int,
                         help="runs per row, the fastest reported (default 3; 1 with --quick)")
     args = parser.parse_args()
-    quick_or_full = (30_000, 10_000, 10_000, 1) if args.quick else (300_000, 50_000, 100_000, 3)
+    quick_or_full = (60_000, 10_000, 10_000, 1) if args.quick else (300_000, 50_000, 100_000, 3)
     for name, default in zip(("n_train", "n_test", "n_train_multimodal", "repeats"),
                              quick_or_full):
         if getattr(args, name) is None:
