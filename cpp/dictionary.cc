@@ -28,7 +28,7 @@ uint64_t hash_word(std::string_view word) {
 Dictionary::Dictionary(int word_ngrams, int64_t buckets)
     : word_ngrams_(word_ngrams), buckets_(buckets) {
   check(word_ngrams >= 1, "word_ngrams must be >= 1");
-  check(buckets >= 0, "buckets must be >= 0");
+  check(buckets >= 0 && buckets < INT32_MAX, "buckets must be in [0, 2^31 - 1)");
   rebuild_table(1024);
 }
 
@@ -88,6 +88,7 @@ void Dictionary::build(const std::vector<std::string_view>& texts, int64_t min_c
   }
   words_.resize(kept);
   hashes_.resize(kept);
+  check(n_rows() <= INT32_MAX, "words + buckets exceed the 2^31 - 1 rows of the embedding table");
   int64_t capacity = 1024;
   while (capacity < 2 * kept) capacity *= 2;
   rebuild_table(capacity);

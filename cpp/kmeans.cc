@@ -42,6 +42,22 @@ void check_kmeans_options(const KMeansOptions& options) {
             std::to_string(options.max_points_per_centroid));
 }
 
+void write_kmeans_options(BinaryWriter& out, const KMeansOptions& options) {
+  out.write<int32_t>(options.n_iter);
+  out.write<int64_t>(options.max_points_per_centroid);
+  out.write<uint64_t>(options.seed);
+}
+
+KMeansOptions read_kmeans_options(BinaryReader& in) {
+  KMeansOptions options;
+  options.n_iter = in.read<int32_t>();
+  options.max_points_per_centroid = in.read<int64_t>();
+  options.seed = in.read<uint64_t>();
+  in.expect(options.n_iter >= 1 && options.max_points_per_centroid >= 1,
+            "k-means options out of range");
+  return options;
+}
+
 KMeans::KMeans(int64_t dim, int64_t k, KMeansOptions options)
     : dim_(dim), k_(k), options_(options), k_padded_(0) {
   check(dim >= 1 && dim <= kMaxDim, "k-means dimension must be in [1, 2^24], got " +
@@ -168,9 +184,7 @@ void KMeans::write(BinaryWriter& out) const {
   check(is_trained(), "cannot save an untrained k-means");
   out.write<int64_t>(dim_);
   out.write<int64_t>(k_);
-  out.write<int32_t>(options_.n_iter);
-  out.write<int64_t>(options_.max_points_per_centroid);
-  out.write<uint64_t>(options_.seed);
+  write_kmeans_options(out, options_);
   out.write_vector(centroids_);
   out.write_vector(objective_);
 }
@@ -178,14 +192,9 @@ void KMeans::write(BinaryWriter& out) const {
 KMeans KMeans::read(BinaryReader& in) {
   const int64_t dim = in.read<int64_t>();
   const int64_t k = in.read<int64_t>();
-  KMeansOptions options;
-  options.n_iter = in.read<int32_t>();
-  options.max_points_per_centroid = in.read<int64_t>();
-  options.seed = in.read<uint64_t>();
+  const KMeansOptions options = read_kmeans_options(in);
   in.expect(dim >= 1 && dim <= kMaxDim, "k-means dimension out of range");
   in.expect(k >= 1 && k <= kMaxK, "k-means k out of range");
-  in.expect(options.n_iter >= 1 && options.max_points_per_centroid >= 1,
-            "k-means options out of range");
   KMeans kmeans(dim, k, options);
   std::vector<float> centroids = in.read_vector<float>();
   in.expect(static_cast<int64_t>(centroids.size()) == k * dim, "k-means centroids size mismatch");

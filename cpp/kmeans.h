@@ -21,6 +21,9 @@ struct KMeansOptions {
 
 // Throws std::invalid_argument unless n_iter >= 1 and max_points_per_centroid >= 1.
 void check_kmeans_options(const KMeansOptions& options);
+// The options' part of the binary format; read validates them.
+void write_kmeans_options(BinaryWriter& out, const KMeansOptions& options);
+KMeansOptions read_kmeans_options(BinaryReader& in);
 
 class KMeans {
  public:

@@ -219,9 +219,7 @@ void SubspaceQuantizer::write(BinaryWriter& out) const {
   out.write<uint32_t>(type_tag());
   out.write<int64_t>(dim_);
   out.write<int32_t>(n_bits_);
-  out.write<int32_t>(options_.n_iter);
-  out.write<int64_t>(options_.max_points_per_centroid);
-  out.write<uint64_t>(options_.seed);
+  write_kmeans_options(out, options_);
   out.write<int64_t>(static_cast<int64_t>(subspaces_.size()));
   for (const auto& dims : subspaces_) out.write_vector(dims);
   for (const auto& codebook : codebooks_) codebook.write(out);
@@ -249,15 +247,10 @@ std::unique_ptr<Quantizer> Quantizer::read(BinaryReader& in) {
             "unknown quantizer type " + std::to_string(tag));
   const int64_t dim = in.read<int64_t>();
   const int n_bits = in.read<int32_t>();
-  KMeansOptions options;
-  options.n_iter = in.read<int32_t>();
-  options.max_points_per_centroid = in.read<int64_t>();
-  options.seed = in.read<uint64_t>();
+  const KMeansOptions options = read_kmeans_options(in);
   const int64_t n_subspaces = in.read<int64_t>();
   in.expect(dim >= 1 && dim <= kMaxDim, "quantizer dimension out of range");
   in.expect(n_bits >= 1 && n_bits <= kMaxBits, "n_bits out of range");
-  in.expect(options.n_iter >= 1 && options.max_points_per_centroid >= 1,
-            "k-means options out of range");
   in.expect(n_subspaces >= 1 && n_subspaces <= std::numeric_limits<int32_t>::max(),
             "number of subspaces out of range");
 
