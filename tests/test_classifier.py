@@ -246,3 +246,19 @@ def test_empty_text_at_prediction_gets_a_valid_distribution(text_data):
     texts, y = text_data
     proba = fitted(texts, y).predict_proba(["", "never seen words"])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_ctrl_c_stops_the_workers_and_leaves_the_model_unfitted(text_data, monkeypatch):
+    texts, y = text_data
+    polls = []
+
+    def interrupt(self, progress):
+        polls.append(progress)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mmfast.classifier.ProgressLine, "update", interrupt)
+    clf = mmfast.Classifier(**{**FAST, "epochs": 100_000, "verbose": 1})
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(texts, y)
+    assert len(polls) == 1 and polls[0]["examples_done"] < polls[0]["examples_total"]
+    assert not hasattr(clf, "classes_")
