@@ -39,7 +39,7 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
   check_labels(labels, batch.size, n_classes);
   quantizer_.reset();
   dictionary_ = Dictionary(config_.word_ngrams, config_.buckets);
-  dictionary_.build(batch.texts, config_.min_count);
+  dictionary_.build(batch.texts, config_.min_count, config_.train.threads);
   auto data = std::make_shared<Dataset>();
   if (batch.texts.empty()) {
     data->tokens.offsets.assign(batch.size + 1, 0);

@@ -1,5 +1,7 @@
 #include "dictionary.h"
 
+#include <algorithm>
+
 #include "common.h"
 #include "serialization.h"
 
@@ -54,27 +56,45 @@ int32_t Dictionary::find(std::string_view word, uint64_t h) const {
   return table_[slot_of(word, h)];
 }
 
-void Dictionary::build(const std::vector<std::string_view>& texts, int64_t min_count) {
+void Dictionary::add(std::string_view word, uint64_t h, int64_t count,
+                     std::vector<int64_t>& counts) {
+  const int64_t slot = slot_of(word, h);
+  if (table_[slot] >= 0) {
+    counts[table_[slot]] += count;
+    return;
+  }
+  check(n_words() < INT32_MAX, "vocabulary exceeds 2^31 words");
+  table_[slot] = static_cast<int32_t>(n_words());
+  words_.emplace_back(word);
+  hashes_.push_back(h);
+  counts.push_back(count);
+  if (2 * n_words() > static_cast<int64_t>(table_.size())) rebuild_table(2 * table_.size());
+}
+
+void Dictionary::build(const std::vector<std::string_view>& texts, int64_t min_count,
+                       int threads) {
   check(min_count >= 1, "min_count must be >= 1");
+  // Each worker counts a contiguous chunk of the texts; merging the chunks in
+  // order keeps words in order of first appearance, whatever the threads.
+  const int64_t n = static_cast<int64_t>(texts.size());
+  threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, n)));
+  std::vector<Dictionary> parts(threads, Dictionary(word_ngrams_, buckets_));
+  std::vector<std::vector<int64_t>> part_counts(threads);
+  parallel_for(n, threads, [&](int64_t begin, int64_t end, int worker) {
+    for (int64_t i = begin; i < end; ++i) {
+      for_each_token(texts[i], [&](std::string_view token) {
+        parts[worker].add(token, hash_word(token), 1, part_counts[worker]);
+      });
+    }
+  });
   words_.clear();
   hashes_.clear();
   rebuild_table(1024);
   std::vector<int64_t> counts;
-  for (std::string_view text : texts) {
-    for_each_token(text, [&](std::string_view token) {
-      const uint64_t h = hash_word(token);
-      const int64_t slot = slot_of(token, h);
-      if (table_[slot] >= 0) {
-        ++counts[table_[slot]];
-        return;
-      }
-      check(n_words() < INT32_MAX, "vocabulary exceeds 2^31 words");
-      table_[slot] = static_cast<int32_t>(n_words());
-      words_.emplace_back(token);
-      hashes_.push_back(h);
-      counts.push_back(1);
-      if (2 * n_words() > static_cast<int64_t>(table_.size())) rebuild_table(2 * table_.size());
-    });
+  for (int w = 0; w < threads; ++w) {
+    for (int64_t id = 0; id < parts[w].n_words(); ++id) {
+      add(parts[w].words_[id], parts[w].hashes_[id], part_counts[w][id], counts);
+    }
   }
   // Keep frequent words, in order of first appearance.
   int64_t kept = 0;

@@ -38,8 +38,9 @@ class Dictionary {
   Dictionary() = default;
   Dictionary(int word_ngrams, int64_t buckets);
 
-  // Counts every word of `texts` and keeps those seen >= min_count times.
-  void build(const std::vector<std::string_view>& texts, int64_t min_count);
+  // Counts every word of `texts` (on `threads` threads) and keeps those seen
+  // >= min_count times.
+  void build(const std::vector<std::string_view>& texts, int64_t min_count, int threads);
 
   int64_t n_words() const { return static_cast<int64_t>(words_.size()); }
   int64_t n_rows() const { return n_words() + buckets_; }
@@ -62,6 +63,8 @@ class Dictionary {
   // Open addressing over word ids, keyed by hash; the table is kept at most
   // half full so probes stay short.
   int64_t slot_of(std::string_view word, uint64_t h) const;
+  // Adds `count` occurrences of `word` (hash `h`), appending it if new.
+  void add(std::string_view word, uint64_t h, int64_t count, std::vector<int64_t>& counts);
   void rebuild_table(int64_t capacity);
 
   int word_ngrams_ = 1;

@@ -262,3 +262,11 @@ def test_ctrl_c_stops_the_workers_and_leaves_the_model_unfitted(text_data, monke
         clf.fit(texts, y)
     assert len(polls) == 1 and polls[0]["examples_done"] < polls[0]["examples_total"]
     assert not hasattr(clf, "classes_")
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_word_counts_add_up_across_threads(threads):
+    # "shared" occurs once in each half of the data, which two threads count apart.
+    texts = ["shared a", "b c", "d e", "f g", "h i", "j shared"]
+    clf = fitted(texts, [0, 1, 0, 1, 0, 1], min_count=2, threads=threads)
+    assert clf._core.n_words == 1
