@@ -293,13 +293,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--n-train", type=int, help="training documents (default 300000)")
     parser.add_argument("--n-test", type=int, help="held-out documents (default 50000)")
     parser.add_argument("--n-train-multimodal", type=int,
-                        help="training examples of the multi-modal table (default 100000)")
+                        help="training examples of the multi-modal table (default 300000)")
     parser.add_argument("--threads", type=int, default=2, help="training threads (default 2)")
     parser.add_argument("--dims", default="100,10", help="embedding dims (default 100,10)")
     parser.add_argument("--repeats", type=int,
                         help="runs per row, the fastest reported (default 3; 1 with --quick)")
     args = parser.parse_args()
-    quick_or_full = (60_000, 10_000, 10_000, 1) if args.quick else (300_000, 50_000, 100_000, 3)
+    quick_or_full = (60_000, 10_000, 10_000, 1) if args.quick else (300_000, 50_000, 300_000, 3)
     for name, default in zip(("n_train", "n_test", "n_train_multimodal", "repeats"),
                              quick_or_full):
         if getattr(args, name) is None:
