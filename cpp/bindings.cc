@@ -286,8 +286,6 @@ void bind_classifier(py::module_& m) {
 
 namespace {
 
-using FloatMatrix = py::array_t<float, py::array::c_style | py::array::forcecast>;
-
 std::string shape_of(const py::array& array) {
   std::string text = "(";
   for (py::ssize_t axis = 0; axis < array.ndim(); ++axis) {
@@ -298,7 +296,7 @@ std::string shape_of(const py::array& array) {
 
 // Throws ValueError unless `array` is 2-D with `cols` columns.
 void check_matrix(const py::array& array, const char* name, int64_t cols) {
-  mmfast::check(array.ndim() == 2 && array.shape(1) == cols,
+  check(array.ndim() == 2 && array.shape(1) == cols,
                 std::string(name) + " must have shape (n, " + std::to_string(cols) + "), got " +
                     shape_of(array));
 }
@@ -328,7 +326,7 @@ auto from_bytes(const py::bytes& data, Read read) {
   return object;
 }
 
-py::array encode(const mmfast::Quantizer& quantizer, const FloatMatrix& x, int threads) {
+py::array encode(const mmfast::Quantizer& quantizer, const CArray<float>& x, int threads) {
   check_matrix(x, "X", quantizer.dim());
   const int64_t n = x.shape(0);
   const bool narrow = quantizer.n_bits() <= 8;
@@ -396,7 +394,7 @@ static void bind_quantizers(py::module_& m) {
       .def_property_readonly("is_trained", &KMeans::is_trained)
       .def(
           "train",
-          [](KMeans& kmeans, const FloatMatrix& x, int threads) {
+          [](KMeans& kmeans, const CArray<float>& x, int threads) {
             check_matrix(x, "X", kmeans.dim());
             py::gil_scoped_release release;
             kmeans.train(x.data(), x.shape(0), threads);
@@ -404,9 +402,9 @@ static void bind_quantizers(py::module_& m) {
           py::arg("x"), py::arg("threads") = 0)
       .def(
           "assign",
-          [](const KMeans& kmeans, const FloatMatrix& x, int threads) {
+          [](const KMeans& kmeans, const CArray<float>& x, int threads) {
             check_matrix(x, "X", kmeans.dim());
-            mmfast::check(kmeans.is_trained(), "k-means is not trained");
+            check(kmeans.is_trained(), "k-means is not trained");
             const int64_t n = x.shape(0);
             py::array_t<int32_t> labels(n);
             py::array_t<float> distances(n);
@@ -441,7 +439,7 @@ static void bind_quantizers(py::module_& m) {
       .def_property_readonly("is_trained", &Quantizer::is_trained)
       .def(
           "train",
-          [](Quantizer& quantizer, const FloatMatrix& x, int threads) {
+          [](Quantizer& quantizer, const CArray<float>& x, int threads) {
             check_matrix(x, "X", quantizer.dim());
             py::gil_scoped_release release;
             quantizer.train(x.data(), x.shape(0), threads);

@@ -144,8 +144,7 @@ class Classifier(Estimator):
             classes, offsets, ids, multilabel = _encode_labels(y)
         if len(classes) < 2:
             raise ValueError(f"y: needs at least 2 classes, got {len(classes)}")
-        quantizer, codes = self._fit_features(features, len(offsets) - 1)
-        codebook_size = 0 if codes is None else 2 ** self._n_bits(quantizer)
+        quantizer, codes, codebook_size = self._fit_features(features, len(offsets) - 1)
         if texts is None and codes is None:
             raise ValueError("texts is None: give texts, or features with fusion='pq' or 'rspq'")
         trainer = core.prepare_fit(texts, codes, offsets, ids, len(classes), codebook_size)
@@ -160,23 +159,26 @@ class Classifier(Estimator):
         self.quantizer_ = quantizer
         return self
 
-    def _fit_features(self, features: Any, n_examples: int) -> tuple[Any, np.ndarray | None]:
-        """The fitted quantizer (None when trained on given codes without one) and
-        the training codes (None for a text-only model)."""
+    def _fit_features(
+        self, features: Any, n_examples: int
+    ) -> tuple[Any, np.ndarray | None, int]:
+        """The fitted quantizer (None when trained on given codes without one),
+        the training codes (None for a text-only model) and their range."""
         fusion = check_choice("fusion", self.fusion, FUSIONS)
         if fusion is None:
             if features is not None:
                 raise ValueError(
                     "features: given, but fusion=None; set fusion='pq' or 'rspq' to use them"
                 )
-            return None, None
+            return None, None, 0
         if features is None:
             raise ValueError(f"features are required with fusion={fusion!r}")
         quantizer = self._quantizer(fusion)
+        codebook_size = 2 ** check_int("n_bits", quantizer.n_bits, 1, 16)
         fitted = getattr(quantizer, "_model", None) is not None
         if _is_codes(features):
             n_codes = quantizer._model.n_codes if fitted else np.shape(features)[-1]
-            codes = as_code_matrix("features", features, n_codes, 2 ** self._n_bits(quantizer))
+            codes = as_code_matrix("features", features, n_codes, codebook_size)
             quantizer = quantizer if fitted else None
         else:
             X = as_float_matrix("features", features)
@@ -185,7 +187,7 @@ class Classifier(Estimator):
             codes = quantizer.transform(X)
         if len(codes) != n_examples:
             raise ValueError(f"features has {len(codes)} rows but there are {n_examples} examples")
-        return quantizer, codes
+        return quantizer, codes, codebook_size
 
     def _quantizer(self, fusion: str) -> ProductQuantizer | RSPQ:
         """The `quantizer` parameter when fitted, else a new unfitted one (a copy
@@ -203,9 +205,6 @@ class Classifier(Estimator):
             "n_subspaces": self.n_subquantizers, "subspace_dim": self.subspace_dim
         }
         return kind(n_bits=self.n_bits, seed=self.seed, threads=self.threads, **shape)
-
-    def _n_bits(self, quantizer: Any) -> int:
-        return check_int("n_bits", self.n_bits if quantizer is None else quantizer.n_bits, 1, 16)
 
     def _core_args(self) -> dict[str, Any]:
         return dict(

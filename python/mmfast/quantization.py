@@ -45,6 +45,16 @@ class _NativeEstimator(Estimator):
             state = dict(state, _model=self._native_type.from_bytes(state["_model"]))
         self.__dict__.update(state)
 
+    def _kmeans_options(self) -> dict[str, int]:
+        """The validated k-means settings every native estimator takes."""
+        return {
+            "n_iter": check_positive_int("n_iter", self.n_iter),
+            "max_points_per_centroid": check_positive_int(
+                "max_points_per_centroid", self.max_points_per_centroid
+            ),
+            "seed": check_seed("seed", self.seed),
+        }
+
     def _check_samples(self, n_samples: int, n_centroids: int, what: str) -> None:
         if n_samples < n_centroids:
             raise ValueError(
@@ -86,14 +96,12 @@ class KMeans(_NativeEstimator):
 
     def fit(self, X: Any, y: Any = None) -> KMeans:
         n_clusters = check_int("n_clusters", self.n_clusters, 1, 2**31 - 1)
-        n_iter = check_positive_int("n_iter", self.n_iter)
-        max_points = check_positive_int("max_points_per_centroid", self.max_points_per_centroid)
-        seed = check_seed("seed", self.seed)
+        kmeans = self._kmeans_options()
         threads = check_threads(self.threads)
         X = as_float_matrix("X", X)
         self._check_samples(X.shape[0], n_clusters, "clusters (n_clusters)")
 
-        model = _core.KMeans(X.shape[1], n_clusters, n_iter, max_points, seed)
+        model = _core.KMeans(X.shape[1], n_clusters, **kmeans)
         model.train(X, threads)
         labels, distances = model.assign(X, threads)
         self._model = model
@@ -145,13 +153,7 @@ class _SubspaceQuantizer(_NativeEstimator):
 
     def fit(self, X: Any, y: Any = None) -> _SubspaceQuantizer:
         n_bits = check_int("n_bits", self.n_bits, 1, 16)
-        kmeans = {
-            "n_iter": check_positive_int("n_iter", self.n_iter),
-            "max_points_per_centroid": check_positive_int(
-                "max_points_per_centroid", self.max_points_per_centroid
-            ),
-            "seed": check_seed("seed", self.seed),
-        }
+        kmeans = self._kmeans_options()
         threads = check_threads(self.threads)
         X = as_float_matrix("X", X)
         model = self._make_model(X.shape[1], n_bits, kmeans)
