@@ -90,7 +90,7 @@ def test_bad_features_are_refused(data):
     with pytest.raises(ValueError, match="fusion=None"):
         fitted(texts, y, X)
     with pytest.raises(ValueError, match="fusion must be one of"):
-        fitted(texts, y, X, fusion="gated")
+        fitted(texts, y, X, fusion="concat")
     with pytest.raises(ValueError, match="features has 2999 rows but there are 3000 examples"):
         fitted(texts, y, X[:-1], fusion="pq")
     bad = X.copy()
