@@ -277,6 +277,16 @@ void bind_classifier(py::module_& m) {
           },
           py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
           py::arg("label_ids"), py::arg("lr"), py::arg("feature_lr"))
+      .def(
+          "token_ids",
+          [](const Classifier& self, const std::string& text) {
+            std::vector<int32_t> ids;
+            std::vector<uint64_t> hashes;
+            self.model();  // refuses an unfitted classifier
+            self.dictionary().encode(text, ids, hashes);
+            return to_numpy(ids);
+          },
+          py::arg("text"), "Rows of the text table that `text` reads: its words, then n-grams.")
       .def("weights", &model_weights,
            "The model's weight tables as read-only arrays that share the model's memory.")
       .def_property_readonly("fitted", &Classifier::fitted)

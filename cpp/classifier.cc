@@ -21,7 +21,7 @@ void check_codes(const Batch& batch, int64_t codebook_size) {
 }  // namespace
 
 float default_feature_lr(float lr, int64_t n_features) {
-  return lr / static_cast<float>(n_features);
+  return lr / (4.0f * static_cast<float>(n_features));
 }
 
 Classifier::Classifier(const ClassifierConfig& config)

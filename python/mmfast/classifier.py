@@ -78,7 +78,7 @@ class Classifier(Estimator):
         training set's mean and standard deviation (kept in the model and
         applied at prediction); None feeds the features as they are.
     feature_lr : learning rate of the projection C (decays with ``lr``); None
-        uses ``lr / n_features``.
+        uses ``lr / (4 * n_features)``.
     n_subquantizers, subspace_dim, n_bits : the quantizer's shape; each code
         takes one of 2**n_bits values.
     alpha : weight of the feature tokens against the text (pq, rspq).
@@ -107,7 +107,7 @@ class Classifier(Estimator):
         n_subquantizers: int = 8,
         subspace_dim: int = 16,
         n_bits: int = 8,
-        alpha: float = 1.0,
+        alpha: float = 0.5,
         quantizer: ProductQuantizer | RSPQ | None = None,
         threads: int | None = None,
         seed: int = 0,
