@@ -110,6 +110,7 @@ float Classifier::train_steps(const Batch& batch, const RaggedArray& labels, flo
     loss += m.train(example_of(batch, i, ids, hashes), labels.row(i), labels.row_size(i), lr,
                     feature_lr, scratch);
   }
+  m.flush(scratch);
   return loss;
 }
 

@@ -72,7 +72,7 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
 
 ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream) const {
   return ModelScratch{fusion_.make_scratch(), loss_->make_scratch(seed, stream),
-                      std::vector<float>(shape_.n_features)};
+                      projection_ ? projection_->make_scratch() : ProjectionScratch{}};
 }
 
 inline void Model::forward(const ExampleView& example, ModelScratch& scratch) const {
@@ -87,7 +87,7 @@ inline void Model::forward(const ExampleView& example, ModelScratch& scratch) co
     if (example.n_tokens > 1) scale(1.0f / example.n_tokens, t, dim);
   }
   if (projection_) {
-    projection_->forward(example.features, scratch.scaled.data(), f.u.data());
+    projection_->forward(example.features, scratch.projection, f.u.data());
   } else if (fusion_.uses_features()) {
     float* u = f.u.data();
     std::fill(u, u + dim, 0.0f);
@@ -127,8 +127,7 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
   }
   if (projection_) {
     // The loss scaled dz by lr; C takes its own step size.
-    scale(feature_lr / lr, f.du.data(), dim);
-    projection_->backward(scratch.scaled.data(), f.du.data());
+    projection_->backward(feature_lr / lr, f.du.data(), scratch.projection);
   } else if (example.n_codes > 0) {
     const float share = shape_.alpha / example.n_codes;
     for (int32_t m = 0; m < example.n_codes; ++m) {
@@ -136,6 +135,10 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
     }
   }
   return loss;
+}
+
+void Model::flush(ModelScratch& scratch) {
+  if (projection_) projection_->flush(scratch.projection);
 }
 
 MMFAST_CLONES void Model::predict(const ExampleView& example, float* probs,

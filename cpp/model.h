@@ -37,7 +37,7 @@ struct ModelShape {
 struct ModelScratch {
   FusionScratch fusion;
   LossScratch loss;
-  std::vector<float> scaled;  // standardized dense features
+  ProjectionScratch projection;  // empty without dense features
 };
 
 class Model {
@@ -58,6 +58,9 @@ class Model {
   // of the projection C, lr that of every other weight.
   float train(const ExampleView& example, const int32_t* labels, int32_t n_labels, float lr,
               float feature_lr, ModelScratch& scratch);
+  // Applies the updates train() queued in `scratch` (see ProjectionScratch);
+  // call once a thread is done training.
+  void flush(ModelScratch& scratch);
   // probs: n_classes() values (see Loss::predict).
   void predict(const ExampleView& example, float* probs, ModelScratch& scratch) const;
 

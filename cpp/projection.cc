@@ -63,17 +63,40 @@ Projection::Projection(Standardization scaling, Matrix weights)
         "feature projection: weights and scaling sizes differ");
 }
 
-MMFAST_CLONES void Projection::forward(const float* v, float* scaled, float* u) const {
+ProjectionScratch Projection::make_scratch() const {
+  ProjectionScratch s;
+  s.scaled.resize(ProjectionScratch::kBatch * n_features());
+  s.du.resize(ProjectionScratch::kBatch * dim());
+  return s;
+}
+
+MMFAST_CLONES void Projection::forward(const float* v, ProjectionScratch& scratch,
+                                       float* u) const {
   const int64_t d = n_features();
   const float* mean = scaling_.mean.data();
   const float* inv_scale = scaling_.inv_scale.data();
+  float* scaled = scratch.next_scaled(d);
   for (int64_t j = 0; j < d; ++j) scaled[j] = (v[j] - mean[j]) * inv_scale[j];
   for (int64_t i = 0; i < dim(); ++i) u[i] = dot(weights_.row(i), scaled, d);
 }
 
-MMFAST_CLONES void Projection::backward(const float* scaled, const float* du) {
+void Projection::backward(float step, const float* du, ProjectionScratch& scratch) {
+  float* slot = scratch.du.data() + scratch.pending * dim();
+  for (int64_t i = 0; i < dim(); ++i) slot[i] = step * du[i];
+  if (++scratch.pending == ProjectionScratch::kBatch) flush(scratch);
+}
+
+MMFAST_CLONES void Projection::flush(ProjectionScratch& scratch) {
   const int64_t d = n_features();
-  for (int64_t i = 0; i < dim(); ++i) axpy(du[i], scaled, weights_.row(i), d);
+  const int64_t h = dim();
+  // Row by row, so each row of C is loaded once for the whole batch.
+  for (int64_t i = 0; i < h; ++i) {
+    float* row = weights_.row(i);
+    for (int k = 0; k < scratch.pending; ++k) {
+      axpy(scratch.du[k * h + i], scratch.scaled.data() + k * d, row, d);
+    }
+  }
+  scratch.pending = 0;
 }
 
 void Projection::write(BinaryWriter& out) const {

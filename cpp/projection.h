@@ -23,6 +23,19 @@ struct Standardization {
   static Standardization fit(const float* x, int64_t n, int64_t d, int threads);
 };
 
+// One thread's pending updates of C: the last few examples' standardized
+// features and gradients, applied together by Projection::flush. Writing C
+// once per batch instead of once per example keeps threads from fighting
+// over its cache lines: every example's update touches all of C.
+struct ProjectionScratch {
+  static constexpr int kBatch = 16;
+  std::vector<float> scaled;  // kBatch x n_features
+  std::vector<float> du;      // kBatch x dim
+  int pending = 0;            // examples in the batch so far
+  // Where forward() writes the current example's standardized features.
+  float* next_scaled(int64_t n_features) { return scaled.data() + pending * n_features; }
+};
+
 class Projection {
  public:
   Projection() = default;
@@ -36,10 +49,15 @@ class Projection {
   const Matrix& weights() const { return weights_; }
   const Standardization& scaling() const { return scaling_; }
 
-  // scaled = s(v) (n_features floats); u = C * scaled (dim floats).
-  void forward(const float* v, float* scaled, float* u) const;
-  // C += du (x) scaled, with du already scaled by the step size.
-  void backward(const float* scaled, const float* du);
+  ProjectionScratch make_scratch() const;
+
+  // u = C * s(v) (dim floats); s(v) is kept in `scratch` for backward().
+  void forward(const float* v, ProjectionScratch& scratch, float* u) const;
+  // Queues C += step * du (x) s(v) for the example forward() last saw, and
+  // applies the queue once it is full.
+  void backward(float step, const float* du, ProjectionScratch& scratch);
+  // Applies the queued updates (call when a thread stops training).
+  void flush(ProjectionScratch& scratch);
 
   void write(BinaryWriter& out) const;
   static Projection read(BinaryReader& in);

@@ -86,6 +86,7 @@ void Trainer::work(int worker, std::vector<int64_t> order) {
         }
       }
     }
+    model_.flush(scratch);
     publish();
   } catch (...) {
     std::lock_guard<std::mutex> lock(mutex_);
