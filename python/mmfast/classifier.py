@@ -292,7 +292,8 @@ class Classifier(Estimator):
             truth = metrics.LabelSets.of("y", y)
         inputs = self._inputs(texts, features)
         n = truth.n_examples
-        n_inputs = len(inputs[0]) if inputs[0] is not None else len(inputs[1])
+        given_texts, codes = inputs
+        n_inputs = len(given_texts) if given_texts is not None else len(codes)  # type: ignore[arg-type]
         if n_inputs != n:
             raise ValueError(f"y has {n} examples but there are {n_inputs} inputs")
         if not np.isin(truth.labels, self.classes_).any():

@@ -55,7 +55,8 @@ def _read_lines(path: str) -> list[str]:
 
 def _split_labels(lines: list[str]) -> tuple[list[str], list[list[str]]]:
     """Each line's text (its labels taken out) and labels, as fastText reads them."""
-    texts, labels = [], []
+    texts: list[str] = []
+    labels: list[list[str]] = []
     for line in lines:
         if _LABEL not in line:
             texts.append(line)

@@ -45,8 +45,10 @@ class LabelSets(NamedTuple):
         if isinstance(y, (str, bytes)) or not isinstance(y, (Sequence, np.ndarray)):
             raise TypeError(f"{name} must be a sequence of labels or of label lists, "
                             f"got {type(y).__name__}")
-        if isinstance(y, np.ndarray) and y.ndim == 2:
-            return cls(np.repeat(np.arange(len(y)), y.shape[1]), _labels(name, y.ravel()), len(y))
+        if isinstance(y, np.ndarray) and y.dtype != object:
+            if y.ndim == 2:  # ranked labels, a row per example
+                return cls(np.repeat(np.arange(len(y)), y.shape[1]), y.ravel(), len(y))
+            return cls(np.arange(len(y)), _labels(name, y), len(y))
         if _is_flat(y):
             return cls(np.arange(len(y)), _labels(name, y), len(y))
         lengths = [_count(name, labels) for labels in y]
@@ -141,8 +143,8 @@ def _hits_at_k(y_true: Any, y_ranked: Any, k: int) -> tuple[int, int, int]:
 def _count_hits(true: LabelSets, ranked: LabelSets) -> tuple[int, int, int]:
     """Predictions that are true labels, predictions, distinct true labels."""
     classes, (true_keys, ranked_keys) = _keys(true, ranked)
-    true_keys = np.unique(true_keys)
-    return int(np.isin(ranked_keys, true_keys).sum()), len(ranked_keys), len(true_keys)
+    true_keys = _sorted_unique(true_keys)
+    return int(_member(true_keys, ranked_keys).sum()), len(ranked_keys), len(true_keys)
 
 
 def _counts(y_true: Any, y_pred: Any) -> _Counts:
@@ -153,9 +155,9 @@ def _counts(y_true: Any, y_pred: Any) -> _Counts:
 
 def _count_sets(true: LabelSets, predicted: LabelSets) -> _Counts:
     classes, (true_keys, predicted_keys) = _keys(true, predicted)
-    true_keys, predicted_keys = np.unique(true_keys), np.unique(predicted_keys)
+    true_keys, predicted_keys = _sorted_unique(true_keys), _sorted_unique(predicted_keys)
     n_classes = len(classes)
-    hit_keys = np.intersect1d(true_keys, predicted_keys, assume_unique=True)
+    hit_keys = predicted_keys[_member(true_keys, predicted_keys)]
 
     def per_class(keys: np.ndarray) -> np.ndarray:
         return np.bincount(keys % n_classes, minlength=n_classes)
@@ -176,12 +178,27 @@ def _keys(*sets: LabelSets) -> tuple[np.ndarray, list[np.ndarray]]:
     if len(kinds) > 1:
         raise TypeError("y_true and the predictions mix str and numeric labels, so no label "
                         "can match (labels read from files are str)")
-    classes, ids = np.unique(np.concatenate([s.labels for s in sets]), return_inverse=True)
-    ids = ids.ravel().astype(np.int64)
+    labels = np.concatenate([s.labels for s in sets])
+    classes = np.unique(labels)
+    ids = np.searchsorted(classes, labels).astype(np.int64)
     bounds = np.cumsum([0] + [len(s.labels) for s in sets])
     n_classes = max(len(classes), 1)
     return classes, [s.rows.astype(np.int64) * n_classes + ids[a:b]
                      for s, a, b in zip(sets, bounds[:-1], bounds[1:])]
+
+
+def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+    """np.unique, by sorting (numpy's hashing unique is slow on many distinct keys)."""
+    keys = np.sort(keys)
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
+def _member(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Whether each of ``keys`` is in ``sorted_keys`` (sorted, unique)."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    index = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[index] == keys
 
 
 def _check_pair(name: str, true: LabelSets, other: LabelSets) -> None:
