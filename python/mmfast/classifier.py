@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
-from . import _core
+from . import _core, metrics
 from ._estimator import Estimator
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags
@@ -33,6 +33,8 @@ from ._validation import (
 from .quantization import RSPQ, ProductQuantizer
 
 Texts = Union[Sequence[str], str, os.PathLike, None]
+# What the core predicts from: texts, dense features, feature codes (each may be None).
+_Inputs = tuple[Any, Optional[np.ndarray], Optional[np.ndarray]]
 LOSSES = ("softmax", "hs", "ns", "ova")
 CONTINUOUS_FUSIONS = ("add", "max", "gated", "bilinear_gated")
 FUSIONS = (None, *CONTINUOUS_FUSIONS, "pq", "rspq")
@@ -57,6 +59,10 @@ class Classifier(Estimator):
     loss : "softmax", "hs" (hierarchical softmax), "ns" (negative sampling)
         or "ova" (one-vs-all, for multi-label data).
     neg : negatives sampled per positive with ``loss="ns"``.
+    threshold : for models trained on multi-label data, ``predict`` returns every
+        label whose probability is >= threshold, and the most probable label
+        when none is. 0.5 suits the independent sigmoids of "ova" and "ns"; with
+        "softmax" or "hs" the labels share one unit of probability, so lower it.
     fusion : None (text only), or how a dense feature vector per example joins
         the text. With t the mean of the text's embeddings and u = C v a
         learned projection of the (standardized) features v:
@@ -100,6 +106,7 @@ class Classifier(Estimator):
         min_count: int = 1,
         loss: str = "softmax",
         neg: int = 5,
+        threshold: float = 0.5,
         fusion: str | None = None,
         gate: str = "features",
         feature_scaling: str | None = "standard",
@@ -121,6 +128,7 @@ class Classifier(Estimator):
         self.min_count = min_count
         self.loss = loss
         self.neg = neg
+        self.threshold = threshold
         self.fusion = fusion
         self.gate = gate
         self.feature_scaling = feature_scaling
@@ -265,12 +273,16 @@ class Classifier(Estimator):
 
     # -- prediction ------------------------------------------------------
 
-    def predict(self, texts: Texts, features: Any = None) -> np.ndarray:
-        """The most probable label of each example, as an array of ``classes_``."""
-        ids, _ = self._fitted_core().predict_top(
-            *self._inputs(texts, features), 1, 0.0, self._threads()
-        )
-        return self.classes_[ids[:, 0]]
+    def predict(self, texts: Texts, features: Any = None) -> np.ndarray | list[list[Any]]:
+        """The most probable label of each example, as an array of ``classes_``.
+        A model trained on multi-label data gives a list of labels per example
+        instead: those with probability >= ``threshold``, at least the top one,
+        in ``classes_`` order (this computes all n_examples x n_classes
+        probabilities; with very many classes, use ``predict_top``)."""
+        inputs = self._inputs(texts, features)
+        if self.multilabel_:
+            return [self.classes_[row].tolist() for row in self._chosen(inputs)]
+        return self.classes_[self._top_ids(inputs, 1)[:, 0]]
 
     def predict_proba(self, texts: Texts, features: Any = None) -> np.ndarray:
         """(n_examples, n_classes) float32 scores, columns in ``classes_`` order: a
@@ -296,22 +308,64 @@ class Classifier(Estimator):
     def score(
         self, texts: Texts, y: Sequence[Any] | None = None, features: Any = None
     ) -> float:
-        """Accuracy; for multi-label data, precision at 1 (the share of texts whose
-        top label is one of theirs). With a file path, labels come from the file."""
+        """Precision at 1: the share of examples whose most probable label is one
+        of theirs (the accuracy, for single-label data). With a file path, labels
+        come from the file."""
+        return self.evaluate(texts, y, features, k=1)["precision@k"]
+
+    def evaluate(
+        self, texts: Texts, y: Sequence[Any] | None = None, features: Any = None, k: int = 1
+    ) -> dict[str, float]:
+        """Metrics of the model on labelled examples (see ``mmfast.metrics``):
+        ``"accuracy"`` (exact match of the predicted label set), ``"f1_micro"``
+        and ``"f1_macro"`` of what ``predict`` returns, and fastText's
+        ``"precision@k"`` and ``"recall@k"`` over the ``k`` most probable labels
+        of each example (fewer when the model has fewer classes); also ``"k"``
+        and ``"n_examples"``. ``y`` takes the form ``fit`` takes; with a file
+        path, labels come from the file (as str)."""
+        k = check_int("k", k, 1)
         if is_path(texts):
             data = _labelled_file(texts, y)
-            names = data.label_names
-            offsets, ids = data.label_offsets, data.label_ids
-            truth = [{names[j] for j in ids[a:b]} for a, b in zip(offsets[:-1], offsets[1:])]
-            predicted = self.predict(data, features)
-            return float(np.mean([str(p) in t for p, t in zip(predicted, truth)]))
-        if y is None:
+            names = np.asarray(data.label_names)
+            rows = np.repeat(np.arange(len(data)), np.diff(data.label_offsets))
+            truth = metrics.LabelSets(rows, names[data.label_ids], len(data))
+            texts = data
+        elif y is None:
             raise ValueError("y is required when texts is not a file path")
-        predicted = self.predict(texts, features)
-        check_same_length("predictions", predicted, "y", y)
-        if _is_multilabel(y):
-            return float(np.mean([p in set(labels) for p, labels in zip(predicted, y)]))
-        return float(np.mean(predicted == np.asarray(y)))
+        else:
+            truth = metrics.LabelSets.of("y", y)
+        inputs = self._inputs(texts, features)
+        n = truth.n_examples
+        n_inputs = len(next(part for part in inputs if part is not None))
+        if n_inputs != n:
+            raise ValueError(f"y has {n} examples but there are {n_inputs} inputs")
+        if not np.isin(truth.labels, self.classes_).any():
+            raise ValueError(
+                f"y shares no label with the model's classes_ ({self.classes_[:5].tolist()}"
+                f"{', ...' if len(self.classes_) > 5 else ''}); labels read from files are str"
+            )
+        ranked_ids = self._top_ids(inputs, min(k, len(self.classes_)))
+        ranked = metrics.LabelSets(np.repeat(np.arange(n), ranked_ids.shape[1]),
+                                   self.classes_[ranked_ids.ravel()], n)
+        if self.multilabel_:
+            rows, ids = np.nonzero(self._chosen(inputs))
+            predicted = metrics.LabelSets(rows, self.classes_[ids], n)
+        else:
+            predicted = metrics.LabelSets(np.arange(n), self.classes_[ranked_ids[:, 0]], n)
+        return {**metrics.summary(truth, predicted, ranked, k), "k": k, "n_examples": n}
+
+    def _top_ids(self, inputs: _Inputs, k: int) -> np.ndarray:
+        """(n, k) class ids, most probable first."""
+        ids, _ = self._fitted_core().predict_top(*inputs, k, 0.0, self._threads())
+        return ids
+
+    def _chosen(self, inputs: _Inputs) -> np.ndarray:
+        """(n, n_classes) bool: the labels ``predict`` gives a multi-label model."""
+        threshold = check_float("threshold", self.threshold, 0.0, inclusive=True)
+        proba = self._fitted_core().predict_proba(*inputs, self._threads())
+        chosen = proba >= threshold
+        chosen[np.arange(len(proba)), proba.argmax(axis=1)] = True
+        return chosen
 
     def _fitted_core(self) -> Any:
         check_fitted(self, "_core")
@@ -320,9 +374,7 @@ class Classifier(Estimator):
     def _threads(self) -> int:
         return check_threads(self.threads)
 
-    def _inputs(
-        self, texts: Texts, features: Any
-    ) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
+    def _inputs(self, texts: Texts, features: Any) -> _Inputs:
         """What the core predicts from: texts, dense features and codes (each
         None when the model does not take it)."""
         core = self._fitted_core()
