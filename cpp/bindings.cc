@@ -336,6 +336,10 @@ void bind_classifier(py::module_& m) {
           "fusion", [](const Classifier& self) { return fusion_name(self.model().shape().fusion); })
       .def_property_readonly(
           "gate", [](const Classifier& self) { return gate_name(self.model().shape().gate); })
+      .def_property_readonly(
+          "loss", [](const Classifier& self) { return loss_name(self.model().shape().loss); })
+      .def_property_readonly("alpha",
+                             [](const Classifier& self) { return self.model().shape().alpha; })
       .def_property_readonly("quantizer",
                              [](const Classifier& self) {
                                return std::const_pointer_cast<Quantizer>(self.quantizer());
