@@ -147,6 +147,7 @@ def explain(clf: Any, text: str | None, features: Any, label: Any) -> Explanatio
     t = text_rows.sum(axis=0) if len(rows) else np.zeros(dim)
     # Features: u = alpha / M * sum of the tokens' rows, or C s(v) (one part).
     _, dense, codes = inputs
+    feature_tokens: list[Any]
     if codes is not None:
         feature_rows = _code_rows(core, weights, codes[0])
         feature_tokens = [FeatureToken(m, int(c)) for m, c in enumerate(codes[0])]

@@ -159,9 +159,9 @@ def _split(texts: Any, y: Any, features: np.ndarray | None, validation: Any, siz
            rng: np.random.Generator) -> tuple[tuple[Any, Any, Any], tuple[Any, Any, Any]]:
     """((texts, y, features) to train on, (texts, y, features) to score on)."""
     n = len(y)
-    for name, part in (("texts", texts), ("features", features)):
-        if part is not None and len(part) != n:
-            raise ValueError(f"{name} has {len(part)} examples but y has {n}")
+    for name, values in (("texts", texts), ("features", features)):
+        if values is not None and len(values) != n:
+            raise ValueError(f"{name} has {len(values)} examples but y has {n}")
     if validation is not None:
         if not isinstance(validation, tuple) or len(validation) not in (2, 3):
             raise ValueError("validation must be a tuple (texts, y) or (texts, y, features)")
@@ -176,7 +176,7 @@ def _split(texts: Any, y: Any, features: np.ndarray | None, validation: Any, siz
                          f"got {size} of {n} examples")
     order = rng.permutation(n)
 
-    def part(rows: np.ndarray) -> tuple[Any, Any, Any]:
+    def subset(rows: np.ndarray) -> tuple[Any, Any, Any]:
         def take(values: Any) -> Any:
             if values is None:
                 return None
@@ -185,7 +185,7 @@ def _split(texts: Any, y: Any, features: np.ndarray | None, validation: Any, siz
             return [values[i] for i in rows]
         return take(texts), take(y), take(features)
 
-    return part(order[n_valid:]), part(order[:n_valid])
+    return subset(order[n_valid:]), subset(order[:n_valid])
 
 
 def _starting_params(start: Classifier | None, has_features: bool,
