@@ -153,7 +153,8 @@ def explain(clf: Any, text: str | None, features: Any, label: Any) -> Explanatio
         feature_tokens = [FeatureToken(m, int(c)) for m, c in enumerate(codes[0])]
     elif dense is not None:
         scaled = (dense[0] - weights["feature_mean"]) * weights["feature_inv_scale"]
-        feature_rows = (weights["projection"].astype(np.float64) @ scaled)[None, :]
+        u_dense = weights["projection"] @ scaled.astype(np.float32)  # as the core: float32
+        feature_rows = u_dense.astype(np.float64)[None, :]
         feature_tokens = [CONTINUOUS]
     else:
         feature_rows, feature_tokens = np.zeros((0, dim)), []
