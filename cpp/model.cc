@@ -120,14 +120,15 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
   fusion_.backward(f);
   // Back-propagate through the means: each row gets its share of the gradient.
   if (fusion_.uses_text() && example.n_tokens > 0) {
-    const float share = 1.0f / example.n_tokens;
+    const float share = fusion_.text_step() / example.n_tokens;
     for (int32_t i = 0; i < example.n_tokens; ++i) {
       axpy(share, f.dt.data(), text_embeddings_.row(example.tokens[i]), dim);
     }
   }
   if (projection_) {
     // The loss scaled dz by lr; C takes its own step size.
-    projection_->backward(feature_lr / lr, f.du.data(), scratch.projection);
+    projection_->backward(fusion_.features_step() * feature_lr / lr, f.du.data(),
+                          scratch.projection);
   } else if (example.n_codes > 0) {
     const float share = shape_.alpha / example.n_codes;
     for (int32_t m = 0; m < example.n_codes; ++m) {

@@ -4,6 +4,7 @@ text's bag."""
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,10 +126,10 @@ def test_unfitted_quantizer_parameter_is_left_untouched(data):
 
 # -- continuous fusion ---------------------------------------------------------
 
-# Gates learn through the product of both modalities, slowly at small lr (README,
-# "Choosing the fusion's settings"); the text gate also takes a larger feature_lr.
-CONTINUOUS = [("add", {}), ("max", {}), ("gated", {"lr": 0.5}),
-              ("gated", {"gate": "text", "lr": 0.5, "feature_lr": 0.1}), ("bilinear_gated", {})]
+# The text gate learns through the product of both modalities, slowly at the
+# default lr (README, "Choosing the fusion's settings").
+CONTINUOUS = [("add", {}), ("max", {}), ("gated", {}),
+              ("gated", {"gate": "text", "lr": 0.5}), ("bilinear_gated", {})]
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +232,26 @@ def test_bad_dense_features_are_refused(data):
         clf.predict(texts[:5])
     with pytest.raises(ValueError, match="features contains NaN"):
         clf.predict(texts[:1], features=np.full((1, 32), np.nan))
+
+
+def test_models_saved_by_format_version_1_still_load():
+    """tests/data/v1_*.mmf were written by mmfast before continuous fusion
+    (format version 1), with the predictions it made then."""
+    data = Path(__file__).parent / "data"
+    texts, X, _ = paired_modalities(600, n_features=8)
+    expected = np.load(data / "v1_expected.npz")
+    text = mmfast.load(data / "v1_text.mmf")
+    assert text.fusion_ == "text"
+    np.testing.assert_allclose(text.predict_proba(texts[:50]), expected["text"], rtol=1e-6)
+    pq = mmfast.load(data / "v1_pq.mmf")
+    assert pq.fusion_ == "pq" and pq.alpha == 1.0
+    np.testing.assert_allclose(pq.predict_proba(texts[:50], features=X[:50]), expected["pq"],
+                               rtol=1e-5)  # t and u are now summed in another order
+
+
+def test_unknown_format_version_is_refused_with_its_number(tmp_path):
+    data = bytearray((Path(__file__).parent / "data" / "v1_text.mmf").read_bytes())
+    data[4:8] = (7).to_bytes(4, "little")
+    (tmp_path / "v7.mmf").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="unsupported mmfast model format version 7"):
+        mmfast.load(tmp_path / "v7.mmf")

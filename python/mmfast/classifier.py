@@ -68,8 +68,9 @@ class Classifier(Estimator):
         learned projection of the (standardized) features v:
 
         - "add": t + u;  "max": elementwise max(t, u);
-        - "gated": t * sigmoid(u) (``gate="features"``) or u * sigmoid(t)
-          (``gate="text"``);
+        - "gated": 2 t * sigmoid(u) (``gate="features"``) or 2 u * sigmoid(t)
+          (``gate="text"``): the paper's gate, doubled so that a fresh model
+          starts as the gated modality alone;
         - "bilinear_gated": the outer product of t and sigmoid(u), dim**2
           hidden units (the most expressive and by far the slowest);
         - "pq" or "rspq": the features are discretized by product quantization
@@ -84,7 +85,9 @@ class Classifier(Estimator):
         training set's mean and standard deviation (kept in the model and
         applied at prediction); None feeds the features as they are.
     feature_lr : learning rate of the projection C (decays with ``lr``); None
-        uses ``lr / (4 * n_features)``.
+        uses ``lr / (4 * n_features)``, or ``4 * lr / n_features`` where the
+        features only gate the text ("gated" with ``gate="features"``,
+        "bilinear_gated").
     n_subquantizers, subspace_dim, n_bits : the quantizer's shape; each code
         takes one of 2**n_bits values.
     alpha : weight of the feature tokens against the text (pq, rspq).
