@@ -54,10 +54,10 @@ _MEANING = {
     "add": "exact: z = text mean + feature part",
     "max": "exact given the winners: each coordinate of z counts for the modality that "
            "won it (ties go to the text)",
-    "gated_features": "exact given the gate: text rows scaled by sigmoid(u); the features "
-                      "act through the gate only and get no entry",
-    "gated_text": "exact given the gate: the feature part scaled by sigmoid(t); the text "
-                  "acts through the gate only and gets no entry",
+    "gated_features": "exact given the gate: text rows scaled by the gate 2 sigmoid(u); the "
+                      "features act through the gate only and get no entry",
+    "gated_text": "exact given the gate: the feature part scaled by the gate 2 sigmoid(t); "
+                  "the text acts through the gate only and gets no entry",
     "bilinear_gated": "exact given the gate: over the text rows, each read through "
                       "the class's weights times sigmoid(u); the features act through "
                       "the gate only and get no entry",
@@ -192,18 +192,22 @@ def _input_weights(fusion: str, gate: str, w: np.ndarray, t: np.ndarray, u: np.n
     if fusion == "max":
         text_wins = t >= u
         return w * text_wins, w * ~text_wins, _MEANING[fusion]
+    # The gated fusions are linear in the gated input: fusing a vector of ones
+    # with the gating input gives the gate, as the core computes it.
+    ones = np.ones(dim, dtype=np.float32)
+    if fusion == "gated" and gate == "text":
+        return None, w * _gate(fusion, gate, t.astype(np.float32), ones), _MEANING["gated_text"]
+    gates = _gate(fusion, gate, ones, u.astype(np.float32))
     if fusion == "gated":
-        if gate == "features":
-            return w * _sigmoid(u), None, _MEANING["gated_features"]
-        return None, w * _sigmoid(t), _MEANING["gated_text"]
+        return w * gates, None, _MEANING["gated_features"]
     if fusion == "bilinear_gated":
-        # z[i, j] = t[i] * sigmoid(u[j]): the score is t . (W sigmoid(u)).
-        return w.reshape(dim, dim) @ _sigmoid(u), None, _MEANING[fusion]
+        # z[i, j] = t[i] * gate[j]: the score is t . (W gate).
+        return w.reshape(dim, dim) @ gates[:dim], None, _MEANING[fusion]
     raise ValueError(f"unknown fusion {fusion!r}")
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+def _gate(fusion: str, gate: str, t: np.ndarray, u: np.ndarray) -> np.ndarray:
+    return _core.fusion_forward(fusion, gate, t, u).astype(np.float64)
 
 
 def _score_vector(core: Any, output: np.ndarray, class_id: int) -> np.ndarray:
