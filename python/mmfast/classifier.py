@@ -66,7 +66,6 @@ class Classifier(Estimator):
     fusion : None (text only), or how a dense feature vector per example joins
         the text. With t the mean of the text's embeddings and u = C v a
         learned projection of the (standardized) features v:
-
         - "add": t + u;  "max": elementwise max(t, u);
         - "gated": 2 t * sigmoid(u) (``gate="features"``) or 2 u * sigmoid(t)
           (``gate="text"``): the paper's gate, doubled so that a fresh model
@@ -78,7 +77,6 @@ class Classifier(Estimator):
           (``n_subquantizers`` random subspaces of ``subspace_dim`` dimensions)
           into ``n_subquantizers`` feature tokens with their own embeddings; the
           hidden vector is t plus ``alpha`` times the tokens' mean.
-
         With ``texts=None`` any of them trains on the features alone.
     gate : which modality's sigmoid gates the other with ``fusion="gated"``.
     feature_scaling : "standard" standardizes each feature dimension with the
