@@ -1,6 +1,7 @@
 #include "classifier.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <numeric>
 
@@ -37,14 +38,20 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
                                    codebook_size <= 65536),
         "features: bad code shape");
   check_labels(labels, batch.size, n_classes);
-  quantizer_.reset();
-  dictionary_ = Dictionary(config_.word_ngrams, config_.buckets);
-  dictionary_.build(batch.texts, config_.min_count, config_.train.threads);
+  // Built aside and committed last, so that an interrupted call (check_stop)
+  // leaves this object as it was.
+  Dictionary dictionary(config_.word_ngrams, config_.buckets);
+  dictionary.build(batch.texts, config_.min_count, config_.train.threads);
   auto data = std::make_shared<Dataset>();
   if (batch.texts.empty()) {
     data->tokens.offsets.assign(batch.size + 1, 0);
   } else {
-    data->tokens = encode_texts(dictionary_, batch.texts, config_.train.threads);
+    data->tokens = encode_texts(dictionary, batch.texts, config_.train.threads);
+    check(batch.codes != nullptr || !data->tokens.values.empty(),
+          "texts: nothing to train on: no text has a word in the vocabulary or an n-gram (the "
+          "texts are empty, e.g. label-only lines, or min_count=" +
+              std::to_string(config_.min_count) + " drops every word" +
+              (config_.buckets == 0 ? " and buckets=0 leaves no n-grams)" : ")"));
   }
   if (batch.codes != nullptr) {
     check_codes(batch, codebook_size);
@@ -55,7 +62,7 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
   data->n_classes = n_classes;
 
   ModelShape shape;
-  shape.text_rows = dictionary_.n_rows();
+  shape.text_rows = dictionary.n_rows();
   shape.dim = config_.dim;
   shape.n_codes = data->n_codes;
   shape.codebook_size = data->n_codes ? codebook_size : 0;
@@ -63,6 +70,8 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
   shape.loss = config_.loss;
   shape.neg = config_.neg;
   model_.emplace(shape, data->class_counts(), config_.train.seed, config_.train.threads);
+  dictionary_ = std::move(dictionary);
+  quantizer_.reset();
   return std::make_unique<Trainer>(*model_, std::move(data), config_.train);
 }
 
@@ -142,8 +151,11 @@ void Classifier::predict_top(const Batch& batch, int k, float threshold, int32_t
     std::vector<int32_t>& order = scratch.order;
     order.resize(n_classes);
     std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + kept, order.end(),
-                      [&](int32_t a, int32_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
+    // NaN (a diverged or damaged model) ranks last and fails every threshold.
+    auto rank = [&](int32_t c) { return std::isnan(p[c]) ? -INFINITY : p[c]; };
+    std::partial_sort(order.begin(), order.begin() + kept, order.end(), [&](int32_t a, int32_t b) {
+      return rank(a) > rank(b) || (rank(a) == rank(b) && a < b);
+    });
     int32_t* row_classes = classes + i * k;
     float* row_probs = probs + i * k;
     for (int j = 0; j < k; ++j) {

@@ -18,6 +18,7 @@ RaggedArray encode_texts(const Dictionary& dict, const std::vector<std::string_v
     std::vector<int32_t> ids;
     std::vector<uint64_t> hashes;
     for (int64_t i = begin; i < end; ++i) {
+      if ((i - begin) % kStopCheckEvery == 0) check_stop();
       dict.encode(texts[i], ids, hashes);
       part.values.insert(part.values.end(), ids.begin(), ids.end());
       part.offsets.push_back(static_cast<int64_t>(part.values.size()));

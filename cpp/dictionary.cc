@@ -82,6 +82,7 @@ void Dictionary::build(const std::vector<std::string_view>& texts, int64_t min_c
   std::vector<std::vector<int64_t>> part_counts(threads);
   parallel_for(n, threads, [&](int64_t begin, int64_t end, int worker) {
     for (int64_t i = begin; i < end; ++i) {
+      if ((i - begin) % kStopCheckEvery == 0) check_stop();
       for_each_token(texts[i], [&](std::string_view token) {
         parts[worker].add(token, hash_word(token), 1, part_counts[worker]);
       });

@@ -119,6 +119,14 @@ Model Model::read(BinaryReader& in) {
   in.expect(shape.dim >= 1 && shape.text_rows >= 0 && shape.n_codes >= 0 &&
                 shape.codebook_size >= 0 && shape.neg >= 1 && !class_counts.empty(),
             "bad model header");
+  // The constructor multiplies these: refuse a product that overflows.
+  checked_mul(shape.n_codes, shape.codebook_size, "corrupt mmfast model: feature table rows");
+  // The class counts are summed (hs builds a Huffman tree from them).
+  int64_t total_count = 0;
+  for (int64_t count : class_counts) {
+    in.expect(count >= 0 && !__builtin_add_overflow(total_count, count, &total_count),
+              "class counts out of range");
+  }
   Matrix text = Matrix::read(in);
   Matrix features = Matrix::read(in);
   Matrix output = Matrix::read(in);
