@@ -18,6 +18,8 @@ from ._estimator import Estimator
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags
 from ._validation import (
+    INT32_MAX,
+    INT64_MAX,
     as_code_matrix,
     as_float_matrix,
     check_choice,
@@ -25,7 +27,9 @@ from ._validation import (
     check_fitted,
     check_float,
     check_int,
+    check_positive_int,
     check_same_length,
+    check_seed,
     check_threads,
     is_path,
 )
@@ -122,7 +126,9 @@ class Classifier(Estimator):
     ) -> Classifier:
         """Train on ``texts`` (a sequence of str, or the path of a fastText-format
         file whose ``__label__`` tokens are the labels) and labels ``y`` (one label
-        per text, or a list of labels per text for multi-label data).
+        per text, or a list of labels per text for multi-label data). Labels are
+        all str, or all numbers (int, float, bool); labels read from a file are
+        str. A learning rate so high that training diverges raises ValueError.
 
         With ``fusion`` set, ``features`` gives each example's dense vector,
         (n, d) floats, or its codes from a fitted quantizer, (n, n_codes)
@@ -183,8 +189,8 @@ class Classifier(Estimator):
         else:
             X = as_float_matrix("features", features)
             if not fitted:
-                quantizer.fit(X)
-            codes = quantizer.transform(X)
+                quantizer._fit(X, "features")
+            codes = quantizer._transform(X, "features")
         if len(codes) != n_examples:
             raise ValueError(f"features has {len(codes)} rows but there are {n_examples} examples")
         return quantizer, codes, codebook_size
@@ -208,26 +214,33 @@ class Classifier(Estimator):
 
     def _core_args(self) -> dict[str, Any]:
         return dict(
-            dim=check_int("dim", self.dim, 1),
-            word_ngrams=check_int("word_ngrams", self.word_ngrams, 1),
-            buckets=check_int("buckets", self.buckets, 0),
-            min_count=check_int("min_count", self.min_count, 1),
+            dim=check_positive_int("dim", self.dim),
+            word_ngrams=check_positive_int("word_ngrams", self.word_ngrams),
+            buckets=check_int("buckets", self.buckets, 0, INT32_MAX - 1),
+            min_count=check_positive_int("min_count", self.min_count, INT64_MAX),
             loss=check_choice("loss", self.loss, LOSSES),
-            neg=check_int("neg", self.neg, 1),
+            neg=check_positive_int("neg", self.neg),
             alpha=check_float("alpha", self.alpha, 0.0),
-            epochs=check_int("epochs", self.epochs, 1),
+            epochs=check_positive_int("epochs", self.epochs),
             lr=check_float("lr", self.lr, 0.0),
             threads=check_threads(self.threads),
-            seed=check_int("seed", self.seed, 0),
+            seed=check_seed("seed", self.seed),
         )
 
     # -- prediction ------------------------------------------------------
 
     def predict(self, texts: Texts, features: Any = None) -> np.ndarray:
-        """The most probable label of each example, as an array of ``classes_``."""
+        """The most probable label of each example, as an array of ``classes_``.
+        With a file path, one label per line of the file, blank lines included."""
         ids, _ = self._fitted_core().predict_top(
             *self._inputs(texts, features), 1, 0.0, self._threads()
         )
+        unscored = np.flatnonzero(ids[:, 0] < 0)
+        if len(unscored):
+            raise ValueError(
+                f"the model's probabilities are NaN for {len(unscored)} examples (the first is "
+                f"example {unscored[0]}): its weights are damaged"
+            )
         return self.classes_[ids[:, 0]]
 
     def predict_proba(self, texts: Texts, features: Any = None) -> np.ndarray:
@@ -241,8 +254,10 @@ class Classifier(Estimator):
         self, texts: Texts, features: Any = None, k: int = 1, threshold: float = 0.0
     ) -> tuple[list[list[Any]], list[np.ndarray]]:
         """fastText-style: for each example, up to ``k`` labels whose probability
-        is >= ``threshold``, best first, and their probabilities."""
-        k = check_int("k", k, 1)
+        is >= ``threshold``, best first, and their probabilities (``k`` beyond the
+        number of classes means all of them). With a file path, one row per line
+        of the file, blank lines included."""
+        k = min(check_int("k", k, 1), len(self._fitted_classes()))
         threshold = check_float("threshold", threshold, 0.0, inclusive=True)
         ids, probs = self._fitted_core().predict_top(
             *self._inputs(texts, features), k, threshold, self._threads()
@@ -255,7 +270,9 @@ class Classifier(Estimator):
         self, texts: Texts, y: Sequence[Any] | None = None, features: Any = None
     ) -> float:
         """Accuracy; for multi-label data, precision at 1 (the share of texts whose
-        top label is one of theirs). With a file path, labels come from the file."""
+        top label is one of theirs). With a file path, labels come from the file.
+        ``y`` must share at least one label with ``classes_`` (a model fitted on a
+        file has str classes)."""
         if is_path(texts):
             data = _labelled_file(texts, y)
             names = data.label_names
@@ -265,6 +282,7 @@ class Classifier(Estimator):
             return float(np.mean([str(p) in t for p, t in zip(predicted, truth)]))
         if y is None:
             raise ValueError("y is required when texts is not a file path")
+        _check_shares_a_class(y, self._fitted_classes())
         predicted = self.predict(texts, features)
         check_same_length("predictions", predicted, "y", y)
         if _is_multilabel(y):
@@ -274,6 +292,10 @@ class Classifier(Estimator):
     def _fitted_core(self) -> Any:
         check_fitted(self, "_core")
         return self._core
+
+    def _fitted_classes(self) -> np.ndarray:
+        self._fitted_core()
+        return self.classes_
 
     def _threads(self) -> int:
         return check_threads(self.threads)
@@ -302,7 +324,7 @@ class Classifier(Estimator):
             raise ValueError("features: this model was trained on codes without a quantizer, "
                              "so it needs codes, not float features")
         else:
-            codes = self.quantizer_.transform(features)
+            codes = self.quantizer_._transform(features, "features")
         if texts is not None and len(texts) != len(codes):
             raise ValueError(f"features has {len(codes)} rows but there are {len(texts)} texts")
         return texts, codes
@@ -383,9 +405,9 @@ def _run(trainer: Any, verbose: int) -> None:
 
 def _labelled_file(path: str | os.PathLike[str], y: Any) -> Any:
     """The labelled lines of a fastText-format file."""
+    path = check_file("texts", path)
     if y is not None:
         raise ValueError("y must be None when texts is a file path: labels come from the file")
-    path = check_file("texts", path)
     data = _core.read_fasttext_file(path, keep_unlabeled=False)
     if len(data) == 0:
         raise ValueError(
@@ -410,10 +432,42 @@ def _is_codes(features: Any) -> bool:
     return np.issubdtype(np.asarray(features).dtype, np.integer)
 
 
+_LABEL_LISTS = (list, tuple, set, frozenset, np.ndarray)
+
+
 def _is_multilabel(y: Sequence[Any]) -> bool:
-    return len(y) > 0 and all(
-        isinstance(labels, (list, tuple, set, frozenset, np.ndarray)) for labels in y
-    )
+    """Whether ``y`` holds a list of labels per text; ValueError when it mixes
+    lists and single labels."""
+    lists = [isinstance(labels, _LABEL_LISTS) for labels in y]
+    if any(lists) and not all(lists):
+        first_list, first_label = lists.index(True), lists.index(False)
+        raise ValueError(
+            "y must hold one label per text, or one list of labels per text, not a mix: "
+            f"y[{first_list}] is a {type(y[first_list]).__name__}, "
+            f"y[{first_label}] is a {type(y[first_label]).__name__}"
+        )
+    return len(lists) > 0 and all(lists)
+
+
+def _label_array(labels: Sequence[Any]) -> np.ndarray:
+    """Labels as a 1-D array of one kind, str or numbers (int, float, bool), so
+    that they survive save/pickle and compare as given."""
+    if not isinstance(labels, np.ndarray):
+        strings = sum(isinstance(label, str) for label in labels)
+        if 0 < strings < len(labels):
+            kinds = sorted({type(label).__name__ for label in labels})
+            raise TypeError(
+                f"y: labels must be all str or all numbers, got a mix of {', '.join(kinds)}"
+            )
+    values = np.asarray(labels)
+    if values.ndim != 1:
+        raise ValueError("y must hold one label per text, or one list of labels per text")
+    if values.dtype.kind not in "Uiufb":
+        got = "bytes (decode them to str)" if values.dtype.kind == "S" else str(values.dtype)
+        raise TypeError(f"y: labels must be str, int, float or bool, got {got}")
+    if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
+        raise ValueError("y contains NaN or infinity")
+    return values
 
 
 def _encode_labels(y: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
@@ -426,12 +480,26 @@ def _encode_labels(y: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     else:
         lengths = np.ones(len(y), dtype=np.int64)
         flat = y
-    values = np.asarray(flat)
-    if values.ndim != 1:
-        raise ValueError("y must hold one label per text, or one list of labels per text")
-    if values.dtype == object:
-        raise TypeError("y: labels must be all str or all numbers")
-    classes, ids = np.unique(values, return_inverse=True)
+    classes, ids = np.unique(_label_array(flat), return_inverse=True)
     offsets = np.zeros(len(y) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     return classes, offsets, ids.astype(np.int32).ravel(), multilabel
+
+
+def _check_shares_a_class(y: Sequence[Any], classes: np.ndarray) -> None:
+    """ValueError unless some label of ``y`` is one of ``classes``: comparing
+    with labels of another type (1 against "1") would score 0 silently."""
+    flat = [label for labels in y for label in labels] if _is_multilabel(y) else list(y)
+    known = set(classes.tolist())
+    if flat and not any(_hashable(label) in known for label in flat):
+        shown = ", ".join(repr(c) for c in classes[:5].tolist())
+        more = ", ..." if len(classes) > 5 else ""
+        raise ValueError(
+            f"y shares no label with the model's classes_ ({shown}{more}); "
+            f"the model's labels are {type(classes[:1].tolist()[0]).__name__} (labels read "
+            "from a file are str)"
+        )
+
+
+def _hashable(label: Any) -> Any:
+    return label.item() if isinstance(label, np.generic) else label
