@@ -130,8 +130,8 @@ TextViews text_views(py::handle texts, bool allow_empty) {
     if (data == nullptr) throw py::error_already_set();
     std::string_view text(data, static_cast<size_t>(size));
     if (!allow_empty) {
-      bool has_token = false;
-      for_each_token(text, [&](std::string_view) { has_token = true; });
+      // A token is a run of non-whitespace (see for_each_token): look for its first byte only.
+      const bool has_token = text.find_first_not_of(" \t\n\v\f\r") != std::string_view::npos;
       check(has_token, "texts[" + std::to_string(i) +
                            "] is empty: every training text needs at least one word");
     }

@@ -83,8 +83,27 @@ class StopScope {
 // its object unchanged on Interrupted builds the result aside and commits it
 // last.
 void check_stop();
-// Items (texts, vectors) a static-chunk loop handles between check_stop() calls.
+// Items (lines, vectors) a static-chunk loop handles between check_stop() calls.
 constexpr int64_t kStopCheckEvery = 4096;
+
+// For loops whose items vary in cost (texts): calls check_stop() each time
+// `every` units of work (bytes) have been done.
+class StopCheck {
+ public:
+  explicit StopCheck(int64_t every) : every_(every) {}
+  void done(int64_t work) {
+    if ((pending_ += work) >= every_) {
+      pending_ = 0;
+      check_stop();
+    }
+  }
+
+ private:
+  int64_t every_;
+  int64_t pending_ = 0;
+};
+// Text bytes between check_stop() calls: about a millisecond of tokenizing.
+constexpr int64_t kStopCheckBytes = int64_t{1} << 20;
 
 // Runs fn(begin, end, worker) over [0, n) split into contiguous chunks on
 // `threads` threads (the caller's thread runs chunk 0). The first exception

@@ -436,34 +436,51 @@ _LABEL_LISTS = (list, tuple, set, frozenset, np.ndarray)
 
 
 def _is_multilabel(y: Sequence[Any]) -> bool:
-    """Whether ``y`` holds a list of labels per text; ValueError when it mixes
-    lists and single labels."""
+    """Whether ``y`` holds a list of labels per text (as its first element
+    does); ValueError when it mixes lists and single labels."""
+    if len(y) == 0 or not isinstance(y[0], _LABEL_LISTS):
+        return False
+    _check_not_mixed(y)
+    return True
+
+
+def _check_not_mixed(y: Sequence[Any]) -> None:
     lists = [isinstance(labels, _LABEL_LISTS) for labels in y]
     if any(lists) and not all(lists):
         first_list, first_label = lists.index(True), lists.index(False)
         raise ValueError(
             "y must hold one label per text, or one list of labels per text, not a mix: "
-            f"y[{first_list}] is a {type(y[first_list]).__name__}, "
-            f"y[{first_label}] is a {type(y[first_label]).__name__}"
+            f"y[{first_list}] is of type {type(y[first_list]).__name__}, "
+            f"y[{first_label}] of type {type(y[first_label]).__name__}"
         )
-    return len(lists) > 0 and all(lists)
 
 
 def _label_array(labels: Sequence[Any]) -> np.ndarray:
     """Labels as a 1-D array of one kind, str or numbers (int, float, bool), so
     that they survive save/pickle and compare as given."""
-    if not isinstance(labels, np.ndarray):
-        strings = sum(isinstance(label, str) for label in labels)
-        if 0 < strings < len(labels):
+    try:
+        values = np.asarray(labels)
+    except ValueError:  # numpy's "inhomogeneous shape": lists among the labels
+        _check_not_mixed(labels)
+        raise
+    if values.ndim != 1:
+        _check_not_mixed(labels)
+        raise ValueError("y must hold one label per text, or one list of labels per text")
+    # numpy turns [1, "a"] into strings: refuse the mix instead.
+    if values.dtype.kind == "U" and not isinstance(labels, np.ndarray):
+        if not all(isinstance(label, str) for label in labels):
             kinds = sorted({type(label).__name__ for label in labels})
             raise TypeError(
                 f"y: labels must be all str or all numbers, got a mix of {', '.join(kinds)}"
             )
-    values = np.asarray(labels)
-    if values.ndim != 1:
-        raise ValueError("y must hold one label per text, or one list of labels per text")
     if values.dtype.kind not in "Uiufb":
-        got = "bytes (decode them to str)" if values.dtype.kind == "S" else str(values.dtype)
+        _check_not_mixed(labels)
+        if values.dtype.kind == "S":
+            got = "bytes (decode them to str)"
+        elif values.dtype == object:
+            got = ", ".join(sorted({type(label).__name__ for label in labels}))
+        else:
+            got = str(values.dtype)
         raise TypeError(f"y: labels must be str, int, float or bool, got {got}")
     if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
         raise ValueError("y contains NaN or infinity")
