@@ -150,7 +150,7 @@ void Dictionary::write(BinaryWriter& out) const {
 Dictionary Dictionary::read(BinaryReader& in) {
   const int32_t word_ngrams = in.read<int32_t>();
   const int64_t buckets = in.read<int64_t>();
-  in.expect(word_ngrams >= 1 && buckets >= 0, "bad dictionary header");
+  in.expect(word_ngrams >= 1 && buckets >= 0 && buckets < INT32_MAX, "bad dictionary header");
   Dictionary dict(word_ngrams, buckets);
   const uint64_t n = in.read<uint64_t>();
   in.expect(n < INT32_MAX, "bad vocabulary size");

@@ -103,7 +103,7 @@ def test_bad_features_are_refused(data):
         fitted(texts, y, X, fusion="pq", quantizer=mmfast.RSPQ())
 
     clf = fitted(texts, y, X, fusion="pq")
-    with pytest.raises(ValueError, match="features has 31 features, but the estimator was fitted with 32"):
+    with pytest.raises(ValueError, match="features has 31 features, but the estimator was fitted"):
         clf.predict(texts[:5], features=X[:5, :31])
     with pytest.raises(ValueError, match="features are required"):
         clf.predict(texts[:5])
