@@ -68,13 +68,25 @@ TextViews text_views(py::handle texts, bool allow_empty) {
 // A Batch plus the Python objects its pointers point into.
 struct BatchInput {
   TextViews texts;
+  CArray<float> features;
   CArray<uint16_t> codes;
   Batch batch;
 };
 
-// texts: None, a sequence of str or LabeledTexts; codes: None or an
+// Sets batch.size from a per-example array, checking it against the texts.
+void take_rows(Batch& batch, const py::array& array, bool has_texts) {
+  check(array.ndim() == 2, "features must be a 2-D array (n_examples, n_columns)");
+  check(!has_texts || array.shape(0) == batch.size,
+        "features has " + std::to_string(array.shape(0)) + " rows but there are " +
+            std::to_string(batch.size) + " texts");
+  batch.size = array.shape(0);
+}
+
+// texts: None, a sequence of str or LabeledTexts; features: None or an
+// (n, d) float32 array (read in place when C-contiguous); codes: None or an
 // (n, n_codes) integer array.
-std::unique_ptr<BatchInput> batch_input(py::handle texts, py::handle codes, bool allow_empty) {
+std::unique_ptr<BatchInput> batch_input(py::handle texts, py::handle features, py::handle codes,
+                                        bool allow_empty) {
   auto in = std::make_unique<BatchInput>();
   Batch& batch = in->batch;
   if (!texts.is_none()) {
@@ -82,15 +94,17 @@ std::unique_ptr<BatchInput> batch_input(py::handle texts, py::handle codes, bool
     batch.texts = in->texts.views;
     batch.size = static_cast<int64_t>(batch.texts.size());
   }
+  if (!features.is_none()) {
+    in->features = features.cast<CArray<float>>();
+    take_rows(batch, in->features, !texts.is_none());
+    batch.features = in->features.data();
+    batch.n_features = static_cast<int32_t>(in->features.shape(1));
+  }
   if (!codes.is_none()) {
     in->codes = codes.cast<CArray<uint16_t>>();
-    check(in->codes.ndim() == 2, "features: codes must be a 2-D array (n_examples, n_codes)");
-    check(texts.is_none() || in->codes.shape(0) == batch.size,
-          "features has " + std::to_string(in->codes.shape(0)) + " rows but there are " +
-              std::to_string(batch.size) + " texts");
+    take_rows(batch, in->codes, !texts.is_none());
     batch.codes = in->codes.data();
     batch.n_codes = static_cast<int32_t>(in->codes.shape(1));
-    batch.size = in->codes.shape(0);
   }
   return in;
 }
@@ -116,6 +130,63 @@ class MemoryBuffer : public std::streambuf {
     setg(p, p, p + size);
   }
 };
+
+// A read-only array over `matrix`, which `owner` keeps alive.
+py::array_t<float> matrix_view(const Matrix& matrix, py::handle owner) {
+  py::array_t<float> view({matrix.rows(), matrix.cols()}, matrix.data(), owner);
+  py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return view;
+}
+
+template <typename T>
+py::array_t<T> vector_view(const std::vector<T>& values, py::handle owner) {
+  py::array_t<T> view(static_cast<py::ssize_t>(values.size()), values.data(), owner);
+  py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return view;
+}
+
+py::dict model_weights(py::object self) {
+  const Model& model = self.cast<const Classifier&>().model();
+  py::dict out;
+  out["text_embeddings"] = matrix_view(model.text_embeddings(), self);
+  out["feature_embeddings"] = matrix_view(model.feature_embeddings(), self);
+  out["output"] = matrix_view(model.output(), self);
+  if (const Projection* projection = model.projection()) {
+    out["projection"] = matrix_view(projection->weights(), self);
+    out["feature_mean"] = vector_view(projection->scaling().mean, self);
+    out["feature_inv_scale"] = vector_view(projection->scaling().inv_scale, self);
+  }
+  return out;
+}
+
+// One fusion's forward and backward on single vectors, for gradient checks.
+py::array_t<float> fusion_forward(const std::string& kind, const std::string& gate,
+                                  const CArray<float>& t, const CArray<float>& u) {
+  check(t.ndim() == 1 && u.ndim() == 1 && t.size() == u.size() && t.size() >= 1,
+        "t and u must be 1-D arrays of the same size");
+  const Fusion fusion(parse_fusion(kind), parse_gate(gate), static_cast<int32_t>(t.size()));
+  FusionScratch s = fusion.make_scratch();
+  std::copy(t.data(), t.data() + t.size(), s.t.begin());
+  std::copy(u.data(), u.data() + u.size(), s.u.begin());
+  fusion.forward(s);
+  return to_numpy(s.z);
+}
+
+py::tuple fusion_backward(const std::string& kind, const std::string& gate,
+                          const CArray<float>& t, const CArray<float>& u,
+                          const CArray<float>& dz) {
+  check(t.ndim() == 1 && u.ndim() == 1 && t.size() == u.size() && t.size() >= 1,
+        "t and u must be 1-D arrays of the same size");
+  const Fusion fusion(parse_fusion(kind), parse_gate(gate), static_cast<int32_t>(t.size()));
+  check(dz.ndim() == 1 && dz.size() == fusion.width(), "dz must have the fusion's width");
+  FusionScratch s = fusion.make_scratch();
+  std::copy(t.data(), t.data() + t.size(), s.t.begin());
+  std::copy(u.data(), u.data() + u.size(), s.u.begin());
+  fusion.forward(s);
+  std::copy(dz.data(), dz.data() + dz.size(), s.dz.begin());
+  fusion.backward(s);
+  return py::make_tuple(to_numpy(s.dt), to_numpy(s.du));
+}
 
 py::tuple load_result(Classifier classifier, const std::string& metadata) {
   return py::make_tuple(std::move(classifier), py::bytes(metadata));
@@ -155,8 +226,9 @@ void bind_classifier(py::module_& m) {
 
   py::class_<Classifier>(m, "Classifier")
       .def(py::init([](int dim, int word_ngrams, int64_t buckets, int64_t min_count,
-                       const std::string& loss, int neg, float alpha, int epochs, float lr,
-                       int threads, uint64_t seed) {
+                       const std::string& loss, int neg, const std::string& fusion,
+                       const std::string& gate, float alpha, bool standardize, int epochs,
+                       float lr, float feature_lr, int threads, uint64_t seed) {
              ClassifierConfig config;
              config.dim = dim;
              config.word_ngrams = word_ngrams;
@@ -164,30 +236,69 @@ void bind_classifier(py::module_& m) {
              config.min_count = min_count;
              config.loss = parse_loss(loss);
              config.neg = neg;
+             config.fusion = parse_fusion(fusion);
+             config.gate = parse_gate(gate);
              config.alpha = alpha;
-             config.train = TrainOptions{epochs, lr, resolve_threads(threads), seed};
+             config.standardize = standardize;
+             config.train = TrainOptions{epochs, lr, feature_lr, resolve_threads(threads), seed};
              return Classifier(config);
            }),
            py::arg("dim"), py::arg("word_ngrams"), py::arg("buckets"), py::arg("min_count"),
-           py::arg("loss"), py::arg("neg"), py::arg("alpha"), py::arg("epochs"), py::arg("lr"), py::arg("threads"),
-           py::arg("seed"))
+           py::arg("loss"), py::arg("neg"), py::arg("fusion"), py::arg("gate"), py::arg("alpha"),
+           py::arg("standardize"), py::arg("epochs"), py::arg("lr"), py::arg("feature_lr"),
+           py::arg("threads"), py::arg("seed"))
       .def(
           "prepare_fit",
-          [](Classifier& self, py::handle texts, py::handle codes,
+          [](Classifier& self, py::handle texts, py::handle features, py::handle codes,
              const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids,
              int32_t n_classes, int64_t codebook_size) {
-            auto input = batch_input(texts, codes, /*allow_empty=*/!codes.is_none());
+            auto input =
+                batch_input(texts, features, codes, /*allow_empty=*/texts.is_none() ||
+                                                        !features.is_none() || !codes.is_none());
+            check(features.is_none() || input->features.ptr() == features.ptr(),
+                  "features must be a C-contiguous float32 array to be read in place");
             RaggedArray labels = ragged_from_numpy(label_offsets, label_ids);
             py::gil_scoped_release release;
             return self.prepare_fit(input->batch, std::move(labels), n_classes, codebook_size);
           },
-          py::arg("texts"), py::arg("codes"), py::arg("label_offsets"), py::arg("label_ids"),
-          py::arg("n_classes"), py::arg("codebook_size"), py::keep_alive<0, 1>())
+          py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
+          py::arg("label_ids"), py::arg("n_classes"), py::arg("codebook_size"),
+          // The trainer reads the classifier's model and the features in place.
+          py::keep_alive<0, 1>(), py::keep_alive<0, 3>())
+      .def(
+          "train_steps",
+          [](Classifier& self, py::handle texts, py::handle features, py::handle codes,
+             const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids, float lr,
+             float feature_lr) {
+            auto input = batch_input(texts, features, codes, /*allow_empty=*/true);
+            RaggedArray labels = ragged_from_numpy(label_offsets, label_ids);
+            py::gil_scoped_release release;
+            return self.train_steps(input->batch, labels, lr, feature_lr);
+          },
+          py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
+          py::arg("label_ids"), py::arg("lr"), py::arg("feature_lr"))
+      .def(
+          "token_ids",
+          [](const Classifier& self, const std::string& text) {
+            std::vector<int32_t> ids;
+            std::vector<uint64_t> hashes;
+            self.model();  // refuses an unfitted classifier
+            self.dictionary().encode(text, ids, hashes);
+            return to_numpy(ids);
+          },
+          py::arg("text"), "Rows of the text table that `text` reads: its words, then n-grams.")
+      .def("weights", &model_weights,
+           "The model's weight tables as read-only arrays that share the model's memory.")
       .def_property_readonly("fitted", &Classifier::fitted)
       .def_property_readonly("n_classes", &Classifier::n_classes)
       .def_property_readonly("n_words", &Classifier::n_words)
       .def_property_readonly("n_codes", &Classifier::n_codes)
       .def_property_readonly("codebook_size", &Classifier::codebook_size)
+      .def_property_readonly("n_features", &Classifier::n_features)
+      .def_property_readonly(
+          "fusion", [](const Classifier& self) { return fusion_name(self.model().shape().fusion); })
+      .def_property_readonly(
+          "gate", [](const Classifier& self) { return gate_name(self.model().shape().gate); })
       .def_property_readonly("quantizer",
                              [](const Classifier& self) {
                                return std::const_pointer_cast<Quantizer>(self.quantizer());
@@ -200,8 +311,9 @@ void bind_classifier(py::module_& m) {
           py::arg("quantizer").none(true))
       .def(
           "predict_proba",
-          [](const Classifier& self, py::handle texts, py::handle codes, int threads) {
-            auto input = batch_input(texts, codes, /*allow_empty=*/true);
+          [](const Classifier& self, py::handle texts, py::handle features, py::handle codes,
+             int threads) {
+            auto input = batch_input(texts, features, codes, /*allow_empty=*/true);
             py::array_t<float> out({static_cast<py::ssize_t>(input->batch.size),
                                     static_cast<py::ssize_t>(self.n_classes())});
             float* data = out.mutable_data();
@@ -209,13 +321,13 @@ void bind_classifier(py::module_& m) {
             self.predict_proba(input->batch, data, resolve_threads(threads));
             return out;
           },
-          py::arg("texts"), py::arg("codes"), py::arg("threads"))
+          py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("threads"))
       .def(
           "predict_top",
-          [](const Classifier& self, py::handle texts, py::handle codes, int k, float threshold,
-             int threads) {
+          [](const Classifier& self, py::handle texts, py::handle features, py::handle codes,
+             int k, float threshold, int threads) {
             check(k >= 1, "k must be >= 1, got " + std::to_string(k));
-            auto input = batch_input(texts, codes, /*allow_empty=*/true);
+            auto input = batch_input(texts, features, codes, /*allow_empty=*/true);
             const auto n = static_cast<py::ssize_t>(input->batch.size);
             py::array_t<int32_t> classes({n, static_cast<py::ssize_t>(k)});
             py::array_t<float> probs({n, static_cast<py::ssize_t>(k)});
@@ -227,8 +339,8 @@ void bind_classifier(py::module_& m) {
             }
             return py::make_tuple(classes, probs);
           },
-          py::arg("texts"), py::arg("codes"), py::arg("k"), py::arg("threshold"),
-          py::arg("threads"))
+          py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("k"),
+          py::arg("threshold"), py::arg("threads"))
       .def(
           "save",
           [](const Classifier& self, const std::string& path, const py::bytes& metadata) {
@@ -504,6 +616,10 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "mmfast native core";
   m.def("default_threads", [] { return resolve_threads(0); },
         "Number of threads used when threads=None.");
+  m.def("fusion_forward", &fusion_forward, py::arg("fusion"), py::arg("gate"), py::arg("t"),
+        py::arg("u"), "z = fusion(t, u), as the model computes it.");
+  m.def("fusion_backward", &fusion_backward, py::arg("fusion"), py::arg("gate"), py::arg("t"),
+        py::arg("u"), py::arg("dz"), "(dt, du): the gradient dz of z carried back to t and u.");
   bind_quantizers(m);
   bind_classifier(m);
 }

@@ -20,11 +20,16 @@ void check_codes(const Batch& batch, int64_t codebook_size) {
 
 }  // namespace
 
+float default_feature_lr(float lr, int64_t n_features) {
+  return lr / (4.0f * static_cast<float>(n_features));
+}
+
 Classifier::Classifier(const ClassifierConfig& config)
     : config_(config), dictionary_(config.word_ngrams, config.buckets) {
   check(config.dim >= 1, "dim must be >= 1");
   check(config.min_count >= 1, "min_count must be >= 1");
   check(config.neg >= 1, "neg must be >= 1");
+  const Fusion fusion(config.fusion, config.gate, config.dim);  // checks the kind
 }
 
 std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray labels,
@@ -32,38 +37,81 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
   check(batch.size > 0, "no examples to train on");
   check(batch.texts.empty() || static_cast<int64_t>(batch.texts.size()) == batch.size,
         "texts and features have different lengths");
-  check(!batch.texts.empty() || batch.codes != nullptr, "nothing to train on: no texts, no features");
+  const bool has_text = !batch.texts.empty();
+  const bool has_features = batch.codes != nullptr || batch.features != nullptr;
+  check(batch.codes == nullptr || batch.features == nullptr,
+        "features: give codes or dense values, not both");
+  check(has_text || has_features, "nothing to train on: no texts, no features");
+  check(has_features == (config_.fusion != FusionKind::kText),
+        has_features ? "features: given, but the model fuses none (fusion is text only)"
+                     : "features are required by fusion '" + fusion_name(config_.fusion) + "'");
   check(batch.codes == nullptr || (batch.n_codes >= 1 && codebook_size >= 1 &&
                                    codebook_size <= 65536),
         "features: bad code shape");
+  check(batch.codes == nullptr || config_.fusion == FusionKind::kAdd,
+        "features: codes are fused by addition");
+  check(batch.features == nullptr || batch.n_features >= 1, "features: no columns");
   check_labels(labels, batch.size, n_classes);
   quantizer_.reset();
-  dictionary_ = Dictionary(config_.word_ngrams, config_.buckets);
-  dictionary_.build(batch.texts, config_.min_count, config_.train.threads);
+  // A features-only model has no text table and no vocabulary.
+  dictionary_ = Dictionary(config_.word_ngrams, has_text ? config_.buckets : 0);
   auto data = std::make_shared<Dataset>();
-  if (batch.texts.empty()) {
-    data->tokens.offsets.assign(batch.size + 1, 0);
-  } else {
+  if (has_text) {
+    dictionary_.build(batch.texts, config_.min_count, config_.train.threads);
     data->tokens = encode_texts(dictionary_, batch.texts, config_.train.threads);
+  } else {
+    data->tokens.offsets.assign(batch.size + 1, 0);
   }
   if (batch.codes != nullptr) {
     check_codes(batch, codebook_size);
     data->codes.assign(batch.codes, batch.codes + batch.size * batch.n_codes);
     data->n_codes = batch.n_codes;
   }
+  data->features = batch.features;
+  data->n_features = batch.features ? batch.n_features : 0;
   data->labels = std::move(labels);
   data->n_classes = n_classes;
 
   ModelShape shape;
-  shape.text_rows = dictionary_.n_rows();
+  shape.text_rows = has_text ? dictionary_.n_rows() : 0;
   shape.dim = config_.dim;
+  shape.fusion = has_text ? config_.fusion : FusionKind::kFeatures;
+  shape.gate = config_.gate;
+  shape.n_features = data->n_features;
   shape.n_codes = data->n_codes;
   shape.codebook_size = data->n_codes ? codebook_size : 0;
   shape.alpha = config_.alpha;
   shape.loss = config_.loss;
   shape.neg = config_.neg;
-  model_.emplace(shape, data->class_counts(), config_.train.seed, config_.train.threads);
-  return std::make_unique<Trainer>(*model_, std::move(data), config_.train);
+  const int threads = config_.train.threads;
+  const Standardization scaling =
+      !batch.features ? Standardization{}
+      : config_.standardize ? Standardization::fit(batch.features, batch.size, batch.n_features,
+                                                   threads)
+                            : Standardization::identity(batch.n_features);
+  model_.emplace(shape, data->class_counts(), scaling, config_.train.seed, threads);
+  TrainOptions options = config_.train;
+  if (options.feature_lr <= 0.0f && shape.n_features > 0) {
+    options.feature_lr = default_feature_lr(options.lr, shape.n_features);
+  }
+  return std::make_unique<Trainer>(*model_, std::move(data), options);
+}
+
+float Classifier::train_steps(const Batch& batch, const RaggedArray& labels, float lr,
+                              float feature_lr) {
+  check_batch(batch);
+  check_labels(labels, batch.size, n_classes());
+  Model& m = *model_;
+  ModelScratch scratch = m.make_scratch(config_.train.seed, 0);
+  std::vector<int32_t> ids;
+  std::vector<uint64_t> hashes;
+  float loss = 0.0f;
+  for (int64_t i = 0; i < batch.size; ++i) {
+    loss += m.train(example_of(batch, i, ids, hashes), labels.row(i), labels.row_size(i), lr,
+                    feature_lr, scratch);
+  }
+  m.flush(scratch);
+  return loss;
 }
 
 void Classifier::set_quantizer(std::shared_ptr<const Quantizer> quantizer) {
@@ -85,21 +133,54 @@ const Model& Classifier::model() const {
   return *model_;
 }
 
+Model& Classifier::mutable_model() {
+  check(fitted(), "this Classifier is not fitted yet: call fit() first");
+  return *model_;
+}
+
 int32_t Classifier::n_classes() const { return model().n_classes(); }
 
 void Classifier::check_batch(const Batch& batch) const {
-  const Model& m = model();
+  const ModelShape& shape = model().shape();
   check(batch.texts.empty() || static_cast<int64_t>(batch.texts.size()) == batch.size,
         "texts and features have different lengths");
-  if (m.shape().n_codes == 0) {
-    check(batch.codes == nullptr, "features: this model was trained without features");
-  } else {
-    check(batch.codes != nullptr, "features are required: this model was trained with them");
-    check(batch.n_codes == m.shape().n_codes,
-          "features: expected " + std::to_string(m.shape().n_codes) + " codes per example, got " +
-              std::to_string(batch.n_codes));
-    check_codes(batch, m.shape().codebook_size);
+  if (shape.fusion == FusionKind::kFeatures) {
+    check(batch.texts.empty(), "texts: this model was trained on features only; pass texts=None");
   }
+  if (shape.n_codes > 0) {
+    check(batch.codes != nullptr, "features are required: this model was trained with them");
+    check(batch.n_codes == shape.n_codes,
+          "features: expected " + std::to_string(shape.n_codes) + " codes per example, got " +
+              std::to_string(batch.n_codes));
+    check_codes(batch, shape.codebook_size);
+  } else if (shape.n_features > 0) {
+    check(batch.features != nullptr, "features are required: this model was trained with them");
+    check(batch.n_features == shape.n_features,
+          "features: expected " + std::to_string(shape.n_features) + " columns, got " +
+              std::to_string(batch.n_features));
+  } else {
+    check(batch.codes == nullptr && batch.features == nullptr,
+          "features: this model was trained without features");
+  }
+}
+
+ExampleView Classifier::example_of(const Batch& batch, int64_t i, std::vector<int32_t>& ids,
+                                   std::vector<uint64_t>& hashes) const {
+  ExampleView example;
+  if (!batch.texts.empty()) {
+    dictionary_.encode(batch.texts[i], ids, hashes);
+    example.tokens = ids.data();
+    example.n_tokens = static_cast<int32_t>(ids.size());
+  }
+  if (batch.codes != nullptr) {
+    example.codes = batch.codes + i * batch.n_codes;
+    example.n_codes = batch.n_codes;
+  }
+  if (batch.features != nullptr) {
+    example.features = batch.features + i * batch.n_features;
+    example.n_features = batch.n_features;
+  }
+  return example;
 }
 
 template <typename Fn>
@@ -107,28 +188,21 @@ void Classifier::for_each_prediction(const Batch& batch, int threads, Fn&& fn) c
   check_batch(batch);
   const Model& m = model();
   parallel_for_blocks(batch.size, 256, threads, [&](int64_t begin, int64_t end, int worker) {
-    Scratch scratch = m.make_scratch(config_.train.seed, 1000 + static_cast<uint64_t>(worker));
+    ModelScratch scratch =
+        m.make_scratch(config_.train.seed, 1000 + static_cast<uint64_t>(worker));
+    std::vector<int32_t> ids;
+    std::vector<uint64_t> hashes;
     std::vector<float> probs(m.n_classes());
     for (int64_t i = begin; i < end; ++i) {
-      ExampleView example;
-      if (!batch.texts.empty()) {
-        dictionary_.encode(batch.texts[i], scratch.ids, scratch.hashes);
-        example.tokens = scratch.ids.data();
-        example.n_tokens = static_cast<int32_t>(scratch.ids.size());
-      }
-      if (batch.codes != nullptr) {
-        example.codes = batch.codes + i * batch.n_codes;
-        example.n_codes = batch.n_codes;
-      }
-      m.predict(example, probs.data(), scratch);
-      fn(i, probs.data(), scratch);
+      m.predict(example_of(batch, i, ids, hashes), probs.data(), scratch);
+      fn(i, probs.data());
     }
   });
 }
 
 void Classifier::predict_proba(const Batch& batch, float* out, int threads) const {
   const int64_t n_classes = model().n_classes();
-  for_each_prediction(batch, threads, [&](int64_t i, const float* probs, Scratch&) {
+  for_each_prediction(batch, threads, [&](int64_t i, const float* probs) {
     std::copy(probs, probs + n_classes, out + i * n_classes);
   });
 }
@@ -138,8 +212,8 @@ void Classifier::predict_top(const Batch& batch, int k, float threshold, int32_t
   check(k >= 1, "k must be >= 1");
   const int32_t n_classes = model().n_classes();
   const int kept = std::min(k, n_classes);
-  for_each_prediction(batch, threads, [&](int64_t i, const float* p, Scratch& scratch) {
-    std::vector<int32_t>& order = scratch.order;
+  for_each_prediction(batch, threads, [&](int64_t i, const float* p) {
+    thread_local std::vector<int32_t> order;
     order.resize(n_classes);
     std::iota(order.begin(), order.end(), 0);
     std::partial_sort(order.begin(), order.begin() + kept, order.end(),
@@ -189,6 +263,8 @@ Classifier Classifier::load(std::istream& in, uint64_t size, std::string& metada
   config.min_count = std::max<int64_t>(1, min_count);
   config.loss = model.shape().loss;
   config.neg = model.shape().neg;
+  config.fusion = model.shape().fusion;
+  config.gate = model.shape().gate;
   config.alpha = model.shape().alpha;
   Classifier classifier(config);
   classifier.dictionary_ = std::move(dictionary);

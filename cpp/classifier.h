@@ -18,11 +18,14 @@
 
 namespace mmfast {
 
-// A batch of examples: texts, feature codes, or both for the same examples.
+// A batch of examples: texts, features (feature codes or dense values), or
+// both for the same examples.
 struct Batch {
   std::vector<std::string_view> texts;  // empty when the examples have no text
-  const uint16_t* codes = nullptr;      // size x n_codes, or nullptr: no features
+  const uint16_t* codes = nullptr;      // size x n_codes, or nullptr
   int32_t n_codes = 0;
+  const float* features = nullptr;      // size x n_features, or nullptr
+  int32_t n_features = 0;
   int64_t size = 0;
 };
 
@@ -33,9 +36,22 @@ struct ClassifierConfig {
   int64_t min_count = 1;
   LossKind loss = LossKind::kSoftmax;
   int32_t neg = 5;
-  float alpha = 1.0f;  // weight of the feature tokens against the text
+  // How text and features combine. Feature codes are always added (kAdd);
+  // a batch without texts trains a features-only (kFeatures) model.
+  FusionKind fusion = FusionKind::kText;
+  Gate gate = Gate::kFeatures;
+  float alpha = 1.0f;             // weight of the feature tokens against the text
+  bool standardize = true;        // dense features: per-dimension mean and scale
+  // TrainOptions::feature_lr, when <= 0: default_feature_lr(lr, n_features).
   TrainOptions train;
 };
+
+// The projection's step size when none is given: lr / (4 n_features).
+// Standardized inputs have |v|^2 ~ n_features, so one step on C moves u
+// about feature_lr * n_features times the gradient: a quarter of lr. Larger
+// steps made add/max/features-only models diverge or ignore the text in our
+// measurements (see README, "Choosing the fusion's settings").
+float default_feature_lr(float lr, int64_t n_features);
 
 class Classifier {
  public:
@@ -47,6 +63,10 @@ class Classifier {
   std::unique_ptr<Trainer> prepare_fit(const Batch& batch, RaggedArray labels, int32_t n_classes,
                                        int64_t codebook_size);
 
+  // One SGD step per example of `batch`, in order, on this thread: for
+  // tests that compare a step with a reference. Returns the summed loss.
+  float train_steps(const Batch& batch, const RaggedArray& labels, float lr, float feature_lr);
+
   bool fitted() const { return model_.has_value(); }
   int32_t n_classes() const;
   int64_t n_words() const { return dictionary_.n_words(); }
@@ -57,9 +77,15 @@ class Classifier {
   void set_quantizer(std::shared_ptr<const Quantizer> quantizer);
   const std::shared_ptr<const Quantizer>& quantizer() const { return quantizer_; }
 
-  // Feature codes per example the model was trained with (0: text only).
+  // Feature codes per example the model was trained with (0: none).
   int32_t n_codes() const { return model().shape().n_codes; }
   int64_t codebook_size() const { return model().shape().codebook_size; }
+  // Dense features per example the model was trained with (0: none).
+  int32_t n_features() const { return model().shape().n_features; }
+  const Model& model() const;
+  Model& mutable_model();
+  const Dictionary& dictionary() const { return dictionary_; }
+  const ClassifierConfig& config() const { return config_; }
 
   // out: batch.size x n_classes() probabilities.
   void predict_proba(const Batch& batch, float* out, int threads) const;
@@ -76,10 +102,12 @@ class Classifier {
   static Classifier load(const std::string& path, std::string& metadata);
 
  private:
-  const Model& model() const;
   // Checks that `batch` carries what the model was trained on.
   void check_batch(const Batch& batch) const;
-  // Runs fn(i, probs, scratch) for every example, on `threads` threads.
+  // Example i of `batch`; its text is encoded into `ids` (scratch).
+  ExampleView example_of(const Batch& batch, int64_t i, std::vector<int32_t>& ids,
+                         std::vector<uint64_t>& hashes) const;
+  // Runs fn(i, probs) for every example, on `threads` threads.
   template <typename Fn>
   void for_each_prediction(const Batch& batch, int threads, Fn&& fn) const;
 

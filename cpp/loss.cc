@@ -94,7 +94,7 @@ class SoftmaxLoss : public Loss {
   int64_t output_rows() const override { return n_classes_; }
 
   float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
-              Matrix& output, float* grad, Scratch& scratch) const override {
+              Matrix& output, float* grad, LossScratch& scratch) const override {
     const int32_t target = pick_one(labels, n_labels, scratch.rng);
     float* probs = scratch.scores.data();
     softmax_scores(hidden, output, probs);
@@ -103,7 +103,7 @@ class SoftmaxLoss : public Loss {
   }
 
   void predict(const float* hidden, const Matrix& output, float* probs,
-               Scratch&) const override {
+               LossScratch&) const override {
     softmax_scores(hidden, output, probs);
   }
 
@@ -125,7 +125,7 @@ class NegativeSamplingLoss : public Loss {
   int64_t output_rows() const override { return static_cast<int64_t>(cumulative_.size()); }
 
   float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
-              Matrix& output, float* grad, Scratch& scratch) const override {
+              Matrix& output, float* grad, LossScratch& scratch) const override {
     const int32_t target = pick_one(labels, n_labels, scratch.rng);
     std::vector<int32_t>& rows = scratch.step_rows;
     std::vector<uint8_t>& positive = scratch.step_positive;
@@ -144,7 +144,7 @@ class NegativeSamplingLoss : public Loss {
   }
 
   void predict(const float* hidden, const Matrix& output, float* probs,
-               Scratch&) const override {
+               LossScratch&) const override {
     sigmoid_scores(hidden, output, probs);
   }
 
@@ -168,7 +168,7 @@ class OneVsAllLoss : public Loss {
   int64_t output_rows() const override { return static_cast<int64_t>(all_rows_.size()); }
 
   float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
-              Matrix& output, float* grad, Scratch& scratch) const override {
+              Matrix& output, float* grad, LossScratch& scratch) const override {
     std::vector<uint8_t>& positive = scratch.step_positive;
     positive.assign(all_rows_.size(), 0);
     for (int32_t i = 0; i < n_labels; ++i) positive[labels[i]] = 1;
@@ -177,7 +177,7 @@ class OneVsAllLoss : public Loss {
   }
 
   void predict(const float* hidden, const Matrix& output, float* probs,
-               Scratch&) const override {
+               LossScratch&) const override {
     sigmoid_scores(hidden, output, probs);
   }
 
@@ -250,19 +250,19 @@ class HierarchicalSoftmaxLoss : public Loss {
   int64_t output_rows() const override { return std::max<int64_t>(n_classes_ - 1, 0); }
 
   float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
-              Matrix& output, float* grad, Scratch& scratch) const override {
+              Matrix& output, float* grad, LossScratch& scratch) const override {
     const int32_t target = pick_one(labels, n_labels, scratch.rng);
     return logistic_steps(hidden, output, path_rows_[target].data(), path_right_[target].data(),
                           static_cast<int64_t>(path_rows_[target].size()), lr, grad);
   }
 
   void predict(const float* hidden, const Matrix& output, float* probs,
-               Scratch& scratch) const override {
+               LossScratch& scratch) const override {
     if (n_classes_ == 1) {
       probs[0] = 1.0f;
       return;
     }
-    // scratch.scores is sized >= 2n - 1 by the model.
+    // scratch.scores holds 2n values (see make_scratch).
     tree_probabilities(hidden, output, children_.data(), n_classes_, scratch.scores.data(),
                        scratch.stack, probs);
   }
@@ -275,6 +275,13 @@ class HierarchicalSoftmaxLoss : public Loss {
 };
 
 }  // namespace
+
+LossScratch Loss::make_scratch(uint64_t seed, uint64_t stream) const {
+  LossScratch s(seed, stream);
+  // hs keeps a probability per tree node (2n - 1) here, the others one per class.
+  s.scores.resize(2 * (output_rows() + 1));
+  return s;
+}
 
 std::unique_ptr<Loss> make_loss(LossKind kind, const std::vector<int64_t>& class_counts, int neg) {
   check(!class_counts.empty(), "a loss needs at least one class");

@@ -18,18 +18,15 @@ enum class LossKind : int32_t { kSoftmax = 0, kHierarchicalSoftmax = 1, kNegativ
 LossKind parse_loss(const std::string& name);
 std::string loss_name(LossKind kind);
 
-// Per-thread working memory, so the hot path never allocates.
-struct Scratch {
-  explicit Scratch(uint64_t seed, uint64_t stream) : rng(seed, stream) {}
-  std::vector<float> hidden, grad, scores;
-  std::vector<int32_t> ids;
-  std::vector<uint64_t> hashes;
+// Per-thread working memory of a loss, so the hot path never allocates.
+struct LossScratch {
+  LossScratch(uint64_t seed, uint64_t stream) : rng(seed, stream) {}
+  std::vector<float> scores;   // per class (and per tree node for hs)
   std::vector<int32_t> stack;  // hs tree walk
-  std::vector<int32_t> order;  // class ranking in predict_top
   // One example's logistic steps for ns: output rows and their targets.
   std::vector<int32_t> step_rows;
   std::vector<uint8_t> step_positive;
-  Rng rng;
+  Rng rng;  // picks one label of a multi-label example, draws negatives
 };
 
 class Loss {
@@ -39,17 +36,19 @@ class Loss {
   // Rows of the output matrix (one per class, or per tree node for hs).
   virtual int64_t output_rows() const = 0;
 
+  LossScratch make_scratch(uint64_t seed, uint64_t stream) const;
+
   // One SGD step for an example of classes `labels`: adds the lr-scaled
   // negative gradient w.r.t. `hidden` to `grad`, updates `output` in place,
   // and returns the example's loss. Single-label losses train on one of the
   // labels, drawn at random, when an example has several.
   virtual float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
-                      Matrix& output, float* grad, Scratch& scratch) const = 0;
+                      Matrix& output, float* grad, LossScratch& scratch) const = 0;
 
   // probs[c] for every class c: a distribution for softmax and hs,
   // independent per-class sigmoids for ns and ova.
   virtual void predict(const float* hidden, const Matrix& output, float* probs,
-                       Scratch& scratch) const = 0;
+                       LossScratch& scratch) const = 0;
 };
 
 // class_counts: examples per class (hs builds its Huffman tree from them,

@@ -7,49 +7,96 @@
 
 namespace mmfast {
 
-Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, uint64_t seed,
-             int threads)
+namespace {
+
+constexpr int64_t kMaxCodebookSize = int64_t{1} << 16;  // codes are uint16
+
+// Throws unless `shape` describes a model this code can run: which inputs
+// the fusion reads must match where u comes from.
+void check_shape(const ModelShape& shape) {
+  check(shape.dim >= 1, "dim must be >= 1");
+  check(shape.text_rows >= 0 && shape.n_features >= 0 && shape.n_codes >= 0 && shape.neg >= 1,
+        "negative model size");
+  check(shape.codebook_size >= 0 && shape.codebook_size <= kMaxCodebookSize,
+        "codebook size outside [0, 65536]");
+  check(shape.n_features == 0 || shape.n_codes == 0,
+        "a model takes dense features or feature tokens, not both");
+  check((shape.n_codes > 0) == (shape.codebook_size > 0), "feature tokens need a codebook");
+  const Fusion fusion(shape.fusion, shape.gate, shape.dim);
+  const bool has_features = shape.n_features > 0 || shape.n_codes > 0;
+  check(fusion.uses_features() == has_features,
+        "fusion '" + fusion_name(shape.fusion) + "' does not match the model's feature inputs");
+  check(fusion.uses_text() || shape.text_rows == 0, "a features-only model has no text table");
+  check(shape.n_codes == 0 || shape.fusion == FusionKind::kAdd ||
+            shape.fusion == FusionKind::kFeatures,
+        "feature tokens are fused by addition");
+  check(fusion.width() <= (int64_t{1} << 26), "dim too large for bilinear fusion");
+}
+
+}  // namespace
+
+Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts,
+             const Standardization& scaling, uint64_t seed, int threads)
     : Model(shape, class_counts,
             Matrix::uniform(shape.text_rows, shape.dim, 1.0f / shape.dim, seed, threads),
             Matrix::uniform(static_cast<int64_t>(shape.n_codes) * shape.codebook_size, shape.dim,
                             1.0f / shape.dim, seed ^ 0xFEA7u, threads),
-            Matrix(make_loss(shape.loss, class_counts, shape.neg)->output_rows(), shape.dim)) {}
+            shape.n_features > 0
+                ? std::optional<Projection>(Projection(shape.dim, scaling, seed ^ 0xC0DEu, threads))
+                : std::nullopt,
+            Matrix(make_loss(shape.loss, class_counts, shape.neg)->output_rows(),
+                   Fusion(shape.fusion, shape.gate, shape.dim).width())) {}
 
 Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix text_embeddings,
-             Matrix feature_embeddings, Matrix output)
+             Matrix feature_embeddings, std::optional<Projection> projection, Matrix output)
     : shape_(shape),
+      fusion_((check_shape(shape), Fusion(shape.fusion, shape.gate, shape.dim))),
       class_counts_(std::move(class_counts)),
       loss_(make_loss(shape.loss, class_counts_, shape.neg)),
       text_embeddings_(std::move(text_embeddings)),
       feature_embeddings_(std::move(feature_embeddings)),
+      projection_(std::move(projection)),
       output_(std::move(output)) {
-  check(shape.dim >= 1, "dim must be >= 1");
-  auto fits = [&](const Matrix& m, int64_t rows) { return m.rows() == rows && m.cols() == shape.dim; };
-  check(fits(text_embeddings_, shape.text_rows) &&
-            fits(feature_embeddings_, static_cast<int64_t>(shape.n_codes) * shape.codebook_size) &&
-            fits(output_, loss_->output_rows()),
+  auto fits = [&](const Matrix& m, int64_t rows, int64_t cols) {
+    return m.rows() == rows && m.cols() == cols;
+  };
+  check(fits(text_embeddings_, shape.text_rows, shape.dim) &&
+            fits(feature_embeddings_, shape.n_codes * shape.codebook_size, shape.dim) &&
+            fits(output_, loss_->output_rows(), fusion_.width()),
         "matrix shapes do not match the model");
+  check(shape.n_features == 0 ? !projection_
+                              : projection_ && projection_->dim() == shape.dim &&
+                                    projection_->n_features() == shape.n_features,
+        "feature projection does not match the model");
 }
 
-Scratch Model::make_scratch(uint64_t seed, uint64_t stream) const {
-  Scratch s(seed, stream);
-  s.hidden.resize(shape_.dim);
-  s.grad.resize(shape_.dim);
-  s.scores.resize(2 * std::max<int64_t>(n_classes(), 1));  // hs keeps per-node values here
-  return s;
+ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream) const {
+  return ModelScratch{fusion_.make_scratch(), loss_->make_scratch(seed, stream),
+                      projection_ ? projection_->make_scratch() : ProjectionScratch{}};
 }
 
-inline void Model::compute_hidden(const ExampleView& example, float* hidden) const {
+inline void Model::forward(const ExampleView& example, ModelScratch& scratch) const {
   const int64_t dim = shape_.dim;
-  std::fill(hidden, hidden + dim, 0.0f);
-  for (int32_t i = 0; i < example.n_tokens; ++i) {
-    axpy(1.0f, text_embeddings_.row(example.tokens[i]), hidden, dim);
+  FusionScratch& f = scratch.fusion;
+  if (fusion_.uses_text()) {
+    float* t = f.t.data();
+    std::fill(t, t + dim, 0.0f);
+    for (int32_t i = 0; i < example.n_tokens; ++i) {
+      axpy(1.0f, text_embeddings_.row(example.tokens[i]), t, dim);
+    }
+    if (example.n_tokens > 1) scale(1.0f / example.n_tokens, t, dim);
   }
-  if (example.n_tokens > 1) scale(1.0f / example.n_tokens, hidden, dim);
-  const float code_weight = example.n_codes ? shape_.alpha / example.n_codes : 0.0f;
-  for (int32_t m = 0; m < example.n_codes; ++m) {
-    axpy(code_weight, feature_embeddings_.row(code_row(m, example.codes[m])), hidden, dim);
+  if (projection_) {
+    projection_->forward(example.features, scratch.projection, f.u.data());
+  } else if (fusion_.uses_features()) {
+    float* u = f.u.data();
+    std::fill(u, u + dim, 0.0f);
+    const float weight = example.n_codes ? shape_.alpha / example.n_codes : 0.0f;
+    for (int32_t m = 0; m < example.n_codes; ++m) {
+      axpy(weight, feature_embeddings_.row(code_row(m, example.codes[m])), u, dim);
+    }
   }
+  fusion_.forward(f);
 }
 
 void Model::prefetch(const ExampleView& example) const {
@@ -61,38 +108,51 @@ void Model::prefetch(const ExampleView& example) const {
   }
 }
 
-MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labels, int32_t n_labels,
-                   float lr, Scratch& scratch) {
+MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labels,
+                                 int32_t n_labels, float lr, float feature_lr,
+                                 ModelScratch& scratch) {
   const int64_t dim = shape_.dim;
-  float* hidden = scratch.hidden.data();
-  float* grad = scratch.grad.data();
-  compute_hidden(example, hidden);
-  std::fill(grad, grad + dim, 0.0f);
-  const float loss = loss_->train(hidden, labels, n_labels, lr, output_, grad, scratch);
+  FusionScratch& f = scratch.fusion;
+  forward(example, scratch);
+  std::fill(f.dz.begin(), f.dz.end(), 0.0f);
+  const float loss =
+      loss_->train(f.z.data(), labels, n_labels, lr, output_, f.dz.data(), scratch.loss);
+  fusion_.backward(f);
   // Back-propagate through the means: each row gets its share of the gradient.
-  if (example.n_tokens > 0) {
+  if (fusion_.uses_text() && example.n_tokens > 0) {
     const float share = 1.0f / example.n_tokens;
     for (int32_t i = 0; i < example.n_tokens; ++i) {
-      axpy(share, grad, text_embeddings_.row(example.tokens[i]), dim);
+      axpy(share, f.dt.data(), text_embeddings_.row(example.tokens[i]), dim);
     }
   }
-  if (example.n_codes > 0) {
+  if (projection_) {
+    // The loss scaled dz by lr; C takes its own step size.
+    projection_->backward(feature_lr / lr, f.du.data(), scratch.projection);
+  } else if (example.n_codes > 0) {
     const float share = shape_.alpha / example.n_codes;
     for (int32_t m = 0; m < example.n_codes; ++m) {
-      axpy(share, grad, feature_embeddings_.row(code_row(m, example.codes[m])), dim);
+      axpy(share, f.du.data(), feature_embeddings_.row(code_row(m, example.codes[m])), dim);
     }
   }
   return loss;
 }
 
-MMFAST_CLONES void Model::predict(const ExampleView& example, float* probs, Scratch& scratch) const {
-  compute_hidden(example, scratch.hidden.data());
-  loss_->predict(scratch.hidden.data(), output_, probs, scratch);
+void Model::flush(ModelScratch& scratch) {
+  if (projection_) projection_->flush(scratch.projection);
+}
+
+MMFAST_CLONES void Model::predict(const ExampleView& example, float* probs,
+                                  ModelScratch& scratch) const {
+  forward(example, scratch);
+  loss_->predict(scratch.fusion.z.data(), output_, probs, scratch.loss);
 }
 
 void Model::write(BinaryWriter& out) const {
   out.write<int64_t>(shape_.text_rows);
   out.write<int32_t>(shape_.dim);
+  out.write<int32_t>(static_cast<int32_t>(shape_.fusion));
+  out.write<int32_t>(static_cast<int32_t>(shape_.gate));
+  out.write<int32_t>(shape_.n_features);
   out.write<int32_t>(shape_.n_codes);
   out.write<int64_t>(shape_.codebook_size);
   out.write<float>(shape_.alpha);
@@ -101,30 +161,48 @@ void Model::write(BinaryWriter& out) const {
   out.write_vector(class_counts_);
   text_embeddings_.write(out);
   feature_embeddings_.write(out);
+  if (projection_) projection_->write(out);
   output_.write(out);
 }
 
 Model Model::read(BinaryReader& in) {
+  const bool v1 = in.version() == 1;
   ModelShape shape;
   shape.text_rows = in.read<int64_t>();
   shape.dim = in.read<int32_t>();
+  if (!v1) {
+    const int32_t fusion = in.read<int32_t>();
+    const int32_t gate = in.read<int32_t>();
+    in.expect(fusion >= 0 && fusion <= static_cast<int32_t>(FusionKind::kBilinearGated) &&
+                  (gate == 0 || gate == 1),
+              "unknown fusion");
+    shape.fusion = static_cast<FusionKind>(fusion);
+    shape.gate = static_cast<Gate>(gate);
+    shape.n_features = in.read<int32_t>();
+  }
   shape.n_codes = in.read<int32_t>();
   shape.codebook_size = in.read<int64_t>();
+  if (v1) shape.fusion = shape.n_codes > 0 ? FusionKind::kAdd : FusionKind::kText;
   shape.alpha = in.read<float>();
   const int32_t loss = in.read<int32_t>();
   shape.neg = in.read<int32_t>();
   in.expect(loss >= 0 && loss <= static_cast<int32_t>(LossKind::kOneVsAll), "unknown loss");
   shape.loss = static_cast<LossKind>(loss);
   auto class_counts = in.read_vector<int64_t>();
-  in.expect(shape.dim >= 1 && shape.text_rows >= 0 && shape.n_codes >= 0 &&
-                shape.codebook_size >= 0 && shape.neg >= 1 && !class_counts.empty(),
-            "bad model header");
+  try {
+    check(!class_counts.empty(), "no classes");
+    check_shape(shape);
+  } catch (const std::invalid_argument& e) {
+    in.expect(false, std::string("bad model header: ") + e.what());
+  }
   Matrix text = Matrix::read(in);
   Matrix features = Matrix::read(in);
+  std::optional<Projection> projection;
+  if (shape.n_features > 0) projection.emplace(Projection::read(in));
   Matrix output = Matrix::read(in);
   try {
     return Model(shape, std::move(class_counts), std::move(text), std::move(features),
-                 std::move(output));
+                 std::move(projection), std::move(output));
   } catch (const std::invalid_argument& e) {
     in.expect(false, e.what());
     throw;

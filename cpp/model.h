@@ -1,73 +1,98 @@
-// The network: hidden = mean of the text's embedding rows (+ alpha * mean of
-// the feature-token rows), scored by a Loss on the output matrix. One SGD
-// step per example, safe to call from many threads at once (hogwild).
+// The network: a text vector t (mean of the text's embedding rows) and a
+// feature vector u (a projection of dense features, or the mean of
+// feature-token rows) combined by a Fusion into the hidden vector z, scored
+// by a Loss on the output matrix. One SGD step per example, safe to call
+// from many threads at once (hogwild).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "dataset.h"
+#include "fusion.h"
 #include "loss.h"
 #include "matrix.h"
+#include "projection.h"
 
 namespace mmfast {
 
-// What the model reads of one example.
-struct ExampleView {
-  const int32_t* tokens = nullptr;  // rows of the word/n-gram table
-  int32_t n_tokens = 0;
-  const uint16_t* codes = nullptr;  // one quantizer code per subquantizer
-  int32_t n_codes = 0;
-
-  bool empty() const { return n_tokens == 0 && n_codes == 0; }
-};
-
 struct ModelShape {
-  int64_t text_rows = 0;      // words + n-gram buckets
+  int64_t text_rows = 0;  // words + n-gram buckets; 0 for a features-only model
   int32_t dim = 100;
-  int32_t n_codes = 0;        // feature tokens per example (0: text only)
-  int64_t codebook_size = 0;  // centroids per subquantizer
-  float alpha = 1.0f;         // weight of the feature tokens against the text
+  FusionKind fusion = FusionKind::kText;
+  Gate gate = Gate::kFeatures;
+  // Where u comes from: n_features dense values projected by C, or n_codes
+  // feature tokens (codes in [0, codebook_size)); at most one is non-zero.
+  int32_t n_features = 0;
+  int32_t n_codes = 0;
+  int64_t codebook_size = 0;
+  float alpha = 1.0f;  // u = alpha * mean of the feature tokens' rows
   LossKind loss = LossKind::kSoftmax;
   int32_t neg = 5;
+};
+
+// Per-thread working memory of one example.
+struct ModelScratch {
+  FusionScratch fusion;
+  LossScratch loss;
+  ProjectionScratch projection;  // empty without dense features
 };
 
 class Model {
  public:
   // A fresh model as fastText starts one: embeddings uniform(-1/dim, 1/dim)
-  // from `seed`, output matrix zero.
-  Model(const ModelShape& shape, std::vector<int64_t> class_counts, uint64_t seed, int threads);
+  // from `seed`, output matrix zero; C as Projection starts it. `scaling`
+  // standardizes dense features (shape.n_features values; ignored without).
+  Model(const ModelShape& shape, std::vector<int64_t> class_counts,
+        const Standardization& scaling, uint64_t seed, int threads);
 
-  Scratch make_scratch(uint64_t seed, uint64_t stream) const;
+  ModelScratch make_scratch(uint64_t seed, uint64_t stream) const;
 
   // Starts loading the example's embedding rows into cache, so that they
   // arrive while the previous example is computed.
   void prefetch(const ExampleView& example) const;
 
-  // One SGD step; returns the example's loss.
+  // One SGD step; returns the example's loss. feature_lr is the step size
+  // of the projection C, lr that of every other weight.
   float train(const ExampleView& example, const int32_t* labels, int32_t n_labels, float lr,
-              Scratch& scratch);
+              float feature_lr, ModelScratch& scratch);
+  // Applies the updates train() queued in `scratch` (see ProjectionScratch);
+  // call once a thread is done training.
+  void flush(ModelScratch& scratch);
   // probs: n_classes() values (see Loss::predict).
-  void predict(const ExampleView& example, float* probs, Scratch& scratch) const;
+  void predict(const ExampleView& example, float* probs, ModelScratch& scratch) const;
 
   const ModelShape& shape() const { return shape_; }
+  const Fusion& fusion() const { return fusion_; }
   int32_t n_classes() const { return static_cast<int32_t>(class_counts_.size()); }
+  const Matrix& text_embeddings() const { return text_embeddings_; }
+  const Matrix& feature_embeddings() const { return feature_embeddings_; }
+  const Matrix& output() const { return output_; }
+  // The dense-feature projection; nullptr unless shape().n_features > 0.
+  const Projection* projection() const { return projection_ ? &*projection_ : nullptr; }
 
   void write(BinaryWriter& out) const;
+  // Reads this version's layout or that of format version 1 (text and
+  // feature-token models only).
   static Model read(BinaryReader& in);
 
  private:
   Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix text_embeddings,
-        Matrix feature_embeddings, Matrix output);
-  void compute_hidden(const ExampleView& example, float* hidden) const;
+        Matrix feature_embeddings, std::optional<Projection> projection, Matrix output);
+  // Leaves t, u and z of scratch.fusion set for `example`.
+  void forward(const ExampleView& example, ModelScratch& scratch) const;
   int64_t code_row(int32_t m, uint16_t code) const { return m * shape_.codebook_size + code; }
 
   ModelShape shape_;
+  Fusion fusion_;
   std::vector<int64_t> class_counts_;
   std::unique_ptr<Loss> loss_;
-  Matrix text_embeddings_;     // A: text_rows x dim
-  Matrix feature_embeddings_;  // D: n_codes * codebook_size x dim
-  Matrix output_;              // B: loss rows x dim
+  Matrix text_embeddings_;                 // A: text_rows x dim
+  Matrix feature_embeddings_;              // D: n_codes * codebook_size x dim
+  std::optional<Projection> projection_;  // C and the feature scaling
+  Matrix output_;                          // B: loss rows x fusion width
 };
 
 }  // namespace mmfast

@@ -61,10 +61,11 @@ BinaryReader::BinaryReader(std::istream& in, uint64_t size)
     : in_(in), remaining_(size), checksum_(0xCBF29CE484222325ULL) {
   if (size < 8) throw std::invalid_argument("not an mmfast model: file is too short");
   if (read<uint32_t>() != kMagic) throw std::invalid_argument("not an mmfast model: bad magic number");
-  const uint32_t version = read<uint32_t>();
-  if (version != kFormatVersion) {
+  version_ = read<uint32_t>();
+  if (version_ < kOldestReadableVersion || version_ > kFormatVersion) {
     throw std::invalid_argument("unsupported mmfast model format version " +
-                                std::to_string(version) + " (this build reads version " +
+                                std::to_string(version_) + " (this build reads versions " +
+                                std::to_string(kOldestReadableVersion) + " to " +
                                 std::to_string(kFormatVersion) + ")");
   }
 }

@@ -15,7 +15,10 @@
 namespace mmfast {
 
 constexpr uint32_t kMagic = 0x54464D4D;  // "MMFT" on disk
-constexpr uint32_t kFormatVersion = 1;
+// Version 2 added continuous fusion to the model section; version 1 files
+// still load.
+constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kOldestReadableVersion = 1;
 
 // Writes values and keeps a running checksum of everything written.
 class BinaryWriter {
@@ -64,6 +67,8 @@ class BinaryReader {
     return values;
   }
   std::string read_string();
+  // The format version the stream was written with.
+  uint32_t version() const { return version_; }
   void read_bytes(void* data, size_t size);
   // Throws unless `bytes` more bytes are left in the stream.
   void expect_available(uint64_t bytes) const;
@@ -76,6 +81,7 @@ class BinaryReader {
   std::istream& in_;
   uint64_t remaining_;
   uint64_t checksum_;
+  uint32_t version_ = 0;
 };
 
 // Writes a file through `write` into a temporary sibling and renames it into

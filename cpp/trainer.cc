@@ -54,7 +54,8 @@ void Trainer::start() {
 void Trainer::work(int worker, std::vector<int64_t> order) {
   try {
     const Dataset& data = *data_;
-    Scratch scratch = model_.make_scratch(options_.seed, 1 + static_cast<uint64_t>(worker));
+    ModelScratch scratch = model_.make_scratch(options_.seed, 1 + static_cast<uint64_t>(worker));
+    Rng order_rng(options_.seed, (uint64_t{1} << 32) + static_cast<uint64_t>(worker));
     Counters& counters = counters_[worker];
     const int64_t total = static_cast<int64_t>(order.size()) * options_.epochs;
     int64_t done = 0;
@@ -65,23 +66,18 @@ void Trainer::work(int worker, std::vector<int64_t> order) {
       counters.loss_sum.store(loss_sum, std::memory_order_relaxed);
       counters.loss_count.store(loss_count, std::memory_order_relaxed);
     };
-    const int32_t n_codes = data.n_codes;
     for (int epoch = 0; epoch < options_.epochs && !stop_.load(); ++epoch) {
-      shuffle(order, scratch.rng);
-      auto view = [&](int64_t i) {
-        return ExampleView{data.tokens.row(i), data.tokens.row_size(i),
-                           n_codes ? data.codes.data() + i * n_codes : nullptr, n_codes};
-      };
+      shuffle(order, order_rng);
       const int64_t share = static_cast<int64_t>(order.size());
       for (int64_t k = 0; k < share; ++k) {
         const int64_t i = order[k];
-        if (k + 1 < share) model_.prefetch(view(order[k + 1]));
+        if (k + 1 < share) model_.prefetch(data.example(order[k + 1]));
         // Linear decay to 0 over this worker's share of all epochs.
-        const float lr = options_.lr * (1.0f - static_cast<float>(done) / total);
-        const ExampleView example = view(i);
+        const float decay = 1.0f - static_cast<float>(done) / total;
+        const ExampleView example = data.example(i);
         if (!example.empty() && data.labels.row_size(i) > 0) {
-          loss_sum += model_.train(example, data.labels.row(i), data.labels.row_size(i), lr,
-                                   scratch);
+          loss_sum += model_.train(example, data.labels.row(i), data.labels.row_size(i),
+                                   options_.lr * decay, options_.feature_lr * decay, scratch);
           ++loss_count;
         }
         if (++done % kPublishEvery == 0) {
@@ -90,6 +86,7 @@ void Trainer::work(int worker, std::vector<int64_t> order) {
         }
       }
     }
+    model_.flush(scratch);
     publish();
   } catch (...) {
     std::lock_guard<std::mutex> lock(mutex_);

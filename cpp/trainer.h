@@ -20,6 +20,7 @@ namespace mmfast {
 struct TrainOptions {
   int epochs = 5;
   float lr = 0.1f;
+  float feature_lr = 0.0f;  // step size of the dense-feature projection
   int threads = 1;
   uint64_t seed = 0;
 };

@@ -1,29 +1,209 @@
-"""The mmfast command line on fastText-format files."""
+"""The mmfast command line, end to end on generated files."""
 
 from __future__ import annotations
 
+import io
+import subprocess
+import sys
+
+import numpy as np
 import pytest
 from conftest import separable_texts
 
+import mmfast
+from mmfast.classifier import FUSIONS
 from mmfast.cli import main
 
+SMALL = ["--dim", "16", "--buckets", "10000", "--threads", "1", "--quiet"]
 
-def test_train_test_predict(tmp_path, capsys):
+
+def run(capsys, *argv):
+    """Runs the command line; returns (stdout, stderr)."""
+    main([str(arg) for arg in argv])
+    return capsys.readouterr()
+
+
+def fails(*argv):
+    """Runs the command line, expecting an error; returns its message."""
+    with pytest.raises(SystemExit) as excinfo:
+        main([str(arg) for arg in argv])
+    return excinfo.value.code
+
+
+def metric(out, name):
+    return float(next(line.split("\t")[1] for line in out.splitlines()
+                      if line.startswith(name + "\t")))
+
+
+@pytest.fixture(scope="module")
+def text_files(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cli")
     texts, y = separable_texts(2000)
-    data = tmp_path / "train.txt"
-    data.write_text("".join(f"__label__c{label} {text}\n" for label, text in zip(y, texts)))
-    model = tmp_path / "model.mmf"
-    main(["train", str(data), "-o", str(model), "--dim", "16", "--buckets", "10000", "--quiet"])
-    assert "saved 5-class model" in capsys.readouterr().out
-    main(["test", str(model), str(data)])
-    precision = float(capsys.readouterr().out.split()[-1])
-    assert precision >= 0.95
-    main(["predict", str(model), str(data), "-k", "2"])
-    lines = capsys.readouterr().out.splitlines()
+    mmfast.write_fasttext_file(tmp / "train.txt", texts, [f"c{label}" for label in y])
+    return tmp, texts, y
+
+
+@pytest.fixture(scope="module")
+def text_model(text_files):
+    tmp, _, _ = text_files
+    main(["train", str(tmp / "train.txt"), "-o", str(tmp / "model.mmf"), *SMALL])
+    return tmp / "model.mmf"
+
+
+@pytest.fixture(scope="module")
+def multimodal_files(tmp_path_factory):
+    """Texts tell apart only pairs of classes, features only other pairs."""
+    tmp = tmp_path_factory.mktemp("multimodal")
+    texts, X, y = mmfast.make_multimodal_classification(
+        n_samples=3000, n_classes=4, n_features=16, vocab_size=1000, latent_dim=4, seed=1)
+    for name, part in (("train", slice(0, 2000)), ("test", slice(2000, None))):
+        mmfast.write_fasttext_file(tmp / f"{name}.txt", texts[part], y[part])
+        np.save(tmp / f"{name}.npy", X[part])
+    return tmp
+
+
+def test_train_test_predict(text_files, text_model, capsys):
+    tmp, _, y = text_files
+    out, err = run(capsys, "test", text_model, tmp / "train.txt")
+    assert metric(out, "N") == 2000
+    assert metric(out, "P@1") == metric(out, "R@1") == metric(out, "F1@1") >= 0.95
+    out, _ = run(capsys, "predict", text_model, tmp / "train.txt", "-k", 2)
+    lines = out.splitlines()
     assert len(lines) == 2000
     assert lines[0].startswith(f"__label__c{y[0]} ") and len(lines[0].split()) == 4
 
 
-def test_errors_exit_with_a_message(tmp_path):
-    with pytest.raises(SystemExit, match="mmfast test: error: .*cannot open model file"):
-        main(["test", str(tmp_path / "missing.mmf"), str(tmp_path / "data.txt")])
+def test_train_reports_on_stderr(text_files, capsys):
+    tmp, _, _ = text_files
+    out, err = run(capsys, "train", tmp / "train.txt", "-o", tmp / "m.mmf", "--dim", "8",
+                   "--buckets", "1000", "--epochs", "1")
+    assert out == ""
+    assert "Progress: 100.0%" in err and "saved 5-class model" in err
+
+
+def test_test_at_k_and_per_class(text_files, text_model, capsys):
+    tmp, _, _ = text_files
+    out, _ = run(capsys, "test", text_model, tmp / "train.txt", "-k", 2, "--per-class")
+    # One true label and two predictions per line: P@2 is half of R@2.
+    assert metric(out, "P@2") == pytest.approx(metric(out, "R@2") / 2, abs=1e-4)
+    per_class = [line for line in out.splitlines() if line.startswith("F1-Score")]
+    assert [line.split()[-1] for line in per_class] == [f"__label__c{i}" for i in range(5)]
+    assert sum(int(line.split("Support : ")[1].split()[0]) for line in per_class) == 2000
+
+
+@pytest.mark.parametrize("fusion", ["pq", "rspq"])
+def test_features_train_test_predict(multimodal_files, capsys, fusion):
+    tmp = multimodal_files
+    model = tmp / f"{fusion}.mmf"
+    train = ["train", tmp / "train.txt", *SMALL, "--epochs", "20", "--lr", "0.5"]
+    run(capsys, *train, "-o", model, "--features", tmp / "train.npy", "--fusion", fusion,
+        "--n-bits", "4", "--n-subquantizers", "4", "--subspace-dim", "4", "--alpha", "1.0")
+    fused, _ = run(capsys, "test", model, tmp / "test.txt", "--features", tmp / "test.npy")
+    run(capsys, *train, "-o", tmp / "text.mmf")
+    text_only, _ = run(capsys, "test", tmp / "text.mmf", tmp / "test.txt")
+    # Text alone confuses pairs of classes (about 50%); with features, far fewer.
+    assert metric(text_only, "P@1") < 0.6
+    assert metric(fused, "P@1") > 0.7
+    assert mmfast.load(model).quantizer_.n_bits == 4
+    out, _ = run(capsys, "predict", model, tmp / "test.txt", "--features", tmp / "test.npy")
+    assert len(out.splitlines()) == 1000
+
+
+def test_quantize_writes_codes_a_model_trains_on(multimodal_files, capsys):
+    tmp = multimodal_files
+    out, err = run(capsys, "quantize", tmp / "train.npy", "-o", tmp / "codes",
+                   "--n-subquantizers", 4, "--n-bits", 4)
+    codes = np.load(tmp / "codes")  # the exact name given, no ".npy" appended
+    assert codes.shape == (2000, 4) and codes.dtype == np.uint8 and codes.max() < 16
+    assert out == "" and "reconstruction mean squared error" in err
+    _, err = run(capsys, "quantize", tmp / "train.npy", "-o", tmp / "rspq.npy", "--method",
+                 "rspq", "--n-subquantizers", 6, "--subspace-dim", 3, "--n-bits", 4)
+    assert np.load(tmp / "rspq.npy").shape == (2000, 6)
+    # Trained on codes alone (no quantizer), the model then takes codes.
+    run(capsys, "train", tmp / "train.txt", "-o", tmp / "codes.mmf", *SMALL, "--epochs", "20",
+        "--lr", "0.5", "--features", tmp / "codes", "--fusion", "pq", "--n-bits", 4)
+    out, _ = run(capsys, "test", tmp / "codes.mmf", tmp / "train.txt", "--features", tmp / "codes")
+    assert metric(out, "P@1") > 0.7
+
+
+def test_predict_keeps_blank_lines_and_reads_stdin(text_files, text_model, capsys, monkeypatch):
+    _, texts, _ = text_files
+    lines = [texts[0], "", "   ", f"__label__c1 {texts[1]}", "", texts[2]]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    out, _ = run(capsys, "predict", text_model, "-", "-k", 2)
+    predicted = out.split("\n")[:-1]
+    assert len(predicted) == len(lines)
+    assert [bool(line) for line in predicted] == [True, False, False, True, False, True]
+    expected, _ = mmfast.load(text_model).predict_top([texts[0], texts[1], texts[2]], k=2)
+    assert [line.split()[0::2] for line in predicted if line] == [
+        [f"__label__{label}" for label in row] for row in expected]
+
+
+def test_stdin_for_training_and_test(text_files, capsys, monkeypatch):
+    tmp, _, _ = text_files
+    data = (tmp / "train.txt").read_text()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(data))
+    run(capsys, "train", "-", "-o", tmp / "stdin.mmf", *SMALL)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(data))
+    out, _ = run(capsys, "test", tmp / "stdin.mmf", "-")
+    assert metric(out, "P@1") >= 0.95
+
+
+def test_errors_name_the_problem(text_files, text_model, multimodal_files, tmp_path):
+    tmp, _, _ = text_files
+    data = tmp / "train.txt"
+    assert "mmfast test: error: " in fails("test", tmp_path / "missing.mmf", data)
+    assert "missing.txt" in fails("predict", text_model, tmp_path / "missing.txt")
+    message = fails("test", text_model, data, "--features", multimodal_files / "test.npy")
+    assert "--features:" in message and "has 2000 lines" in message
+    assert "cannot read" in fails("test", text_model, data, "--features", tmp_path / "no.npy")
+    binary = tmp_path / "latin1.txt"
+    binary.write_bytes(b"__label__a caf\xe9\n")
+    assert "latin1.txt: not UTF-8 text" in fails("predict", text_model, binary)
+    unlabelled = tmp_path / "unlabelled.txt"
+    unlabelled.write_text("no labels here\n")
+    assert "no labelled lines" in fails("test", text_model, unlabelled)
+    assert "without features" in fails("predict", text_model, data, "--features",
+                                       multimodal_files / "train.npy")
+
+
+def test_output_is_checked_before_training(tmp_path):
+    # The input does not exist either: the -o error comes first, before any work.
+    missing_input = tmp_path / "missing.txt"
+    message = fails("train", missing_input, "-o", tmp_path / "no" / "dir" / "m.mmf")
+    assert "-o" in message and "does not exist" in message
+    assert "is a directory" in fails("train", missing_input, "-o", tmp_path)
+    assert "is a directory" in fails("quantize", tmp_path / "x.npy", "-o", tmp_path)
+
+
+def test_usage_errors_exit_2(capsys):
+    for argv in (["train"], ["train", "x.txt", "-o", "m", "--fusion", "bogus"], ["frobnicate"]):
+        assert fails(*argv) == 2
+    assert "invalid choice: 'bogus'" in capsys.readouterr().err
+
+
+def test_help_shows_every_option_with_meaning_and_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # undo the wrapping
+    assert "--dim DIM size of the word and hidden vectors. (default: 100)" in out
+    names = ["none" if kind is None else kind for kind in FUSIONS]
+    assert "--fusion {" + ",".join(names) + "}" in out
+    for name, default in mmfast.Classifier().get_params().items():
+        if name not in ("quantizer", "verbose"):
+            option = "--" + name.replace("_", "-")
+            assert option in out
+            assert f"(default: {default})" in out.split(option, 2)[-1].split(" --")[0]
+
+
+def test_python_m_mmfast_and_broken_pipe(text_files, text_model, tmp_path):
+    tmp, _, _ = text_files
+    big = tmp_path / "big.txt"
+    big.write_text((tmp / "train.txt").read_text() * 20)  # 40k lines, more than a pipe holds
+    command = f"{sys.executable} -m mmfast predict {text_model} {big} | head -n 2"
+    result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120)
+    assert len(result.stdout.splitlines()) == 2
+    assert result.stderr == ""
+    version = subprocess.run([sys.executable, "-m", "mmfast", "--help"], capture_output=True,
+                             text=True, timeout=60)
+    assert version.returncode == 0 and "quantize" in version.stdout

@@ -90,7 +90,7 @@ def test_bad_features_are_refused(data):
     with pytest.raises(ValueError, match="fusion=None"):
         fitted(texts, y, X)
     with pytest.raises(ValueError, match="fusion must be one of"):
-        fitted(texts, y, X, fusion="gated")
+        fitted(texts, y, X, fusion="concat")
     with pytest.raises(ValueError, match="features has 2999 rows but there are 3000 examples"):
         fitted(texts, y, X[:-1], fusion="pq")
     bad = X.copy()
@@ -121,3 +121,113 @@ def test_unfitted_quantizer_parameter_is_left_untouched(data):
     clf = fitted(texts, y, X, fusion="rspq", quantizer=quantizer)
     assert not hasattr(quantizer, "subspaces_")
     assert clf.quantizer_ is not quantizer and clf.quantizer_.subspaces_.shape == (4, 8)
+
+
+# -- continuous fusion ---------------------------------------------------------
+
+# Gates learn through the product of both modalities, slowly at small lr (README,
+# "Choosing the fusion's settings"); the text gate also takes a larger feature_lr.
+CONTINUOUS = [("add", {}), ("max", {}), ("gated", {"lr": 0.5}),
+              ("gated", {"gate": "text", "lr": 0.5, "feature_lr": 0.1}), ("bilinear_gated", {})]
+
+
+@pytest.fixture(scope="module")
+def generated():
+    """The generator's task that neither modality solves alone."""
+    texts, X, y = mmfast.make_multimodal_classification(
+        n_samples=5500, n_classes=6, n_features=48, vocab_size=2000, latent_dim=8)
+    return (texts[:4000], X[:4000], y[:4000]), (texts[4000:], X[4000:], y[4000:])
+
+
+@pytest.mark.parametrize(("fusion", "extra"), CONTINUOUS)
+def test_each_continuous_fusion_beats_both_modalities(generated, fusion, extra):
+    (texts, X, y), (test_texts, test_X, test_y) = generated
+    text_only = fitted(texts, y).score(test_texts, test_y)
+    features_only = fitted(None, y, X, fusion=fusion, **extra)
+    assert features_only.fusion_ == "features"
+    features_score = features_only.score(None, test_y, features=test_X)
+    fused = fitted(texts, y, X, fusion=fusion, **extra)
+    assert fused.fusion_ == fusion and fused.n_features_in_ == 48
+    score = fused.score(test_texts, test_y, features=test_X)
+    assert text_only < 0.65 and features_score < 0.65
+    assert score > max(text_only, features_score) + 0.2
+
+
+@pytest.mark.parametrize(("fusion", "extra"), [*CONTINUOUS, ("pq", {}), ("rspq", {})])
+def test_every_model_is_reproducible_and_round_trips(data, tmp_path, fusion, extra):
+    (texts, X, y), (test_texts, test_X, _) = data
+    params = dict(fusion=fusion, threads=1, subspace_dim=8, **extra)
+    clf = fitted(texts, y, X, **params)
+    expected = clf.predict_proba(test_texts, features=test_X)
+    np.testing.assert_array_equal(
+        fitted(texts, y, X, **params).predict_proba(test_texts, features=test_X), expected)
+    clf.save(tmp_path / "model.mmf")
+    for restored in (mmfast.load(tmp_path / "model.mmf"), pickle.loads(pickle.dumps(clf))):
+        assert restored.fusion_ == clf.fusion_
+        assert restored.n_features_in_ == clf.n_features_in_
+        assert restored.get_params() == {**clf.get_params(), "quantizer": None}
+        np.testing.assert_array_equal(restored.predict_proba(test_texts, features=test_X),
+                                      expected)
+
+
+def test_features_only_model_has_no_text_table(data, tmp_path):
+    (texts, X, y), (test_texts, test_X, _) = data
+    clf = fitted(None, y, X, fusion="add", buckets=2_000_000)
+    assert clf._core.weights()["text_embeddings"].shape == (0, 16)
+    assert clf._core.n_words == 0
+    clf.save(tmp_path / "features.mmf")
+    assert (tmp_path / "features.mmf").stat().st_size < 100_000
+    with pytest.raises(ValueError, match="trained on features only; pass texts=None"):
+        clf.predict(test_texts, features=test_X)
+    pq_only = fitted(None, y, X, fusion="pq", buckets=2_000_000)
+    assert pq_only._core.weights()["text_embeddings"].shape == (0, 16)
+
+
+def test_features_are_converted_once_whatever_their_layout(data):
+    (texts, X, y), (test_texts, test_X, _) = data
+    clf = fitted(texts, y, X, fusion="add", threads=1)
+    expected = clf.predict_proba(test_texts, features=test_X)
+    wide = np.zeros((len(test_X), 2 * test_X.shape[1]), dtype=np.float64)
+    wide[:, ::2] = test_X
+    for layout in (test_X.astype(np.float64), np.asfortranarray(test_X), wide[:, ::2]):
+        np.testing.assert_array_equal(clf.predict_proba(test_texts, features=layout), expected)
+    np.testing.assert_array_equal(
+        fitted(texts, y, np.asfortranarray(X.astype(np.float64)), fusion="add", threads=1)
+        .predict_proba(test_texts, features=test_X),
+        expected)
+
+
+def test_feature_scaling_is_stored_and_can_be_turned_off(data):
+    (texts, X, y), _ = data
+    standard = fitted(texts, y, X, fusion="add")._core.weights()
+    np.testing.assert_allclose(standard["feature_mean"], X.mean(axis=0), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(1 / standard["feature_inv_scale"], X.std(axis=0), rtol=1e-3)
+    raw = fitted(texts, y, X, fusion="add", feature_scaling=None)._core.weights()
+    assert not raw["feature_mean"].any() and (raw["feature_inv_scale"] == 1).all()
+    with pytest.raises(ValueError, match="feature_scaling must be one of"):
+        fitted(texts, y, X, fusion="add", feature_scaling="minmax")
+
+
+def test_bad_dense_features_are_refused(data):
+    (texts, X, y), _ = data
+    bad = X.copy()
+    bad[7, 2] = np.inf
+    with pytest.raises(ValueError, match="features contains NaN or infinity"):
+        fitted(texts, y, bad, fusion="max")
+    with pytest.raises(ValueError, match="features must be a 2-D array"):
+        fitted(texts, y, X[:, 0], fusion="max")
+    with pytest.raises(ValueError, match="features has 2999 rows but there are 3000 examples"):
+        fitted(texts, y, X[:-1], fusion="gated")
+    with pytest.raises(ValueError, match="features are required with fusion='add'"):
+        fitted(texts, y, None, fusion="add")
+    with pytest.raises(ValueError, match="gate must be one of"):
+        fitted(texts, y, X, fusion="gated", gate="both")
+    with pytest.raises(ValueError, match="feature_lr must be a finite number > 0"):
+        fitted(texts, y, X, fusion="add", feature_lr=-1.0)
+    clf = fitted(texts, y, X, fusion="add")
+    with pytest.raises(ValueError, match="features has 31 features, but the estimator was fitted"):
+        clf.predict(texts[:5], features=X[:5, :31])
+    with pytest.raises(ValueError, match="features are required"):
+        clf.predict(texts[:5])
+    with pytest.raises(ValueError, match="features contains NaN"):
+        clf.predict(texts[:1], features=np.full((1, 32), np.nan))

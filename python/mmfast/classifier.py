@@ -1,19 +1,20 @@
 """mmfast.Classifier: a fastText-class text classifier that also takes a dense
-feature vector per example, discretized into feature tokens (pq / rspq
-fusion), with a scikit-learn interface. The work happens in the C++ core
-(``mmfast._core``); this module checks arguments, maps labels to class ids,
-turns features into codes and formats results."""
+feature vector per example, fused with the text continuously (add, max,
+gated, bilinear_gated) or discretized into feature tokens (pq / rspq), with a
+scikit-learn interface. The work happens in the C++ core (``mmfast._core``);
+this module checks arguments, maps labels to class ids, turns features into
+codes for the discretized fusions and formats results."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
-from . import _core
+from . import _core, metrics
 from ._estimator import Estimator
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags
@@ -32,8 +33,13 @@ from ._validation import (
 from .quantization import RSPQ, ProductQuantizer
 
 Texts = Union[Sequence[str], str, os.PathLike, None]
+# What the core predicts from: texts, dense features, feature codes (each may be None).
+_Inputs = tuple[Any, Optional[np.ndarray], Optional[np.ndarray]]
 LOSSES = ("softmax", "hs", "ns", "ova")
-FUSIONS = (None, "pq", "rspq")
+CONTINUOUS_FUSIONS = ("add", "max", "gated", "bilinear_gated")
+FUSIONS = (None, *CONTINUOUS_FUSIONS, "pq", "rspq")
+GATES = ("features", "text")
+FEATURE_SCALINGS = ("standard", None)
 _QUANTIZERS = {"pq": ProductQuantizer, "rspq": RSPQ}
 _POLL_SECONDS = 0.1
 
@@ -53,15 +59,35 @@ class Classifier(Estimator):
     loss : "softmax", "hs" (hierarchical softmax), "ns" (negative sampling)
         or "ova" (one-vs-all, for multi-label data).
     neg : negatives sampled per positive with ``loss="ns"``.
-    fusion : None (text only), or how dense features join the text: "pq"
-        (product quantization: ``n_subquantizers`` contiguous subvectors) or
-        "rspq" (random-sample PQ: ``n_subquantizers`` random subspaces of
-        ``subspace_dim`` dimensions). Each feature vector becomes
-        ``n_subquantizers`` tokens with their own embeddings, and the hidden
-        vector is the text's mean plus ``alpha`` times the tokens' mean.
+    threshold : for models trained on multi-label data, ``predict`` returns every
+        label whose probability is >= threshold, and the most probable label
+        when none is. 0.5 suits the independent sigmoids of "ova" and "ns"; with
+        "softmax" or "hs" the labels share one unit of probability, so lower it.
+    fusion : None (text only), or how a dense feature vector per example joins
+        the text. With t the mean of the text's embeddings and u = C v a
+        learned projection of the (standardized) features v:
+
+        - "add": t + u;  "max": elementwise max(t, u);
+        - "gated": t * sigmoid(u) (``gate="features"``) or u * sigmoid(t)
+          (``gate="text"``);
+        - "bilinear_gated": the outer product of t and sigmoid(u), dim**2
+          hidden units (the most expressive and by far the slowest);
+        - "pq" or "rspq": the features are discretized by product quantization
+          (``n_subquantizers`` contiguous subvectors) or random-sample PQ
+          (``n_subquantizers`` random subspaces of ``subspace_dim`` dimensions)
+          into ``n_subquantizers`` feature tokens with their own embeddings; the
+          hidden vector is t plus ``alpha`` times the tokens' mean.
+
+        With ``texts=None`` any of them trains on the features alone.
+    gate : which modality's sigmoid gates the other with ``fusion="gated"``.
+    feature_scaling : "standard" standardizes each feature dimension with the
+        training set's mean and standard deviation (kept in the model and
+        applied at prediction); None feeds the features as they are.
+    feature_lr : learning rate of the projection C (decays with ``lr``); None
+        uses ``lr / (4 * n_features)``.
     n_subquantizers, subspace_dim, n_bits : the quantizer's shape; each code
         takes one of 2**n_bits values.
-    alpha : weight of the feature tokens against the text.
+    alpha : weight of the feature tokens against the text (pq, rspq).
     quantizer : a ProductQuantizer or RSPQ to use instead of fitting a new one
         (it is fitted on the training features unless already fitted).
     threads : worker threads; None uses every core.
@@ -80,11 +106,15 @@ class Classifier(Estimator):
         min_count: int = 1,
         loss: str = "softmax",
         neg: int = 5,
+        threshold: float = 0.5,
         fusion: str | None = None,
+        gate: str = "features",
+        feature_scaling: str | None = "standard",
+        feature_lr: float | None = None,
         n_subquantizers: int = 8,
         subspace_dim: int = 16,
         n_bits: int = 8,
-        alpha: float = 1.0,
+        alpha: float = 0.5,
         quantizer: ProductQuantizer | RSPQ | None = None,
         threads: int | None = None,
         seed: int = 0,
@@ -98,7 +128,11 @@ class Classifier(Estimator):
         self.min_count = min_count
         self.loss = loss
         self.neg = neg
+        self.threshold = threshold
         self.fusion = fusion
+        self.gate = gate
+        self.feature_scaling = feature_scaling
+        self.feature_lr = feature_lr
         self.n_subquantizers = n_subquantizers
         self.subspace_dim = subspace_dim
         self.n_bits = n_bits
@@ -125,8 +159,9 @@ class Classifier(Estimator):
         per text, or a list of labels per text for multi-label data).
 
         With ``fusion`` set, ``features`` gives each example's dense vector,
-        (n, d) floats, or its codes from a fitted quantizer, (n, n_codes)
-        integers; ``texts=None`` then trains on the features alone."""
+        (n, d) numbers; for pq/rspq it may instead hold the codes of a fitted
+        quantizer, (n, n_codes) integers. ``texts=None`` trains on the
+        features alone."""
         core = _core.Classifier(**self._core_args())
         if is_path(texts):
             data = _labelled_file(texts, y)
@@ -144,35 +179,43 @@ class Classifier(Estimator):
             classes, offsets, ids, multilabel = _encode_labels(y)
         if len(classes) < 2:
             raise ValueError(f"y: needs at least 2 classes, got {len(classes)}")
-        quantizer, codes, codebook_size = self._fit_features(features, len(offsets) - 1)
-        if texts is None and codes is None:
-            raise ValueError("texts is None: give texts, or features with fusion='pq' or 'rspq'")
-        trainer = core.prepare_fit(texts, codes, offsets, ids, len(classes), codebook_size)
+        if texts is None and self.fusion is None:
+            raise ValueError("texts is None: give texts, or features with a fusion")
+        quantizer, dense, codes, codebook_size = self._fit_features(features, len(offsets) - 1)
+        trainer = core.prepare_fit(texts, dense, codes, offsets, ids, len(classes), codebook_size)
         _run(trainer, self.verbose)
         self.__dict__.pop("n_features_in_", None)
         if quantizer is not None:
             core.set_quantizer(quantizer._model)
             self.n_features_in_ = quantizer.n_features_in_
+        elif dense is not None:
+            self.n_features_in_ = dense.shape[1]
         self._core = core
         self.classes_ = classes
         self.multilabel_ = multilabel
         self.quantizer_ = quantizer
+        self.fusion_ = _trained_fusion(core, self.fusion)
         return self
 
     def _fit_features(
         self, features: Any, n_examples: int
-    ) -> tuple[Any, np.ndarray | None, int]:
-        """The fitted quantizer (None when trained on given codes without one),
-        the training codes (None for a text-only model) and their range."""
+    ) -> tuple[Any, np.ndarray | None, np.ndarray | None, int]:
+        """The fitted quantizer (pq/rspq; None when trained on given codes without
+        one), the dense training features (continuous fusions) or codes
+        (pq/rspq), and the codes' range."""
         fusion = check_choice("fusion", self.fusion, FUSIONS)
         if fusion is None:
             if features is not None:
                 raise ValueError(
-                    "features: given, but fusion=None; set fusion='pq' or 'rspq' to use them"
+                    "features: given, but fusion=None; set fusion (e.g. 'add' or 'pq') to use them"
                 )
-            return None, None, 0
+            return None, None, None, 0
         if features is None:
             raise ValueError(f"features are required with fusion={fusion!r}")
+        if fusion in CONTINUOUS_FUSIONS:
+            dense = as_float_matrix("features", features)
+            _check_rows(dense, n_examples)
+            return None, dense, None, 0
         quantizer = self._quantizer(fusion)
         codebook_size = 2 ** check_int("n_bits", quantizer.n_bits, 1, 16)
         fitted = getattr(quantizer, "_model", None) is not None
@@ -185,9 +228,8 @@ class Classifier(Estimator):
             if not fitted:
                 quantizer.fit(X)
             codes = quantizer.transform(X)
-        if len(codes) != n_examples:
-            raise ValueError(f"features has {len(codes)} rows but there are {n_examples} examples")
-        return quantizer, codes, codebook_size
+        _check_rows(codes, n_examples)
+        return quantizer, None, codes, codebook_size
 
     def _quantizer(self, fusion: str) -> ProductQuantizer | RSPQ:
         """The `quantizer` parameter when fitted, else a new unfitted one (a copy
@@ -207,6 +249,8 @@ class Classifier(Estimator):
         return kind(n_bits=self.n_bits, seed=self.seed, threads=self.threads, **shape)
 
     def _core_args(self) -> dict[str, Any]:
+        fusion = check_choice("fusion", self.fusion, FUSIONS)
+        feature_lr = self.feature_lr
         return dict(
             dim=check_int("dim", self.dim, 1),
             word_ngrams=check_int("word_ngrams", self.word_ngrams, 1),
@@ -214,21 +258,31 @@ class Classifier(Estimator):
             min_count=check_int("min_count", self.min_count, 1),
             loss=check_choice("loss", self.loss, LOSSES),
             neg=check_int("neg", self.neg, 1),
+            # The core adds feature tokens to the text: pq and rspq are its "add".
+            fusion="text" if fusion is None else "add" if fusion in _QUANTIZERS else fusion,
+            gate=check_choice("gate", self.gate, GATES),
             alpha=check_float("alpha", self.alpha, 0.0),
+            standardize=check_choice("feature_scaling", self.feature_scaling,
+                                     FEATURE_SCALINGS) is not None,
             epochs=check_int("epochs", self.epochs, 1),
             lr=check_float("lr", self.lr, 0.0),
+            feature_lr=0.0 if feature_lr is None else check_float("feature_lr", feature_lr, 0.0),
             threads=check_threads(self.threads),
             seed=check_int("seed", self.seed, 0),
         )
 
     # -- prediction ------------------------------------------------------
 
-    def predict(self, texts: Texts, features: Any = None) -> np.ndarray:
-        """The most probable label of each example, as an array of ``classes_``."""
-        ids, _ = self._fitted_core().predict_top(
-            *self._inputs(texts, features), 1, 0.0, self._threads()
-        )
-        return self.classes_[ids[:, 0]]
+    def predict(self, texts: Texts, features: Any = None) -> np.ndarray | list[list[Any]]:
+        """The most probable label of each example, as an array of ``classes_``.
+        A model trained on multi-label data gives a list of labels per example
+        instead: those with probability >= ``threshold``, at least the top one,
+        in ``classes_`` order (this computes all n_examples x n_classes
+        probabilities; with very many classes, use ``predict_top``)."""
+        inputs = self._inputs(texts, features)
+        if self.multilabel_:
+            return [self.classes_[row].tolist() for row in self._chosen(inputs)]
+        return self.classes_[self._top_ids(inputs, 1)[:, 0]]
 
     def predict_proba(self, texts: Texts, features: Any = None) -> np.ndarray:
         """(n_examples, n_classes) float32 scores, columns in ``classes_`` order: a
@@ -254,22 +308,64 @@ class Classifier(Estimator):
     def score(
         self, texts: Texts, y: Sequence[Any] | None = None, features: Any = None
     ) -> float:
-        """Accuracy; for multi-label data, precision at 1 (the share of texts whose
-        top label is one of theirs). With a file path, labels come from the file."""
+        """Precision at 1: the share of examples whose most probable label is one
+        of theirs (the accuracy, for single-label data). With a file path, labels
+        come from the file."""
+        return self.evaluate(texts, y, features, k=1)["precision@k"]
+
+    def evaluate(
+        self, texts: Texts, y: Sequence[Any] | None = None, features: Any = None, k: int = 1
+    ) -> dict[str, float]:
+        """Metrics of the model on labelled examples (see ``mmfast.metrics``):
+        ``"accuracy"`` (exact match of the predicted label set), ``"f1_micro"``
+        and ``"f1_macro"`` of what ``predict`` returns, and fastText's
+        ``"precision@k"`` and ``"recall@k"`` over the ``k`` most probable labels
+        of each example (fewer when the model has fewer classes); also ``"k"``
+        and ``"n_examples"``. ``y`` takes the form ``fit`` takes; with a file
+        path, labels come from the file (as str)."""
+        k = check_int("k", k, 1)
         if is_path(texts):
             data = _labelled_file(texts, y)
-            names = data.label_names
-            offsets, ids = data.label_offsets, data.label_ids
-            truth = [{names[j] for j in ids[a:b]} for a, b in zip(offsets[:-1], offsets[1:])]
-            predicted = self.predict(data, features)
-            return float(np.mean([str(p) in t for p, t in zip(predicted, truth)]))
-        if y is None:
+            names = np.asarray(data.label_names)
+            rows = np.repeat(np.arange(len(data)), np.diff(data.label_offsets))
+            truth = metrics.LabelSets(rows, names[data.label_ids], len(data))
+            texts = data
+        elif y is None:
             raise ValueError("y is required when texts is not a file path")
-        predicted = self.predict(texts, features)
-        check_same_length("predictions", predicted, "y", y)
-        if _is_multilabel(y):
-            return float(np.mean([p in set(labels) for p, labels in zip(predicted, y)]))
-        return float(np.mean(predicted == np.asarray(y)))
+        else:
+            truth = metrics.LabelSets.of("y", y)
+        inputs = self._inputs(texts, features)
+        n = truth.n_examples
+        n_inputs = len(next(part for part in inputs if part is not None))
+        if n_inputs != n:
+            raise ValueError(f"y has {n} examples but there are {n_inputs} inputs")
+        if not np.isin(truth.labels, self.classes_).any():
+            raise ValueError(
+                f"y shares no label with the model's classes_ ({self.classes_[:5].tolist()}"
+                f"{', ...' if len(self.classes_) > 5 else ''}); labels read from files are str"
+            )
+        ranked_ids = self._top_ids(inputs, min(k, len(self.classes_)))
+        ranked = metrics.LabelSets(np.repeat(np.arange(n), ranked_ids.shape[1]),
+                                   self.classes_[ranked_ids.ravel()], n)
+        if self.multilabel_:
+            rows, ids = np.nonzero(self._chosen(inputs))
+            predicted = metrics.LabelSets(rows, self.classes_[ids], n)
+        else:
+            predicted = metrics.LabelSets(np.arange(n), self.classes_[ranked_ids[:, 0]], n)
+        return {**metrics.summary(truth, predicted, ranked, k), "k": k, "n_examples": n}
+
+    def _top_ids(self, inputs: _Inputs, k: int) -> np.ndarray:
+        """(n, k) class ids, most probable first."""
+        ids, _ = self._fitted_core().predict_top(*inputs, k, 0.0, self._threads())
+        return ids
+
+    def _chosen(self, inputs: _Inputs) -> np.ndarray:
+        """(n, n_classes) bool: the labels ``predict`` gives a multi-label model."""
+        threshold = check_float("threshold", self.threshold, 0.0, inclusive=True)
+        proba = self._fitted_core().predict_proba(*inputs, self._threads())
+        chosen = proba >= threshold
+        chosen[np.arange(len(proba)), proba.argmax(axis=1)] = True
+        return chosen
 
     def _fitted_core(self) -> Any:
         check_fitted(self, "_core")
@@ -278,8 +374,9 @@ class Classifier(Estimator):
     def _threads(self) -> int:
         return check_threads(self.threads)
 
-    def _inputs(self, texts: Texts, features: Any) -> tuple[Any, np.ndarray | None]:
-        """What the core predicts from: texts (or None) and codes (or None)."""
+    def _inputs(self, texts: Texts, features: Any) -> _Inputs:
+        """What the core predicts from: texts, dense features and codes (each
+        None when the model does not take it)."""
         core = self._fitted_core()
         if isinstance(texts, _core.LabeledTexts):
             pass
@@ -287,25 +384,32 @@ class Classifier(Estimator):
             texts = _core.read_fasttext_file(check_file("texts", texts), keep_unlabeled=True)
         elif texts is not None:
             texts = _check_texts(texts, allow_empty=True)
-        if core.n_codes == 0:
+        if core.fusion == "features" and texts is not None:
+            raise ValueError("texts: this model was trained on features only; pass texts=None")
+        if core.fusion == "text" and texts is None:
+            raise ValueError("texts is None, and this model was trained on texts only")
+        if core.n_codes == 0 and core.n_features == 0:
             if features is not None:
                 raise ValueError("features: this model was trained without features")
-            if texts is None:
-                raise ValueError("texts is None, and this model was trained on texts only")
-            return texts, None
+            return texts, None, None
         if features is None:
-            raise ValueError(f"features are required: this model was trained with fusion="
-                             f"{self.fusion!r}")
-        if _is_codes(features):
+            raise ValueError(
+                f"features are required: this model was trained with fusion={self.fusion!r}"
+            )
+        dense, codes = None, None
+        if core.n_features > 0:
+            dense = as_float_matrix("features", features, core.n_features)
+        elif _is_codes(features):
             codes = as_code_matrix("features", features, core.n_codes, core.codebook_size)
         elif self.quantizer_ is None:
             raise ValueError("features: this model was trained on codes without a quantizer, "
                              "so it needs codes, not float features")
         else:
             codes = self.quantizer_.transform(features)
-        if texts is not None and len(texts) != len(codes):
-            raise ValueError(f"features has {len(codes)} rows but there are {len(texts)} texts")
-        return texts, codes
+        rows = len(dense if dense is not None else codes)
+        if texts is not None and len(texts) != rows:
+            raise ValueError(f"features has {rows} rows but there are {len(texts)} texts")
+        return texts, dense, codes
 
     # -- persistence -----------------------------------------------------
 
@@ -324,11 +428,14 @@ class Classifier(Estimator):
             clf = cls(**meta["params"])
             clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
             clf.multilabel_ = bool(meta["multilabel"])
+            clf.fusion_ = _trained_fusion(core, meta["params"]["fusion"])
             native = core.quantizer
             fusion = meta["params"]["fusion"]
             clf.quantizer_ = None if native is None else _QUANTIZERS[fusion]._from_native(native)
             if clf.quantizer_ is not None:
                 clf.n_features_in_ = clf.quantizer_.n_features_in_
+            elif core.n_features > 0:
+                clf.n_features_in_ = core.n_features
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"corrupt mmfast model: unreadable metadata ({e})") from None
         if len(clf.classes_) != core.n_classes:
@@ -403,6 +510,19 @@ def _check_texts(texts: Any, allow_empty: bool = False) -> Sequence[str]:
     if len(texts) == 0 and not allow_empty:
         raise ValueError("texts: no examples (got an empty sequence)")
     return texts
+
+
+def _trained_fusion(core: Any, fusion: str | None) -> str:
+    """What the fitted core computes: "text", "features" (one modality), or the
+    fusion parameter's name."""
+    return core.fusion if core.fusion in ("text", "features") else str(fusion)
+
+
+def _check_rows(features: np.ndarray, n_examples: int) -> None:
+    if len(features) != n_examples:
+        raise ValueError(
+            f"features has {len(features)} rows but there are {n_examples} examples"
+        )
 
 
 def _is_codes(features: Any) -> bool:

@@ -1,69 +1,346 @@
-"""Command line: ``mmfast train``, ``mmfast test``, ``mmfast predict`` on
-fastText-format files."""
+"""The mmfast command line (also ``python -m mmfast``), on fastText-format files:
+one example per line, labels as ``__label__<name>`` tokens. ``--features
+FILE.npy`` gives each line's dense feature vector (row i for line i).
+
+  mmfast train train.txt -o model.mmf [--features train.npy --fusion pq ...]
+  mmfast test model.mmf test.txt [-k 5] [--features test.npy]
+  mmfast predict model.mmf test.txt [-k 3] [--threshold 0.1]   ('-' reads stdin)
+  mmfast quantize features.npy -o codes.npy [--method rspq ...]
+
+Results go to standard output, progress and messages to standard error. Exit
+status: 0 on success, 1 on bad input (the message says which), 2 on bad
+usage, 130 when interrupted, 141 when the reader of the output went away
+(e.g. ``| head``)."""
 
 from __future__ import annotations
 
 import argparse
+import inspect
+import os
+import re
 import sys
+from collections.abc import Iterable
+from typing import Any, Callable
 
-from .classifier import LOSSES, Classifier, load
+import numpy as np
 
+from .classifier import FUSIONS, LOSSES, Classifier, load
+from .metrics import f1_score, per_class_report, precision_at_k, recall_at_k
+from .quantization import RSPQ, ProductQuantizer
+
+_LABEL = "__label__"
+_SPACE = re.compile(r"[ \t\n\v\f\r]+")  # the characters the core splits tokens on
+_OUTPUT_CHUNK = 10_000  # predicted lines per write: `| head` stops us early
+_NOT_OPTIONS = ("quantizer", "verbose")  # an object; --quiet sets verbose
+
+
+# -- reading inputs ------------------------------------------------------------
+
+def _read_lines(path: str) -> list[str]:
+    """The lines of a UTF-8 text file ('-': standard input), without their line
+    ends (\\n, \\r\\n or \\r)."""
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as file:
+                text = file.read()
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text ({error})") from None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _split_labels(lines: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Each line's text (its labels taken out) and labels, as fastText reads them."""
+    texts: list[str] = []
+    labels: list[list[str]] = []
+    for line in lines:
+        if _LABEL not in line:
+            texts.append(line)
+            labels.append([])
+            continue
+        tokens = _SPACE.split(line.strip(" \t\n\v\f\r"))
+        texts.append(" ".join(token for token in tokens if not token.startswith(_LABEL)))
+        labels.append([token[len(_LABEL):] for token in tokens if token.startswith(_LABEL)])
+    return texts, labels
+
+
+def _has_words(text: str) -> bool:
+    return bool(text.strip(" \t\n\v\f\r"))
+
+
+def _read_features(path: str | None, n_lines: int, input_path: str) -> np.ndarray | None:
+    """The --features matrix, one row per line of the input."""
+    if path is None:
+        return None
+    try:
+        features = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise type(error)(f"--features: cannot read {path!r}: {error}") from None
+    if features.ndim != 2 or len(features) != n_lines:
+        raise ValueError(f"--features: {path} has shape {features.shape}, but {input_path} has "
+                         f"{n_lines} lines: row i must hold the features of line i")
+    return features
+
+
+def _check_output(path: str) -> None:
+    """Refuse an output path that cannot be written, before any long work."""
+    if not path:
+        raise ValueError("-o: empty path")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"-o {path}: is a directory")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"-o {path}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK):
+        raise PermissionError(f"-o {path}: directory {directory} is not writable")
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- commands ------------------------------------------------------------------
 
 def _train(args: argparse.Namespace) -> None:
-    clf = Classifier(
-        dim=args.dim, epochs=args.epochs, lr=args.lr, word_ngrams=args.word_ngrams,
-        buckets=args.buckets, min_count=args.min_count, loss=args.loss, threads=args.threads,
-        seed=args.seed, verbose=0 if args.quiet else 1,
-    )
-    clf.fit(args.input)
+    _check_output(args.output)
+    params = {name: getattr(args, name) for name in _model_options()}
+    clf = Classifier(**params, verbose=0 if args.quiet else 1)
+    if args.features is None and args.input != "-":
+        clf.fit(args.input)  # the core reads the file
+    else:
+        lines = _read_lines(args.input)
+        texts, labels = _split_labels(lines)
+        features = _read_features(args.features, len(lines), args.input)
+        keep = [i for i, line_labels in enumerate(labels) if line_labels]
+        if not keep:
+            raise ValueError(f"{args.input}: no labelled lines (labels are tokens that start "
+                             f"with {_LABEL})")
+        y: list[Any] = [labels[i] for i in keep]
+        if all(len(line_labels) == 1 for line_labels in y):
+            y = [line_labels[0] for line_labels in y]
+        clf.fit([texts[i] for i in keep], y, features=None if features is None else features[keep])
     clf.save(args.output)
-    print(f"saved {len(clf.classes_)}-class model to {args.output}")
+    _say(f"saved {len(clf.classes_)}-class model to {args.output}")
 
 
 def _test(args: argparse.Namespace) -> None:
-    print(f"precision@1 {load(args.model).score(args.input):.4f}")
+    clf = _load_model(args)
+    lines = _read_lines(args.input)
+    texts, labels = _split_labels(lines)
+    features = _read_features(args.features, len(lines), args.input)
+    # As fastText's test: lines without labels, or (text-only) without words, do not count.
+    keep = [i for i, line_labels in enumerate(labels)
+            if line_labels and (features is not None or _has_words(texts[i]))]
+    if not keep:
+        raise ValueError(f"{args.input}: no labelled lines to test on")
+    ranked, _ = clf.predict_top([texts[i] for i in keep],
+                                None if features is None else features[keep],
+                                k=args.k, threshold=args.threshold)
+    y = [labels[i] for i in keep]
+    k = args.k
+    print(f"N\t{len(y)}")
+    print(f"P@{k}\t{precision_at_k(y, ranked, k):.4f}")
+    print(f"R@{k}\t{recall_at_k(y, ranked, k):.4f}")
+    print(f"F1@{k}\t{f1_score(y, ranked, 'micro'):.4f}")
+    if args.per_class:
+        for label, row in per_class_report(y, ranked).items():
+            print(f"F1-Score : {row['f1']:.6f}  Precision : {row['precision']:.6f}  "
+                  f"Recall : {row['recall']:.6f}  Support : {row['support']}  {_LABEL}{label}")
 
 
 def _predict(args: argparse.Namespace) -> None:
-    labels, probs = load(args.model).predict_top(args.input, k=args.k, threshold=args.threshold)
-    for row_labels, row_probs in zip(labels, probs):
-        print(" ".join(f"__label__{label} {p:.5f}" for label, p in zip(row_labels, row_probs)))
+    clf = _load_model(args)
+    lines = _read_lines(args.input)
+    texts, _ = _split_labels(lines)  # labels in the input are ignored, as fastText does
+    features = _read_features(args.features, len(lines), args.input)
+    # One output line per input line; a line with nothing to predict from
+    # (no words, no features) gets an empty one, as in fastText.
+    rows = list(range(len(lines))) if features is not None else [
+        i for i, text in enumerate(texts) if _has_words(text)]
+    out = [""] * len(lines)
+    if rows:
+        labels, probs = clf.predict_top([texts[i] for i in rows],
+                                        None if features is None else features[rows],
+                                        k=args.k, threshold=args.threshold)
+        for i, row_labels, row_probs in zip(rows, labels, probs):
+            out[i] = " ".join(f"{_LABEL}{label} {p:.5f}" for label, p in zip(row_labels,
+                                                                               row_probs))
+    _write_lines(out)
+
+
+def _quantize(args: argparse.Namespace) -> None:
+    _check_output(args.output)
+    X = np.load(args.input, allow_pickle=False)
+    common = dict(n_bits=args.n_bits, n_iter=args.n_iter, seed=args.seed, threads=args.threads)
+    quantizer = (
+        ProductQuantizer(n_subquantizers=args.n_subquantizers, **common) if args.method == "pq"
+        else RSPQ(n_subspaces=args.n_subquantizers, subspace_dim=args.subspace_dim, **common)
+    )
+    _say(f"fitting {quantizer!r} on {args.input}, shape {X.shape}")
+    codes = quantizer.fit_transform(X)
+    error = float(np.mean((quantizer.inverse_transform(codes) - X) ** 2))
+    with open(args.output, "wb") as file:  # np.save(path) would append ".npy"
+        np.save(file, codes)
+    _say(f"wrote {codes.dtype} codes of shape {codes.shape} to {args.output} "
+         f"(reconstruction mean squared error {error:.6g})")
+
+
+def _load_model(args: argparse.Namespace) -> Classifier:
+    clf = load(args.model)
+    return clf.set_params(threads=args.threads) if args.threads is not None else clf
+
+
+def _write_lines(lines: Iterable[str]) -> None:
+    lines = list(lines)
+    for start in range(0, len(lines), _OUTPUT_CHUNK):
+        sys.stdout.write("".join(f"{line}\n" for line in lines[start:start + _OUTPUT_CHUNK]))
+    sys.stdout.flush()
+
+
+# -- options -------------------------------------------------------------------
+
+def _model_options() -> dict[str, Any]:
+    """The Classifier parameters that are command-line options, with defaults."""
+    return {name: default for name, default in Classifier().get_params().items()
+            if name not in _NOT_OPTIONS}
+
+
+def _parameter_help(doc: str | None) -> dict[str, str]:
+    """Each parameter's description from a numpydoc "name, other : text" list."""
+    helps: dict[str, str] = {}
+    names: list[str] = []
+    for line in inspect.cleandoc(doc or "").splitlines():
+        match = re.match(r"(\w+(?:, \w+)*) : (.*)", line)
+        if match:
+            names = match[1].split(", ")
+            helps.update({name: match[2] for name in names})
+        elif names and line.startswith(" ") and line.strip():
+            helps.update({name: f"{helps[name]} {line.strip()}" for name in names})
+        else:
+            names = []
+    return helps
+
+
+def _fusion(value: str) -> str | None:
+    return None if value == "none" else value
+
+
+def _boolean(value: str) -> bool:
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+
+
+def _number_or_text(value: str) -> Any:
+    """For a parameter whose default is None: none, an int, a float or a word."""
+    if value.lower() == "none":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
+def _option_type(name: str, default: Any) -> dict[str, Any]:
+    if name == "fusion":
+        names = ["none" if kind is None else kind for kind in FUSIONS]
+        return {"type": _fusion, "choices": FUSIONS, "metavar": "{" + ",".join(names) + "}"}
+    if name == "loss":
+        return {"choices": LOSSES}
+    kind: Callable[[str], Any] = _number_or_text
+    for python_type, parse in ((bool, _boolean), (int, int), (float, float), (str, str)):
+        if isinstance(default, python_type):
+            kind = parse
+            break
+    return {"type": kind}
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    helps = _parameter_help(Classifier.__doc__)
+    for name, default in _model_options().items():
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, default=default,
+                            help=helps.get(name, "").replace("%", "%%"),
+                            **_option_type(name, default))
+
+
+def _add_input_options(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("model", help="model file written by mmfast train")
+    parser.add_argument("input", help=f"fastText-format file {what} ('-': standard input)")
+    parser.add_argument("--features", metavar="FILE.npy",
+                        help="(n_lines, d) floats or quantizer codes; row i is line i's")
+    parser.add_argument("-k", type=int, default=1, help="labels predicted per line")
+    parser.add_argument("--threshold", type=float, default=0.0,
+                        help="only labels with at least this probability")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="worker threads (default: the model's setting, None: all cores)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    formatter = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(prog="mmfast", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    train = commands.add_parser("train", help="train a classifier on a fastText-format file",
+                                formatter_class=formatter)
+    train.add_argument("input", help="fastText-format training file ('-': standard input)")
+    train.add_argument("-o", "--output", required=True, help="model file to write")
+    train.add_argument("--features", metavar="FILE.npy",
+                       help="(n_lines, d) floats, or quantizer codes, row i for line i; "
+                            "needs --fusion")
+    train.add_argument("--quiet", action="store_true", help="no progress line")
+    _add_model_options(train)
+    train.set_defaults(run=_train)
+
+    test = commands.add_parser("test", formatter_class=formatter,
+                               help="precision, recall and F1 at k on a labelled file")
+    _add_input_options(test, "with labels")
+    test.add_argument("--per-class", action="store_true",
+                      help="also print each label's F1, precision, recall and support")
+    test.set_defaults(run=_test)
+
+    predict = commands.add_parser("predict", formatter_class=formatter,
+                                  help="top-k labels and probabilities for each line")
+    _add_input_options(predict, "to label, one example per line")
+    predict.set_defaults(run=_predict)
+
+    quantize = commands.add_parser("quantize", formatter_class=formatter,
+                                   help="fit a product quantizer on a .npy and write the codes")
+    quantize.add_argument("input", help=".npy file of (n, d) floats")
+    quantize.add_argument("-o", "--output", required=True, help=".npy file for the (n, M) codes")
+    quantize.add_argument("--method", choices=("pq", "rspq"), default="pq",
+                          help="pq: contiguous subvectors; rspq: random subspaces")
+    quantize.add_argument("--n-subquantizers", type=int, default=8,
+                          help="codes per vector (subvectors, or rspq subspaces)")
+    quantize.add_argument("--subspace-dim", type=int, default=16,
+                          help="dimensions per rspq subspace")
+    quantize.add_argument("--n-bits", type=int, default=8, help="each code has 2**n_bits values")
+    quantize.add_argument("--n-iter", type=int, default=25, help="k-means iterations")
+    quantize.add_argument("--seed", type=int, default=0, help="seeds the k-means")
+    quantize.add_argument("--threads", type=int, default=None, help="None: all cores")
+    quantize.set_defaults(run=_quantize)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="mmfast", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    train = commands.add_parser("train", help="train a classifier on a fastText-format file")
-    train.add_argument("input")
-    train.add_argument("-o", "--output", required=True, help="model file to write")
-    defaults = Classifier()
-    for name in ("dim", "epochs", "word_ngrams", "buckets", "min_count", "seed"):
-        train.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
-    train.add_argument("--lr", type=float, default=defaults.lr)
-    train.add_argument("--loss", choices=LOSSES, default=defaults.loss)
-    train.add_argument("--threads", type=int, default=None)
-    train.add_argument("--quiet", action="store_true", help="no progress line")
-    train.set_defaults(run=_train)
-
-    test = commands.add_parser("test", help="precision@1 of a model on a labelled file")
-    test.add_argument("model")
-    test.add_argument("input")
-    test.set_defaults(run=_test)
-
-    predict = commands.add_parser("predict", help="top-k labels for each line of a file")
-    predict.add_argument("model")
-    predict.add_argument("input")
-    predict.add_argument("-k", type=int, default=1)
-    predict.add_argument("--threshold", type=float, default=0.0)
-    predict.set_defaults(run=_predict)
-
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         args.run(args)
-    except (ValueError, TypeError) as e:
-        sys.exit(f"mmfast {args.command}: error: {e}")
-
-
-if __name__ == "__main__":
-    main()
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, as Unix tools do,
+        # and keep Python from complaining when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
+    except KeyboardInterrupt:
+        _say("mmfast: interrupted")
+        sys.exit(130)
+    except (ValueError, TypeError, OSError) as error:
+        sys.exit(f"mmfast {args.command}: error: {error}")

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ._loaders import LoadedDataset, clean_text, load_flickr_tags, load_food101, load_mmimdb
+
 __all__ = [
     "FLICKRTAG_LIKE",
     "FOOD101_LIKE",
@@ -25,6 +27,8 @@ __all__ = [
     "make_text_classification",
     "write_fasttext_file",
 ]
+# Loaders of the research data sets (UPMC Food-101, MM-IMDB, YFCC100M tags) live in _loaders.py.
+__all__ += ["LoadedDataset", "clean_text", "load_flickr_tags", "load_food101", "load_mmimdb"]
 
 # The most frequent words play the role of stop words: never indicative of a class.
 _N_STOP_WORDS = 100

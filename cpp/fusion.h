@@ -1,0 +1,69 @@
+// Fusion: how the text vector t and the feature vector u (both dim floats)
+// combine into the hidden vector z that the output layer scores, and how a
+// gradient on z flows back to t and u. The model calls forward and backward
+// once per example; where t and u come from (text rows, a projection of
+// dense features, feature-token rows) is the model's business.
+//
+// Discretized fusion (pq, rspq) is the kAdd kind over feature tokens:
+// u = alpha * mean of the tokens' rows.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mmfast {
+
+enum class FusionKind : int32_t {
+  kText = 0,           // z = t
+  kFeatures = 1,       // z = u
+  kAdd = 2,            // z = t + u
+  kMax = 3,            // z = max(t, u), elementwise
+  kGated = 4,          // z = t * sigmoid(u) (gate on the features), or u * sigmoid(t)
+  kBilinearGated = 5,  // z = vec(t (x) sigmoid(u)): dim * dim units
+};
+
+// Which modality's sigmoid gates the other in kGated.
+enum class Gate : int32_t { kFeatures = 0, kText = 1 };
+
+// "text", "features", "add", "max", "gated", "bilinear_gated"
+FusionKind parse_fusion(const std::string& name);
+std::string fusion_name(FusionKind kind);
+// "features", "text"
+Gate parse_gate(const std::string& name);
+std::string gate_name(Gate gate);
+
+// Per-thread working memory of one example's forward and backward pass.
+struct FusionScratch {
+  std::vector<float> t, u;    // inputs, dim
+  std::vector<float> z, dz;   // hidden vector and its gradient, width
+  std::vector<float> dt, du;  // gradients of the inputs, dim
+  std::vector<float> gate;    // sigmoid of the gating input, dim
+};
+
+class Fusion {
+ public:
+  Fusion(FusionKind kind, Gate gate, int32_t dim);
+
+  FusionKind kind() const { return kind_; }
+  Gate gate() const { return gate_; }
+  bool uses_text() const { return kind_ != FusionKind::kFeatures; }
+  bool uses_features() const { return kind_ != FusionKind::kText; }
+  // Size of z: dim, or dim * dim for kBilinearGated.
+  int64_t width() const;
+
+  FusionScratch make_scratch() const;
+
+  // s.z = f(s.t, s.u). Inputs a kind does not use are ignored.
+  void forward(FusionScratch& s) const;
+  // From s.dz (and what forward left in s), s.dt and s.du: the gradient
+  // reaching each input. Call after forward on the same scratch.
+  void backward(FusionScratch& s) const;
+
+ private:
+  FusionKind kind_;
+  Gate gate_;
+  int32_t dim_;
+};
+
+}  // namespace mmfast

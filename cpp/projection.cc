@@ -1,0 +1,121 @@
+#include "projection.h"
+
+#include <cmath>
+
+#include "common.h"
+#include "serialization.h"
+#include "simd.h"
+
+namespace mmfast {
+
+Standardization Standardization::identity(int64_t d) {
+  return Standardization{std::vector<float>(d, 0.0f), std::vector<float>(d, 1.0f)};
+}
+
+Standardization Standardization::fit(const float* x, int64_t n, int64_t d, int threads) {
+  check(n >= 1 && d >= 1, "features: need at least one row and one column");
+  // Fixed chunks of rows, each summed on its own and merged in order, so the
+  // result is the same for any thread count.
+  constexpr int64_t kChunk = 4096;
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  std::vector<double> sums(chunks * d, 0.0), squares(chunks * d, 0.0);
+  parallel_for_blocks(chunks, 1, threads, [&](int64_t begin, int64_t end, int) {
+    for (int64_t c = begin; c < end; ++c) {
+      double* sum = sums.data() + c * d;
+      double* square = squares.data() + c * d;
+      for (int64_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) {
+        const float* row = x + i * d;
+        for (int64_t j = 0; j < d; ++j) {
+          sum[j] += row[j];
+          square[j] += static_cast<double>(row[j]) * row[j];
+        }
+      }
+    }
+  });
+  Standardization out = identity(d);
+  for (int64_t j = 0; j < d; ++j) {
+    double sum = 0.0, square = 0.0;
+    for (int64_t c = 0; c < chunks; ++c) {
+      sum += sums[c * d + j];
+      square += squares[c * d + j];
+    }
+    const double mean = sum / n;
+    const double variance = std::max(0.0, square / n - mean * mean);
+    const double scale = std::sqrt(variance);
+    out.mean[j] = static_cast<float>(mean);
+    out.inv_scale[j] = scale > 1e-12 * (1.0 + std::abs(mean)) ? static_cast<float>(1.0 / scale)
+                                                                : 1.0f;
+  }
+  return out;
+}
+
+Projection::Projection(int32_t dim, const Standardization& scaling, uint64_t seed, int threads)
+    : Projection(scaling, Matrix::uniform(dim, static_cast<int64_t>(scaling.mean.size()),
+                                          1.0f / (dim * std::sqrt(static_cast<float>(
+                                                            scaling.mean.size()))),
+                                          seed, threads)) {}
+
+Projection::Projection(Standardization scaling, Matrix weights)
+    : scaling_(std::move(scaling)), weights_(std::move(weights)) {
+  check(scaling_.mean.size() == scaling_.inv_scale.size(),
+        "feature scaling: mean and scale sizes differ");
+  check(weights_.cols() == static_cast<int64_t>(scaling_.mean.size()),
+        "feature projection: weights and scaling sizes differ");
+}
+
+ProjectionScratch Projection::make_scratch() const {
+  ProjectionScratch s;
+  s.scaled.resize(ProjectionScratch::kBatch * n_features());
+  s.du.resize(ProjectionScratch::kBatch * dim());
+  return s;
+}
+
+MMFAST_CLONES void Projection::forward(const float* v, ProjectionScratch& scratch,
+                                       float* u) const {
+  const int64_t d = n_features();
+  const float* mean = scaling_.mean.data();
+  const float* inv_scale = scaling_.inv_scale.data();
+  float* scaled = scratch.next_scaled(d);
+  for (int64_t j = 0; j < d; ++j) scaled[j] = (v[j] - mean[j]) * inv_scale[j];
+  for (int64_t i = 0; i < dim(); ++i) u[i] = dot(weights_.row(i), scaled, d);
+}
+
+void Projection::backward(float step, const float* du, ProjectionScratch& scratch) {
+  float* slot = scratch.du.data() + scratch.pending * dim();
+  for (int64_t i = 0; i < dim(); ++i) slot[i] = step * du[i];
+  if (++scratch.pending == ProjectionScratch::kBatch) flush(scratch);
+}
+
+MMFAST_CLONES void Projection::flush(ProjectionScratch& scratch) {
+  const int64_t d = n_features();
+  const int64_t h = dim();
+  // Row by row, so each row of C is loaded once for the whole batch.
+  for (int64_t i = 0; i < h; ++i) {
+    float* row = weights_.row(i);
+    for (int k = 0; k < scratch.pending; ++k) {
+      axpy(scratch.du[k * h + i], scratch.scaled.data() + k * d, row, d);
+    }
+  }
+  scratch.pending = 0;
+}
+
+void Projection::write(BinaryWriter& out) const {
+  out.write_vector(scaling_.mean);
+  out.write_vector(scaling_.inv_scale);
+  weights_.write(out);
+}
+
+Projection Projection::read(BinaryReader& in) {
+  Standardization scaling;
+  scaling.mean = in.read_vector<float>();
+  scaling.inv_scale = in.read_vector<float>();
+  Matrix weights = Matrix::read(in);
+  try {
+    return Projection(std::move(scaling), std::move(weights));
+  } catch (const std::invalid_argument& e) {
+    in.expect(false, e.what());
+    throw;
+  }
+}
+
+}  // namespace mmfast

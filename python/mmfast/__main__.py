@@ -1,0 +1,5 @@
+"""``python -m mmfast``: the command line (see mmfast.cli)."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,133 @@
+"""The fusion layer's gradients and one SGD step of the model, checked against
+finite differences and a numpy reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mmfast
+from mmfast import _core
+
+FUSIONS = [
+    ("text", "features"),
+    ("features", "features"),
+    ("add", "features"),
+    ("max", "features"),
+    ("gated", "features"),
+    ("gated", "text"),
+    ("bilinear_gated", "features"),
+]
+
+
+@pytest.mark.parametrize(("fusion", "gate"), FUSIONS)
+def test_fusion_backward_matches_finite_differences(fusion, gate):
+    rng = np.random.default_rng(0)
+    dim = 6
+    t = rng.normal(size=dim)
+    # Keep t and u apart so that max() has no tie within a finite-difference step.
+    u = t + rng.choice([-1.0, 1.0], dim) * rng.uniform(0.5, 1.5, dim)
+    width = dim * dim if fusion == "bilinear_gated" else dim
+    w = rng.normal(size=width)  # L = w . z, so dL/dz = w
+
+    def loss(t_, u_):
+        z = _core.fusion_forward(fusion, gate, t_.astype(np.float32), u_.astype(np.float32))
+        assert z.shape == (width,)
+        return float(np.dot(w, z.astype(np.float64)))
+
+    dt, du = _core.fusion_backward(fusion, gate, t.astype(np.float32), u.astype(np.float32),
+                                   w.astype(np.float32))
+    eps = 1e-2
+    for inputs, analytic in ((0, dt), (1, du)):
+        numeric = np.zeros(dim)
+        for i in range(dim):
+            step = np.zeros(dim)
+            step[i] = eps
+            if inputs == 0:
+                numeric[i] = (loss(t + step, u) - loss(t - step, u)) / (2 * eps)
+            else:
+                numeric[i] = (loss(t, u + step) - loss(t, u - step)) / (2 * eps)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-3, atol=1e-3)
+    # A modality the fusion ignores gets no gradient.
+    if fusion == "text":
+        assert not du.any()
+    if fusion == "features":
+        assert not dt.any()
+
+
+def test_fusion_forward_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="fusion must be one of"):
+        _core.fusion_forward("concat", "features", np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match="gate must be"):
+        _core.fusion_forward("gated", "both", np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match="same size"):
+        _core.fusion_forward("add", "features", np.ones(3), np.ones(4))
+
+
+# -- one SGD step against numpy ----------------------------------------------
+
+TEXTS = ["red apple fruit", "green apple", "blue sky cloud", "grey cloud rain", "red sky"]
+LABELS = [0, 0, 1, 1, 2]
+PARAMS = dict(dim=5, epochs=1, word_ngrams=1, buckets=0, threads=1, verbose=0, seed=3)
+
+
+def _features(n: int, d: int = 7, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(2.0, 3.0, (n, d)).astype(np.float32)
+
+
+def _softmax_step(z, B, label, lr):
+    """The output layer's step: new B, the lr-scaled negative gradient on z, the loss."""
+    scores = B @ z
+    p = np.exp(scores - scores.max())
+    p /= p.sum()
+    alpha = lr * ((np.arange(len(p)) == label) - p)
+    return B + np.outer(alpha, z), B.T @ alpha, -np.log(p[label] + 1e-5)
+
+
+@pytest.mark.parametrize("fusion", [None, "add", "pq"])
+def test_one_sgd_step_matches_numpy(fusion):
+    X = _features(len(TEXTS))
+    params = dict(PARAMS, fusion=fusion, n_subquantizers=2, n_bits=2, alpha=0.7)
+    clf = mmfast.Classifier(**params).fit(TEXTS, LABELS, features=None if fusion is None else X)
+    core = clf._core
+    before = {name: w.copy() for name, w in core.weights().items()}
+    text, label, v = "red apple sky", 1, _features(1, seed=9)
+    lr, feature_lr = 0.3, 0.02
+    codes = clf.quantizer_.transform(v) if fusion == "pq" else None
+    dense = v if fusion == "add" else None
+    loss = core.train_steps([text], dense, codes, np.array([0, 1]), np.array([label], np.int32),
+                            lr, feature_lr)
+
+    ids = core.token_ids(text)
+    A, B = before["text_embeddings"], before["output"]
+    t = A[ids].mean(axis=0)
+    u = np.zeros_like(t)
+    if fusion == "add":
+        scaled = (v[0] - before["feature_mean"]) * before["feature_inv_scale"]
+        u = before["projection"] @ scaled
+    if fusion == "pq":
+        rows = np.arange(2) * 4 + codes[0]
+        u = 0.7 * before["feature_embeddings"][rows].mean(axis=0)
+    B_after, grad, expected_loss = _softmax_step(t + u, B, label, lr)
+
+    A_after = A.copy()
+    np.add.at(A_after, ids, grad / len(ids))
+    after = core.weights()
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-5)
+    np.testing.assert_allclose(after["output"], B_after, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(after["text_embeddings"], A_after, rtol=1e-5, atol=1e-6)
+    if fusion == "add":
+        C_after = before["projection"] + feature_lr / lr * np.outer(grad, scaled)
+        np.testing.assert_allclose(after["projection"], C_after, rtol=1e-5, atol=1e-6)
+    if fusion == "pq":
+        D_after = before["feature_embeddings"].copy()
+        np.add.at(D_after, rows, 0.7 / 2 * grad)
+        np.testing.assert_allclose(after["feature_embeddings"], D_after, rtol=1e-5, atol=1e-6)
+
+
+def test_weights_are_read_only_views():
+    clf = mmfast.Classifier(**PARAMS).fit(TEXTS, LABELS)
+    weights = clf._core.weights()
+    assert set(weights) == {"text_embeddings", "feature_embeddings", "output"}
+    with pytest.raises(ValueError):
+        weights["output"][0, 0] = 1.0
