@@ -1,6 +1,8 @@
 #include "model.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "serialization.h"
 #include "simd.h"
@@ -88,6 +90,16 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
 MMFAST_CLONES void Model::predict(const ExampleView& example, float* probs, Scratch& scratch) const {
   compute_hidden(example, scratch.hidden.data());
   loss_->predict(scratch.hidden.data(), output_, probs, scratch);
+}
+
+bool Model::bounded(int threads) const {
+  // A hidden entry is a mean of embeddings plus alpha times a mean: at most
+  // (1 + alpha) * limit; a score sums dim products with an output weight.
+  const double limit = std::sqrt(std::numeric_limits<float>::max() /
+                                 (static_cast<double>(shape_.dim) * (1.0 + shape_.alpha)));
+  const auto bound = static_cast<float>(limit);
+  return text_embeddings_.bounded(bound, threads) &&
+         feature_embeddings_.bounded(bound, threads) && output_.bounded(bound, threads);
 }
 
 void Model::write(BinaryWriter& out) const {
