@@ -20,7 +20,7 @@ ARGUMENTS = (
     "n_clusters", "n_iter", "subspace_dim", "n_subspaces", "max_points_per_centroid",
 )
 SETTINGS = settings(
-    max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
 
 
