@@ -42,5 +42,6 @@ python -m pip wheel . --no-deps -q -w "$build/dist" -Cbuild-dir="$build/cmake" \
 python -m zipfile -e "$build"/dist/mmfast-*.whl "$build/site"
 
 export MMFAST_SANITIZER="$kind"  # tests that cannot run under it skip themselves
-LD_PRELOAD="$runtime" PYTHONPATH="$PWD/$build/site" \
+# libstdc++ too: the runtime intercepts C++ throws only if it is loaded first.
+LD_PRELOAD="$runtime $(c++ -print-file-name=libstdc++.so)" PYTHONPATH="$PWD/$build/site" \
   python -m pytest -q -p no:cacheprovider tests "$@"
