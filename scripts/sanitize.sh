@@ -35,6 +35,11 @@ case "$kind" in
     ;;
 esac
 
+if [ "${runtime#/}" = "$runtime" ]; then
+  echo "$0: the compiler has no $kind sanitizer runtime" >&2
+  exit 1
+fi
+
 build="build/sanitize-$kind"
 rm -rf "$build/dist" "$build/site"
 python -m pip wheel . --no-deps -q -w "$build/dist" -Cbuild-dir="$build/cmake" \
