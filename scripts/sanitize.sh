@@ -49,4 +49,4 @@ python -m zipfile -e "$build"/dist/mmfast-*.whl "$build/site"
 export MMFAST_SANITIZER="$kind"  # tests that cannot run under it skip themselves
 # libstdc++ too: the runtime intercepts C++ throws only if it is loaded first.
 LD_PRELOAD="$runtime $(c++ -print-file-name=libstdc++.so)" PYTHONPATH="$PWD/$build/site" \
-  python -m pytest -q -p no:cacheprovider tests "$@"
+  python -m pytest -q -p no:cacheprovider "$@"  # pyproject.toml: testpaths = tests
