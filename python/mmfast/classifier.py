@@ -498,7 +498,9 @@ class Classifier(Estimator):
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model to ``path`` (a versioned binary file). The file is
         written under a temporary name and renamed, so a failed save leaves any
-        previous file intact."""
+        previous file intact. A path the system refuses raises the matching
+        OSError (FileNotFoundError, IsADirectoryError, PermissionError, ...)
+        naming ``path``."""
         self._fitted_core().save(os.fspath(path), self._metadata())
 
     def __getstate__(self) -> dict[str, Any]:
