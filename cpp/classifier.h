@@ -47,10 +47,10 @@ struct ClassifierConfig {
 };
 
 // The projection's step size when none is given: lr / (4 n_features).
-// Standardized inputs have |v|^2 ~ n_features, so one step on C moves u
-// about feature_lr * n_features times the gradient: a quarter of lr. Larger
-// steps made add/max/features-only models diverge or ignore the text in our
-// measurements (see README, "Choosing the fusion's settings").
+// Standardized inputs have |v|^2 ~ n_features, so one step on C moves u by
+// about feature_lr * n_features times its gradient: a quarter of lr here.
+// Larger steps made add/max/features-only models diverge or ignore the text
+// in our measurements (see README, "Choosing the fusion's settings").
 float default_feature_lr(float lr, int64_t n_features);
 
 class Classifier {

@@ -57,6 +57,16 @@ int64_t Fusion::width() const {
   return kind_ == FusionKind::kBilinearGated ? int64_t{dim_} * dim_ : dim_;
 }
 
+float Fusion::text_step() const {
+  return kind_ == FusionKind::kGated && gate_ == Gate::kText ? kGateStep : 1.0f;
+}
+
+float Fusion::features_step() const {
+  const bool features_gate = kind_ == FusionKind::kBilinearGated ||
+                             (kind_ == FusionKind::kGated && gate_ == Gate::kFeatures);
+  return features_gate ? kGateStep : 1.0f;
+}
+
 FusionScratch Fusion::make_scratch() const {
   FusionScratch s;
   s.t.resize(dim_);
@@ -88,7 +98,7 @@ MMFAST_CLONES void Fusion::forward(FusionScratch& s) const {
       const bool by_features = gate_ == Gate::kFeatures;
       sigmoids(by_features ? u : t, g, h);
       const float* gated = by_features ? t : u;
-      for (int64_t i = 0; i < h; ++i) z[i] = gated[i] * g[i];
+      for (int64_t i = 0; i < h; ++i) z[i] = 2.0f * gated[i] * g[i];
       break;
     }
     case FusionKind::kBilinearGated:
@@ -126,14 +136,14 @@ MMFAST_CLONES void Fusion::backward(FusionScratch& s) const {
       }
       break;
     case FusionKind::kGated: {
-      // z = x * sigmoid(y): dx = dz * g, dy = dz * x * g * (1 - g).
+      // z = 2 x * sigmoid(y): dx = 2 dz * g, dy = 2 dz * x * g * (1 - g).
       const bool by_features = gate_ == Gate::kFeatures;
       const float* x = by_features ? t : u;
       float* dx = by_features ? dt : du;
       float* dy = by_features ? du : dt;
       for (int64_t i = 0; i < h; ++i) {
-        dx[i] = dz[i] * g[i];
-        dy[i] = dz[i] * x[i] * g[i] * (1.0f - g[i]);
+        dx[i] = 2.0f * dz[i] * g[i];
+        dy[i] = 2.0f * dz[i] * x[i] * g[i] * (1.0f - g[i]);
       }
       break;
     }

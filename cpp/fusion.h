@@ -6,6 +6,12 @@
 //
 // Discretized fusion (pq, rspq) is the kAdd kind over feature tokens:
 // u = alpha * mean of the tokens' rows.
+//
+// The gate of kGated is 2 sigmoid, not the paper's sigmoid: the output
+// matrix absorbs the factor, so the models are the same, but a fresh gated
+// model (u ~ 0, gate ~ 1) starts as the gated modality alone instead of half
+// of it, which learned as fast as that modality alone where the plain
+// sigmoid lost to it (README, "Choosing the fusion's settings").
 #pragma once
 
 #include <cstdint>
@@ -19,7 +25,7 @@ enum class FusionKind : int32_t {
   kFeatures = 1,       // z = u
   kAdd = 2,            // z = t + u
   kMax = 3,            // z = max(t, u), elementwise
-  kGated = 4,          // z = t * sigmoid(u) (gate on the features), or u * sigmoid(t)
+  kGated = 4,          // z = 2 t * sigmoid(u) (gate on the features), or 2 u * sigmoid(t)
   kBilinearGated = 5,  // z = vec(t (x) sigmoid(u)): dim * dim units
 };
 
@@ -49,6 +55,13 @@ class Fusion {
   Gate gate() const { return gate_; }
   bool uses_text() const { return kind_ != FusionKind::kFeatures; }
   bool uses_features() const { return kind_ != FusionKind::kText; }
+  // Step-size factor for the gradient reaching t and u. An input that only
+  // gates the other (through a sigmoid) gets its gradient damped by
+  // sigmoid' <= 1/4 and by the other input's small values, and learned
+  // far too slowly at the common step size: it takes kGateStep times it.
+  float text_step() const;
+  float features_step() const;
+  static constexpr float kGateStep = 64.0f;
   // Size of z: dim, or dim * dim for kBilinearGated.
   int64_t width() const;
 

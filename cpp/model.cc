@@ -120,14 +120,15 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
   fusion_.backward(f);
   // Back-propagate through the means: each row gets its share of the gradient.
   if (fusion_.uses_text() && example.n_tokens > 0) {
-    const float share = 1.0f / example.n_tokens;
+    const float share = fusion_.text_step() / example.n_tokens;
     for (int32_t i = 0; i < example.n_tokens; ++i) {
       axpy(share, f.dt.data(), text_embeddings_.row(example.tokens[i]), dim);
     }
   }
   if (projection_) {
     // The loss scaled dz by lr; C takes its own step size.
-    projection_->backward(feature_lr / lr, f.du.data(), scratch.projection);
+    projection_->backward(fusion_.features_step() * feature_lr / lr, f.du.data(),
+                          scratch.projection);
   } else if (example.n_codes > 0) {
     const float share = shape_.alpha / example.n_codes;
     for (int32_t m = 0; m < example.n_codes; ++m) {
@@ -166,29 +167,31 @@ void Model::write(BinaryWriter& out) const {
 }
 
 Model Model::read(BinaryReader& in) {
-  const bool v1 = in.version() == 1;
   ModelShape shape;
   shape.text_rows = in.read<int64_t>();
   shape.dim = in.read<int32_t>();
-  if (!v1) {
-    const int32_t fusion = in.read<int32_t>();
-    const int32_t gate = in.read<int32_t>();
-    in.expect(fusion >= 0 && fusion <= static_cast<int32_t>(FusionKind::kBilinearGated) &&
-                  (gate == 0 || gate == 1),
-              "unknown fusion");
-    shape.fusion = static_cast<FusionKind>(fusion);
-    shape.gate = static_cast<Gate>(gate);
-    shape.n_features = in.read<int32_t>();
-  }
+  const int32_t fusion = in.read<int32_t>();
+  const int32_t gate = in.read<int32_t>();
+  in.expect(fusion >= 0 && fusion <= static_cast<int32_t>(FusionKind::kBilinearGated) &&
+                (gate == 0 || gate == 1),
+            "unknown fusion");
+  shape.fusion = static_cast<FusionKind>(fusion);
+  shape.gate = static_cast<Gate>(gate);
+  shape.n_features = in.read<int32_t>();
   shape.n_codes = in.read<int32_t>();
   shape.codebook_size = in.read<int64_t>();
-  if (v1) shape.fusion = shape.n_codes > 0 ? FusionKind::kAdd : FusionKind::kText;
   shape.alpha = in.read<float>();
   const int32_t loss = in.read<int32_t>();
   shape.neg = in.read<int32_t>();
   in.expect(loss >= 0 && loss <= static_cast<int32_t>(LossKind::kOneVsAll), "unknown loss");
   shape.loss = static_cast<LossKind>(loss);
   auto class_counts = in.read_vector<int64_t>();
+  // The class counts are summed (hs builds a Huffman tree from them).
+  int64_t total_count = 0;
+  for (int64_t count : class_counts) {
+    in.expect(count >= 0 && !__builtin_add_overflow(total_count, count, &total_count),
+              "class counts out of range");
+  }
   try {
     check(!class_counts.empty(), "no classes");
     check_shape(shape);

@@ -67,6 +67,7 @@ class Model {
   const ModelShape& shape() const { return shape_; }
   const Fusion& fusion() const { return fusion_; }
   int32_t n_classes() const { return static_cast<int32_t>(class_counts_.size()); }
+  const Loss& loss() const { return *loss_; }
   const Matrix& text_embeddings() const { return text_embeddings_; }
   const Matrix& feature_embeddings() const { return feature_embeddings_; }
   const Matrix& output() const { return output_; }
@@ -74,8 +75,6 @@ class Model {
   const Projection* projection() const { return projection_ ? &*projection_ : nullptr; }
 
   void write(BinaryWriter& out) const;
-  // Reads this version's layout or that of format version 1 (text and
-  // feature-token models only).
   static Model read(BinaryReader& in);
 
  private:

@@ -1,4 +1,5 @@
-"""The README's examples of evaluation, data set loaders and the command line run."""
+"""The README's examples of evaluation, data set loaders, the command line,
+explanations and tuning run."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def examples() -> list[tuple[str, str]]:
 
 def test_the_examples_run_in_order(tmp_path):
     blocks = examples()
-    assert [language for language, _ in blocks] == ["python", "python", "python", "bash"]
+    assert [language for language, _ in blocks] == ["python"] * 3 + ["bash"] + ["python"] * 2
     # `python` and `mmfast` in the shell examples are this interpreter and its mmfast.
     shell_prelude = (f'python() {{ "{sys.executable}" "$@"; }}\n'
                      'mmfast() { python -m mmfast "$@"; }\n')

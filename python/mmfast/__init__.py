@@ -1,6 +1,7 @@
 """mmfast: efficient large-scale multi-modal classification."""
 
 from ._validation import NotFittedError
+from .autotune import autotune
 from .classifier import Classifier, load
 from .datasets import make_multimodal_classification, make_text_classification, write_fasttext_file
 from .quantization import RSPQ, KMeans, ProductQuantizer
@@ -11,6 +12,7 @@ __all__ = [
     "NotFittedError",
     "ProductQuantizer",
     "RSPQ",
+    "autotune",
     "load",
     "make_multimodal_classification",
     "make_text_classification",

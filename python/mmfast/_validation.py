@@ -10,6 +10,11 @@ from typing import Any
 
 import numpy as np
 
+INT32_MAX = 2**31 - 1  # the native core's int arguments
+INT64_MAX = 2**63 - 1
+# Largest float32: k-means and PQ compare squared distances in float32.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when a method that needs a fitted estimator is called before fit()."""
@@ -33,8 +38,12 @@ def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
     return value
 
 
-def check_positive_int(name: str, value: Any) -> int:
-    return check_int(name, value, 1)
+def check_positive_int(name: str, value: Any, high: int = INT32_MAX) -> int:
+    """A positive int at most `high` (a limit of the native core)."""
+    value = check_int(name, value, 1)
+    if value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
+    return value
 
 
 def check_seed(name: str, value: Any) -> int:
@@ -75,7 +84,10 @@ def check_file(name: str, path: str | os.PathLike[str]) -> str:
     if not path:
         raise ValueError(f"{name}: an empty string is neither texts nor a file path")
     if not os.path.isfile(path):
-        raise ValueError(f"{name}: file {path!r} does not exist")
+        raise ValueError(
+            f"{name}: file {path!r} does not exist (a str is read as the path of a "
+            "fastText-format file; give texts as a list of str)"
+        )
     return path
 
 
@@ -85,26 +97,43 @@ def check_same_length(name_a: str, a: Sequence[Any], name_b: str, b: Sequence[An
 
 
 def as_float_matrix(name: str, X: Any, n_features: int | None = None) -> np.ndarray:
-    """`X` as a C-contiguous float32 (n_samples, n_features) array of finite values.
+    """`X` as a C-contiguous float32 (n_samples, n_features) array of finite values
+    small enough that squared distances between rows fit in float32.
 
     n_features, when given, is the column count the estimator was fitted with.
     """
     try:
-        array = np.ascontiguousarray(X, dtype=np.float32)
-    except (TypeError, ValueError) as error:
+        raw = np.asarray(X)
+        if raw.dtype == object:  # e.g. Python numbers of several types
+            raw = raw.astype(np.float64)
+    except (TypeError, ValueError) as error:  # ragged nested lists, non-numbers
         raise TypeError(f"{name} must be a 2-D array of numbers: {error}") from None
-    if array.ndim != 2:
+    if raw.dtype.kind not in "biuf":
+        what = "complex numbers" if raw.dtype.kind == "c" else f"dtype {raw.dtype}"
+        raise TypeError(f"{name} must be a 2-D array of numbers, got {what}")
+    if raw.ndim != 2:
         raise ValueError(
-            f"{name} must be a 2-D array of shape (n_samples, n_features), got shape {array.shape}"
+            f"{name} must be a 2-D array of shape (n_samples, n_features), got shape {raw.shape}"
         )
-    if n_features is not None and array.shape[1] != n_features:
+    if n_features is not None and raw.shape[1] != n_features:
         raise ValueError(
-            f"{name} has {array.shape[1]} features, but the estimator was fitted with {n_features}"
+            f"{name} has {raw.shape[1]} features, but the estimator was fitted with {n_features}"
         )
-    # min/max propagate NaN and expose infinities without a temporary array.
-    if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):
-        raise ValueError(f"{name} contains NaN or infinity")
-    return array
+    if raw.size:
+        # min/max propagate NaN and expose infinities without a temporary array.
+        low, high = float(raw.min()), float(raw.max())
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise ValueError(f"{name} contains NaN or infinity")
+        # |x - c|^2 sums n_features terms of at most (2 * limit)^2 each.
+        limit = float(np.sqrt(_FLOAT32_MAX / (4 * raw.shape[1])))
+        largest = max(-low, high)
+        if largest > limit:
+            raise ValueError(
+                f"{name} has values up to {largest:.3g} in magnitude: squared distances between "
+                f"its rows would overflow float32 (with {raw.shape[1]} features the limit is "
+                f"{limit:.3g}); scale {name} down"
+            )
+    return np.ascontiguousarray(raw, dtype=np.float32)
 
 
 def as_code_matrix(name: str, codes: Any, n_codes: int, n_values: int) -> np.ndarray:

@@ -14,11 +14,13 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-from . import _core, metrics
+from . import _core, _explain, metrics
 from ._estimator import Estimator
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags
 from ._validation import (
+    INT32_MAX,
+    INT64_MAX,
     as_code_matrix,
     as_float_matrix,
     check_choice,
@@ -26,7 +28,9 @@ from ._validation import (
     check_fitted,
     check_float,
     check_int,
+    check_positive_int,
     check_same_length,
+    check_seed,
     check_threads,
     is_path,
 )
@@ -66,10 +70,10 @@ class Classifier(Estimator):
     fusion : None (text only), or how a dense feature vector per example joins
         the text. With t the mean of the text's embeddings and u = C v a
         learned projection of the (standardized) features v:
-
         - "add": t + u;  "max": elementwise max(t, u);
-        - "gated": t * sigmoid(u) (``gate="features"``) or u * sigmoid(t)
-          (``gate="text"``);
+        - "gated": 2 t * sigmoid(u) (``gate="features"``) or 2 u * sigmoid(t)
+          (``gate="text"``): the paper's gate, doubled so that a fresh model
+          starts as the gated modality alone;
         - "bilinear_gated": the outer product of t and sigmoid(u), dim**2
           hidden units (the most expressive and by far the slowest);
         - "pq" or "rspq": the features are discretized by product quantization
@@ -77,14 +81,15 @@ class Classifier(Estimator):
           (``n_subquantizers`` random subspaces of ``subspace_dim`` dimensions)
           into ``n_subquantizers`` feature tokens with their own embeddings; the
           hidden vector is t plus ``alpha`` times the tokens' mean.
-
         With ``texts=None`` any of them trains on the features alone.
     gate : which modality's sigmoid gates the other with ``fusion="gated"``.
     feature_scaling : "standard" standardizes each feature dimension with the
         training set's mean and standard deviation (kept in the model and
         applied at prediction); None feeds the features as they are.
     feature_lr : learning rate of the projection C (decays with ``lr``); None
-        uses ``lr / (4 * n_features)``.
+        uses ``lr / (4 * n_features)``, or ``4 * lr / n_features`` where the
+        features only gate the text ("gated" with ``gate="features"``,
+        "bilinear_gated").
     n_subquantizers, subspace_dim, n_bits : the quantizer's shape; each code
         takes one of 2**n_bits values.
     alpha : weight of the feature tokens against the text (pq, rspq).
@@ -156,7 +161,9 @@ class Classifier(Estimator):
     ) -> Classifier:
         """Train on ``texts`` (a sequence of str, or the path of a fastText-format
         file whose ``__label__`` tokens are the labels) and labels ``y`` (one label
-        per text, or a list of labels per text for multi-label data).
+        per text, or a list of labels per text for multi-label data). Labels are
+        all str, or all numbers (int, float, bool); labels read from a file are
+        str. A learning rate so high that training diverges raises ValueError.
 
         With ``fusion`` set, ``features`` gives each example's dense vector,
         (n, d) numbers; for pq/rspq it may instead hold the codes of a fitted
@@ -226,8 +233,8 @@ class Classifier(Estimator):
         else:
             X = as_float_matrix("features", features)
             if not fitted:
-                quantizer.fit(X)
-            codes = quantizer.transform(X)
+                quantizer._fit(X, "features")
+            codes = quantizer._transform(X, "features")
         _check_rows(codes, n_examples)
         return quantizer, None, codes, codebook_size
 
@@ -252,29 +259,30 @@ class Classifier(Estimator):
         fusion = check_choice("fusion", self.fusion, FUSIONS)
         feature_lr = self.feature_lr
         return dict(
-            dim=check_int("dim", self.dim, 1),
-            word_ngrams=check_int("word_ngrams", self.word_ngrams, 1),
-            buckets=check_int("buckets", self.buckets, 0),
-            min_count=check_int("min_count", self.min_count, 1),
+            dim=check_positive_int("dim", self.dim),
+            word_ngrams=check_positive_int("word_ngrams", self.word_ngrams),
+            buckets=check_int("buckets", self.buckets, 0, INT32_MAX - 1),
+            min_count=check_positive_int("min_count", self.min_count, INT64_MAX),
             loss=check_choice("loss", self.loss, LOSSES),
-            neg=check_int("neg", self.neg, 1),
+            neg=check_positive_int("neg", self.neg),
             # The core adds feature tokens to the text: pq and rspq are its "add".
             fusion="text" if fusion is None else "add" if fusion in _QUANTIZERS else fusion,
             gate=check_choice("gate", self.gate, GATES),
             alpha=check_float("alpha", self.alpha, 0.0),
             standardize=check_choice("feature_scaling", self.feature_scaling,
                                      FEATURE_SCALINGS) is not None,
-            epochs=check_int("epochs", self.epochs, 1),
+            epochs=check_positive_int("epochs", self.epochs),
             lr=check_float("lr", self.lr, 0.0),
             feature_lr=0.0 if feature_lr is None else check_float("feature_lr", feature_lr, 0.0),
             threads=check_threads(self.threads),
-            seed=check_int("seed", self.seed, 0),
+            seed=check_seed("seed", self.seed),
         )
 
     # -- prediction ------------------------------------------------------
 
     def predict(self, texts: Texts, features: Any = None) -> np.ndarray | list[list[Any]]:
-        """The most probable label of each example, as an array of ``classes_``.
+        """The most probable label of each example, as an array of ``classes_``;
+        with a file path, one label per line of the file, blank lines included.
         A model trained on multi-label data gives a list of labels per example
         instead: those with probability >= ``threshold``, at least the top one,
         in ``classes_`` order (this computes all n_examples x n_classes
@@ -295,8 +303,10 @@ class Classifier(Estimator):
         self, texts: Texts, features: Any = None, k: int = 1, threshold: float = 0.0
     ) -> tuple[list[list[Any]], list[np.ndarray]]:
         """fastText-style: for each example, up to ``k`` labels whose probability
-        is >= ``threshold``, best first, and their probabilities."""
-        k = check_int("k", k, 1)
+        is >= ``threshold``, best first, and their probabilities (``k`` beyond the
+        number of classes means all of them). With a file path, one row per line
+        of the file, blank lines included."""
+        k = min(check_int("k", k, 1), len(self._fitted_classes()))
         threshold = check_float("threshold", threshold, 0.0, inclusive=True)
         ids, probs = self._fitted_core().predict_top(
             *self._inputs(texts, features), k, threshold, self._threads()
@@ -310,7 +320,8 @@ class Classifier(Estimator):
     ) -> float:
         """Precision at 1: the share of examples whose most probable label is one
         of theirs (the accuracy, for single-label data). With a file path, labels
-        come from the file."""
+        come from the file. ``y`` must share at least one label with
+        ``classes_`` (a model fitted on a file has str classes)."""
         return self.evaluate(texts, y, features, k=1)["precision@k"]
 
     def evaluate(
@@ -339,11 +350,7 @@ class Classifier(Estimator):
         n_inputs = len(next(part for part in inputs if part is not None))
         if n_inputs != n:
             raise ValueError(f"y has {n} examples but there are {n_inputs} inputs")
-        if not np.isin(truth.labels, self.classes_).any():
-            raise ValueError(
-                f"y shares no label with the model's classes_ ({self.classes_[:5].tolist()}"
-                f"{', ...' if len(self.classes_) > 5 else ''}); labels read from files are str"
-            )
+        _check_shares_a_class(truth.labels, self.classes_)
         ranked_ids = self._top_ids(inputs, min(k, len(self.classes_)))
         ranked = metrics.LabelSets(np.repeat(np.arange(n), ranked_ids.shape[1]),
                                    self.classes_[ranked_ids.ravel()], n)
@@ -354,9 +361,50 @@ class Classifier(Estimator):
             predicted = metrics.LabelSets(np.arange(n), self.classes_[ranked_ids[:, 0]], n)
         return {**metrics.summary(truth, predicted, ranked, k), "k": k, "n_examples": n}
 
+    def explain(
+        self, text: str | None, features: Any = None, label: Any = None
+    ) -> _explain.Explanation:
+        """Why the model scores ``label`` (default: its most probable class) as it
+        does for one example: ``[(token, contribution), ...]`` over the text's
+        words and word n-grams (in the order the model reads them; a word out of
+        the vocabulary counts only through its n-grams), then the feature tokens
+        (``FeatureToken(subquantizer, centroid)``, pq/rspq) or one
+        ``"<features>"`` entry for the continuous feature part. The
+        contributions add up to the returned list's ``score``: the class's logit
+        before the softmax (softmax), its own logit (ns, ova: sigmoid(score) is
+        ``predict_proba``), or with hs the signed sum of the logits of the
+        decisions on the class's tree path (+ to the right, whose probability is
+        sigmoid(logit)).
+
+        The split is exact for text-only, add, pq and rspq models, whose hidden
+        vector is a weighted sum of rows. For the other fusions it is exact
+        given what the example decided: max credits each hidden coordinate to
+        the modality that won it; gated credits the gated modality's rows
+        scaled by the gate (the gating modality gets no entry);
+        bilinear_gated credits the text rows, read through the class's
+        weights times the feature gate (the features get no entry). The
+        list's ``meaning`` says which applies. In a notebook the result
+        renders as the text shaded by contribution."""
+        return _explain.explain(self, text, features, label)
+
+    def top_feature_tokens(self, label: Any, n: int = 10) -> list[_explain.FeatureTokenScore]:
+        """The ``n`` feature tokens (pq/rspq) that most favour ``label``, best
+        first: what each adds to the class's score when an example has it
+        (alpha / n_subquantizers times its row's score, as in ``explain``),
+        with the quantizer's centroid it stands for (``center``, the values of
+        feature dimensions ``dims``). The training examples that have token
+        (m, c) are those with ``quantizer_.transform(X)[:, m] == c``."""
+        return _explain.top_feature_tokens(self, label, n)
+
     def _top_ids(self, inputs: _Inputs, k: int) -> np.ndarray:
         """(n, k) class ids, most probable first."""
         ids, _ = self._fitted_core().predict_top(*inputs, k, 0.0, self._threads())
+        unscored = np.flatnonzero(ids[:, 0] < 0)
+        if len(unscored):
+            raise ValueError(
+                f"the model's probabilities are NaN for {len(unscored)} examples (the first is "
+                f"example {unscored[0]}): its weights are damaged"
+            )
         return ids
 
     def _chosen(self, inputs: _Inputs) -> np.ndarray:
@@ -370,6 +418,10 @@ class Classifier(Estimator):
     def _fitted_core(self) -> Any:
         check_fitted(self, "_core")
         return self._core
+
+    def _fitted_classes(self) -> np.ndarray:
+        self._fitted_core()
+        return self.classes_
 
     def _threads(self) -> int:
         return check_threads(self.threads)
@@ -405,7 +457,7 @@ class Classifier(Estimator):
             raise ValueError("features: this model was trained on codes without a quantizer, "
                              "so it needs codes, not float features")
         else:
-            codes = self.quantizer_.transform(features)
+            codes = self.quantizer_._transform(features, "features")
         rows = len(dense if dense is not None else codes)
         if texts is not None and len(texts) != rows:
             raise ValueError(f"features has {rows} rows but there are {len(texts)} texts")
@@ -490,9 +542,9 @@ def _run(trainer: Any, verbose: int) -> None:
 
 def _labelled_file(path: str | os.PathLike[str], y: Any) -> Any:
     """The labelled lines of a fastText-format file."""
+    path = check_file("texts", path)
     if y is not None:
         raise ValueError("y must be None when texts is a file path: labels come from the file")
-    path = check_file("texts", path)
     data = _core.read_fasttext_file(path, keep_unlabeled=False)
     if len(data) == 0:
         raise ValueError(
@@ -530,10 +582,59 @@ def _is_codes(features: Any) -> bool:
     return np.issubdtype(np.asarray(features).dtype, np.integer)
 
 
+_LABEL_LISTS = (list, tuple, set, frozenset, np.ndarray)
+
+
 def _is_multilabel(y: Sequence[Any]) -> bool:
-    return len(y) > 0 and all(
-        isinstance(labels, (list, tuple, set, frozenset, np.ndarray)) for labels in y
-    )
+    """Whether ``y`` holds a list of labels per text (as its first element
+    does); ValueError when it mixes lists and single labels."""
+    if len(y) == 0 or not isinstance(y[0], _LABEL_LISTS):
+        return False
+    _check_not_mixed(y)
+    return True
+
+
+def _check_not_mixed(y: Sequence[Any]) -> None:
+    lists = [isinstance(labels, _LABEL_LISTS) for labels in y]
+    if any(lists) and not all(lists):
+        first_list, first_label = lists.index(True), lists.index(False)
+        raise ValueError(
+            "y must hold one label per text, or one list of labels per text, not a mix: "
+            f"y[{first_list}] is of type {type(y[first_list]).__name__}, "
+            f"y[{first_label}] of type {type(y[first_label]).__name__}"
+        )
+
+
+def _label_array(labels: Sequence[Any]) -> np.ndarray:
+    """Labels as a 1-D array of one kind, str or numbers (int, float, bool), so
+    that they survive save/pickle and compare as given."""
+    try:
+        values = np.asarray(labels)
+    except ValueError:  # numpy's "inhomogeneous shape": lists among the labels
+        _check_not_mixed(labels)
+        raise
+    if values.ndim != 1:
+        _check_not_mixed(labels)
+        raise ValueError("y must hold one label per text, or one list of labels per text")
+    # numpy turns [1, "a"] into strings: refuse the mix instead.
+    if values.dtype.kind == "U" and not isinstance(labels, np.ndarray):
+        if not all(isinstance(label, str) for label in labels):
+            kinds = sorted({type(label).__name__ for label in labels})
+            raise TypeError(
+                f"y: labels must be all str or all numbers, got a mix of {', '.join(kinds)}"
+            )
+    if values.dtype.kind not in "Uiufb":
+        _check_not_mixed(labels)
+        if values.dtype.kind == "S":
+            got = "bytes (decode them to str)"
+        elif values.dtype == object:
+            got = ", ".join(sorted({type(label).__name__ for label in labels}))
+        else:
+            got = str(values.dtype)
+        raise TypeError(f"y: labels must be str, int, float or bool, got {got}")
+    if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
+        raise ValueError("y contains NaN or infinity")
+    return values
 
 
 def _encode_labels(y: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
@@ -546,12 +647,26 @@ def _encode_labels(y: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     else:
         lengths = np.ones(len(y), dtype=np.int64)
         flat = y
-    values = np.asarray(flat)
-    if values.ndim != 1:
-        raise ValueError("y must hold one label per text, or one list of labels per text")
-    if values.dtype == object:
-        raise TypeError("y: labels must be all str or all numbers")
-    classes, ids = np.unique(values, return_inverse=True)
+    classes, ids = np.unique(_label_array(flat), return_inverse=True)
     offsets = np.zeros(len(y) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     return classes, offsets, ids.astype(np.int32).ravel(), multilabel
+
+
+def _check_shares_a_class(labels: np.ndarray, classes: np.ndarray) -> None:
+    """ValueError unless one of the true ``labels`` of y is one of ``classes``:
+    comparing with labels of another type (1 against "1") would score 0
+    silently."""
+    known = set(classes.tolist())
+    if len(labels) and not any(_hashable(label) in known for label in labels):
+        shown = ", ".join(repr(c) for c in classes[:5].tolist())
+        more = ", ..." if len(classes) > 5 else ""
+        raise ValueError(
+            f"y shares no label with the model's classes_ ({shown}{more}); "
+            f"the model's labels are {type(classes[:1].tolist()[0]).__name__} (labels read "
+            "from a file are str)"
+        )
+
+
+def _hashable(label: Any) -> Any:
+    return label.item() if isinstance(label, np.generic) else label
