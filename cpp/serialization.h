@@ -20,6 +20,9 @@ constexpr uint32_t kMagic = 0x54464D4D;  // "MMFT" on disk
 constexpr uint32_t kFormatVersion = 2;
 constexpr uint32_t kOldestReadableVersion = 1;
 
+// The checksum BinaryWriter keeps: `h` updated with `size` bytes.
+uint64_t checksum_update(uint64_t h, const void* data, size_t size);
+
 // Writes values and keeps a running checksum of everything written.
 class BinaryWriter {
  public:

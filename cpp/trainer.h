@@ -57,7 +57,8 @@ class Trainer {
     std::atomic<int64_t> loss_count{0};
   };
 
-  void work(int worker, std::vector<int64_t> order);
+  // Trains on the blocks of kBlockSize examples numbered `blocks`.
+  void work(int worker, std::vector<int64_t> blocks);
 
   Model& model_;
   std::shared_ptr<const Dataset> data_;
