@@ -140,6 +140,14 @@ py::array_t<float> matrix_view(const Matrix& matrix, py::handle owner) {
   return view;
 }
 
+// A read-only array of `shape` over `data`, which `owner` keeps alive.
+template <typename T>
+py::array_t<T> readonly_view(const std::vector<int64_t>& shape, const T* data, py::handle owner) {
+  py::array_t<T> view(shape, data, owner);
+  py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return view;
+}
+
 template <typename T>
 py::array_t<T> vector_view(const std::vector<T>& values, py::handle owner) {
   py::array_t<T> view(static_cast<py::ssize_t>(values.size()), values.data(), owner);
@@ -494,6 +502,25 @@ void bind_datasets(py::module_& m) {
                                if (d.meta().quantizer.empty()) return py::none();
                                return py::bytes(d.meta().quantizer);
                              })
+      .def(
+          "features",
+          [](py::object self) -> py::object {
+            const auto data = self.cast<const CompiledDataset&>().examples();
+            if (data->features == nullptr) return py::none();
+            return readonly_view<float>({data->size(), int64_t{data->n_features}},
+                                        data->features, self);
+          },
+          "The dense features, read in place (None without).")
+      .def(
+          "codes",
+          [](py::object self) -> py::object {
+            const auto data = self.cast<const CompiledDataset&>().examples();
+            const std::vector<int64_t> shape{data->size(), int64_t{data->n_codes}};
+            if (data->codes8 != nullptr) return readonly_view<uint8_t>(shape, data->codes8, self);
+            if (data->codes16 != nullptr) return readonly_view<uint16_t>(shape, data->codes16, self);
+            return py::none();
+          },
+          "The feature codes, read in place (None without).")
       .def(
           "encode_features",
           [](const CompiledDataset& d, const Quantizer& quantizer, const std::string& out_path,
