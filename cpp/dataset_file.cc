@@ -119,9 +119,9 @@ class DatasetFileWriter {
       if (&c == &sections_.back()) c.size = c.written;
       check(c.written == c.size, "internal error: section not filled");
     }
-    // An empty last section still ends the file where its table says.
+    // The file ends where the last section does, even an empty one.
     const Cursor& last = sections_.back();
-    if (::ftruncate(fd_, static_cast<off_t>(round_up(last.offset + last.size))) != 0) {
+    if (::ftruncate(fd_, static_cast<off_t>(last.offset + last.size)) != 0) {
       fail_write(tmp_);
     }
     std::vector<uint8_t> header(kPage, 0);
@@ -588,6 +588,10 @@ std::shared_ptr<const CompiledDataset> CompiledDataset::open(const std::string& 
                     std::to_string(size) + " bytes");
     }
     d.sections_[e.kind] = Section{p + e.offset, e.size};
+  }
+  if (end_of_data != size) {
+    throw corrupt("the file has " + std::to_string(size - end_of_data) +
+                  " bytes after its last section");
   }
   for (const Entry& e : entries) {
     if (section_checksum(p + e.offset, e.size, threads) != e.checksum) {
