@@ -648,7 +648,20 @@ void CompiledDataset::validate(int threads) {
   check_ids(kTokenIds, meta_.dictionary.n_rows());
   check_ids(kLabelIds, static_cast<int64_t>(meta_.label_names.size()));
   expect_size(kCodes, n * meta_.n_codes * meta_.code_bytes);
-  check(meta_.n_codes == 0 || meta_.max_code < (1 << (8 * meta_.code_bytes)), "bad largest code");
+  check(meta_.n_codes == 0 || (meta_.max_code >= 0 && meta_.max_code < (1 << (8 * meta_.code_bytes))),
+        "bad largest code");
+  // Every code at most max_code, which the model's codebook covers.
+  auto check_codes = [&](auto code) {
+    using Code = decltype(code);
+    const Code* codes = array<Code>(kCodes);
+    parallel_for(static_cast<int64_t>(n * meta_.n_codes), threads, [&](int64_t begin, int64_t end, int) {
+      bool ok = true;
+      for (int64_t k = begin; k < end; ++k) ok &= codes[k] <= meta_.max_code;
+      check(ok, "codes: a code is above the largest code recorded");
+    });
+  };
+  if (meta_.n_codes > 0 && meta_.code_bytes == 1) check_codes(uint8_t{});
+  if (meta_.n_codes > 0 && meta_.code_bytes == 2) check_codes(uint16_t{});
   if (meta_.n_features == 0 || !meta_.feature_reference.empty()) {
     expect_size(kFeatures, 0);
   } else {

@@ -396,6 +396,9 @@ class Classifier(Estimator):
         """What the core predicts from: texts, dense features and codes (each
         None when the model does not take it)."""
         core = self._fitted_core()
+        if isinstance(texts, Dataset):
+            raise TypeError("texts: predicting from a compiled Dataset is not supported; pass "
+                            "the texts (a list or a fastText-format file) and features")
         if isinstance(texts, _core.LabeledTexts):
             pass
         elif is_path(texts):
