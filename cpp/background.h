@@ -36,7 +36,8 @@ class BackgroundTask {
   // Blocks up to `seconds`; true once the call has returned.
   bool wait(double seconds) {
     std::unique_lock<std::mutex> lock(mutex_);
-    return finished_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return done_; });
+    return finished_.wait_for(lock, std::chrono::duration<double>(seconds),
+                              [this] { return done_; });
   }
   // Waits for the call and re-throws what it threw.
   void join() {

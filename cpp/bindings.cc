@@ -435,7 +435,8 @@ void bind_datasets(py::module_& m) {
            py::call_guard<py::gil_scoped_release>())
       .def("progress", [](const CompileJob& job) {
         const CompileProgress& p = job.progress;
-        return py::dict(py::arg("pass") = p.pass.load(), py::arg("bytes_read") = p.bytes_read.load(),
+        return py::dict(py::arg("pass") = p.pass.load(),
+                        py::arg("bytes_read") = p.bytes_read.load(),
                         py::arg("bytes_total") = p.bytes_total.load(),
                         py::arg("lines") = p.lines.load());
       });
@@ -482,7 +483,8 @@ void bind_datasets(py::module_& m) {
       .def_property_readonly("min_count",
                              [](const CompiledDataset& d) { return d.meta().settings.min_count; })
       .def_property_readonly(
-          "numeric_labels", [](const CompiledDataset& d) { return d.meta().settings.numeric_labels; })
+          "numeric_labels",
+          [](const CompiledDataset& d) { return d.meta().settings.numeric_labels; })
       .def_property_readonly("n_words",
                              [](const CompiledDataset& d) { return d.meta().dictionary.n_words(); })
       .def_property_readonly("label_names",
@@ -517,7 +519,9 @@ void bind_datasets(py::module_& m) {
             const auto data = self.cast<const CompiledDataset&>().examples();
             const std::vector<int64_t> shape{data->size(), int64_t{data->n_codes}};
             if (data->codes8 != nullptr) return readonly_view<uint8_t>(shape, data->codes8, self);
-            if (data->codes16 != nullptr) return readonly_view<uint16_t>(shape, data->codes16, self);
+            if (data->codes16 != nullptr) {
+              return readonly_view<uint16_t>(shape, data->codes16, self);
+            }
             return py::none();
           },
           "The feature codes, read in place (None without).")

@@ -89,7 +89,8 @@ uint64_t section_checksum(const uint8_t* data, uint64_t size, int threads) {
 // a writer destroyed before that removes it.
 class DatasetFileWriter {
  public:
-  DatasetFileWriter(const std::string& path, const std::vector<std::pair<uint32_t, uint64_t>>& sizes)
+  DatasetFileWriter(const std::string& path,
+                    const std::vector<std::pair<uint32_t, uint64_t>>& sizes)
       : path_(path), tmp_(path + ".tmp" + std::to_string(::getpid())) {
     fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) fail_write(tmp_);
@@ -231,7 +232,8 @@ DatasetMeta read_meta(const uint8_t* data, uint64_t size) {
   meta.feature_header_checksum = in.read<uint64_t>();
   meta.quantizer = in.read_string();
   in.finish();
-  in.expect(meta.n_codes >= 0 && meta.n_features >= 0 && (meta.n_codes == 0 || meta.n_features == 0),
+  in.expect(meta.n_codes >= 0 && meta.n_features >= 0 &&
+                (meta.n_codes == 0 || meta.n_features == 0),
             "bad feature shape");
   in.expect(meta.n_codes == 0 || meta.code_bytes == 1 || meta.code_bytes == 2, "bad code width");
   return meta;
@@ -624,12 +626,13 @@ void CompiledDataset::validate(int threads) {
   auto check_offsets = [&](uint32_t offsets_kind, uint32_t ids_kind) {
     expect_size(offsets_kind, (n + 1) * sizeof(int64_t));
     const int64_t* offsets = array<int64_t>(offsets_kind);
-    check(offsets[0] == 0 && offsets[n] >= 0, std::string(kSectionNames[offsets_kind]) + ": bad range");
+    check(offsets[0] == 0 && offsets[n] >= 0,
+          std::string(kSectionNames[offsets_kind]) + ": bad range");
     expect_size(ids_kind, static_cast<uint64_t>(offsets[n]) * sizeof(int32_t));
     parallel_for(n_examples_, threads, [&](int64_t begin, int64_t end, int) {
       for (int64_t i = begin; i < end; ++i) {
-        check(offsets[i] <= offsets[i + 1],
-              std::string(kSectionNames[offsets_kind]) + " decrease at example " + std::to_string(i));
+        check(offsets[i] <= offsets[i + 1], std::string(kSectionNames[offsets_kind]) +
+                                                " decrease at example " + std::to_string(i));
       }
     });
   };
@@ -648,13 +651,15 @@ void CompiledDataset::validate(int threads) {
   check_ids(kTokenIds, meta_.dictionary.n_rows());
   check_ids(kLabelIds, static_cast<int64_t>(meta_.label_names.size()));
   expect_size(kCodes, n * meta_.n_codes * meta_.code_bytes);
-  check(meta_.n_codes == 0 || (meta_.max_code >= 0 && meta_.max_code < (1 << (8 * meta_.code_bytes))),
+  check(meta_.n_codes == 0 ||
+            (meta_.max_code >= 0 && meta_.max_code < (1 << (8 * meta_.code_bytes))),
         "bad largest code");
   // Every code at most max_code, which the model's codebook covers.
   auto check_codes = [&](auto code) {
     using Code = decltype(code);
     const Code* codes = array<Code>(kCodes);
-    parallel_for(static_cast<int64_t>(n * meta_.n_codes), threads, [&](int64_t begin, int64_t end, int) {
+    const auto count = static_cast<int64_t>(n * meta_.n_codes);
+    parallel_for(count, threads, [&](int64_t begin, int64_t end, int) {
       bool ok = true;
       for (int64_t k = begin; k < end; ++k) ok &= codes[k] <= meta_.max_code;
       check(ok, "codes: a code is above the largest code recorded");
@@ -672,11 +677,14 @@ void CompiledDataset::validate(int threads) {
     // A relative reference is relative to the dataset's folder.
     std::string where = meta_.feature_reference;
     const size_t slash = path_.rfind('/');
-    if (where.front() != '/' && slash != std::string::npos) where = path_.substr(0, slash + 1) + where;
+    if (where.front() != '/' && slash != std::string::npos) {
+      where = path_.substr(0, slash + 1) + where;
+    }
     feature_file_ = MappedFile(where);
     const uint64_t expected = meta_.feature_offset + n * meta_.n_features * sizeof(float);
     const bool same = feature_file_.size() == meta_.feature_file_bytes &&
-                      feature_file_.size() >= expected && meta_.feature_offset % sizeof(float) == 0 &&
+                      feature_file_.size() >= expected &&
+                      meta_.feature_offset % sizeof(float) == 0 &&
                       checksum_update(kSeed, feature_file_.data(), meta_.feature_offset) ==
                           meta_.feature_header_checksum;
     if (!same) {
