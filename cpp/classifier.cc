@@ -39,6 +39,7 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
         "texts and features have different lengths");
   check(batch.codes == nullptr || batch.features == nullptr,
         "features: give codes or dense values, not both");
+  check(batch.features == nullptr || batch.n_features >= 1, "features: no columns");
   const bool has_text = !batch.texts.empty();
   check_labels(RaggedView(labels), batch.size, n_classes);
   // The arrays the Dataset views, kept alive by it.

@@ -58,6 +58,14 @@ def test_fasttext_file_compiles_to_the_same_examples(tmp_path, texts_y):
     assert (tmp_path / "a.mmd").read_bytes() == (tmp_path / "b.mmd").read_bytes()
 
 
+def test_compiling_shows_progress(tmp_path, texts_y, capsys):
+    texts, y = texts_y
+    write_fasttext_file(tmp_path / "t.txt", texts, y)
+    mmfast.Dataset.build(tmp_path / "t.txt", tmp_path / "d.mmd", buckets=5000, verbose=1)
+    line = capsys.readouterr().err
+    assert "Compiling" in line and "pass 2/2" in line and f"{len(texts):,} lines" in line
+
+
 def test_shards_make_the_same_file_as_one_call(tmp_path, texts_y):
     texts, y = texts_y
     mmfast.Dataset.from_texts(texts, y, tmp_path / "one.mmd", buckets=5000)
