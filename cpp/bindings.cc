@@ -450,6 +450,7 @@ void bind_datasets(py::module_& m) {
         const FeatureSource features{feature_path, feature_offset, dtype, rows, cols,
                                      by_reference, reference};
         const DatasetSettings settings{word_ngrams, buckets, min_count, numeric_labels};
+        threads = resolve_threads(threads);
         auto job = std::make_unique<CompileJob>();
         CompileProgress* progress = &job->progress;
         job->task = std::make_unique<BackgroundTask>(
