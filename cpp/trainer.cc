@@ -12,9 +12,11 @@ namespace {
 constexpr int64_t kPublishEvery = 256;  // examples between counter updates
 // Examples read together: a block is a contiguous run of examples (a few
 // pages of a mapped dataset), so a random order over blocks, and over the
-// examples of each block, costs no page fault per example and no index per
-// example.
+// examples of a few blocks at a time (a window), costs no page fault per
+// example and no index per example. Mixing several random blocks keeps a
+// file sorted by label from feeding one class for a whole block.
 constexpr int64_t kBlockSize = 256;
+constexpr int64_t kBlocksPerWindow = 8;
 
 template <typename T>
 void shuffle(T* items, int64_t n, Rng& rng) {
@@ -43,8 +45,9 @@ Trainer::~Trainer() {
 void Trainer::start() {
   check(workers_.empty(), "training already started");
   // Each worker owns a fixed random share of the blocks and visits it in a
-  // fresh order every epoch, each block's examples in a fresh order too: no
-  // barrier between epochs, and threads=1 is fully deterministic.
+  // fresh order every epoch, the examples of each window of blocks in a fresh
+  // order too: no barrier between epochs, and threads=1 is fully
+  // deterministic.
   const int64_t n_blocks = (data_->size() + kBlockSize - 1) / kBlockSize;
   std::vector<int64_t> blocks(n_blocks);
   std::iota(blocks.begin(), blocks.end(), 0);
@@ -76,17 +79,24 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
       counters.loss_sum.store(loss_sum, std::memory_order_relaxed);
       counters.loss_count.store(loss_count, std::memory_order_relaxed);
     };
-    int32_t inside[kBlockSize];  // the order within the current block
+    std::vector<int64_t> window;  // the examples of a few blocks, in a random order
+    window.reserve(kBlockSize * kBlocksPerWindow);
+    const int64_t n_blocks = static_cast<int64_t>(blocks.size());
     for (int epoch = 0; epoch < options_.epochs && !stop_.load(); ++epoch) {
-      shuffle(blocks.data(), static_cast<int64_t>(blocks.size()), order_rng);
-      for (int64_t b : blocks) {
-        const int64_t begin = b * kBlockSize;
-        const int32_t size = static_cast<int32_t>(std::min(n, begin + kBlockSize) - begin);
-        std::iota(inside, inside + size, 0);
-        shuffle(inside, size, order_rng);
-        for (int32_t k = 0; k < size; ++k) {
-          const int64_t i = begin + inside[k];
-          if (k + 1 < size) model_.prefetch(data.example(begin + inside[k + 1]));
+      shuffle(blocks.data(), n_blocks, order_rng);
+      for (int64_t first = 0; first < n_blocks && !stop_.load(); first += kBlocksPerWindow) {
+        window.clear();
+        for (int64_t k = first; k < std::min(n_blocks, first + kBlocksPerWindow); ++k) {
+          for (int64_t i = blocks[k] * kBlockSize; i < std::min(n, (blocks[k] + 1) * kBlockSize);
+               ++i) {
+            window.push_back(i);
+          }
+        }
+        const int64_t size = static_cast<int64_t>(window.size());
+        shuffle(window.data(), size, order_rng);
+        for (int64_t k = 0; k < size; ++k) {
+          const int64_t i = window[k];
+          if (k + 1 < size) model_.prefetch(data.example(window[k + 1]));
           // Linear decay to 0 over this worker's share of all epochs.
           const float decay = 1.0f - static_cast<float>(done) / total;
           const ExampleView example = data.example(i);
@@ -100,7 +110,6 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
             if (stop_.load(std::memory_order_relaxed)) break;
           }
         }
-        if (stop_.load(std::memory_order_relaxed)) break;
       }
     }
     publish();

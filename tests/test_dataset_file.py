@@ -45,6 +45,17 @@ def test_compiled_dataset_trains_the_same_model_as_lists(tmp_path, texts_y, as_s
     np.testing.assert_array_equal(from_dataset.predict(texts), from_lists.predict(texts))
 
 
+def test_a_file_sorted_by_label_still_trains_well(tmp_path):
+    """Training mixes random blocks of examples: a sorted file does not feed
+    one class for long stretches."""
+    texts, y = separable_texts(4000, seed=5)
+    order = np.argsort(y, kind="stable")
+    texts, y = [texts[i] for i in order], y[order]
+    dataset = mmfast.Dataset.from_texts(texts, y, tmp_path / "sorted.mmd", buckets=5000)
+    clf = mmfast.Classifier(**dict(SMALL, epochs=5)).fit(dataset)
+    assert clf.score(texts, y) > 0.95
+
+
 def test_fasttext_file_compiles_to_the_same_examples(tmp_path, texts_y):
     texts, y = texts_y
     labels = np.array([f"c{c}" for c in y])
