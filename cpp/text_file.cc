@@ -1,6 +1,7 @@
 #include "text_file.h"
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
@@ -12,6 +13,17 @@ namespace mmfast {
 namespace {
 
 bool is_label(std::string_view token) { return token.substr(0, kLabelPrefix.size()) == kLabelPrefix; }
+
+// The position of the first \r or \n at or after `pos` (npos if none).
+// Two memchr scans: find_first_of would call memchr once per byte.
+size_t line_end(std::string_view text, size_t pos) {
+  const char* base = text.data();
+  const void* newline = std::memchr(base + pos, '\n', text.size() - pos);
+  const size_t limit = newline ? static_cast<const char*>(newline) - base : text.size();
+  const void* carriage_return = std::memchr(base + pos, '\r', limit - pos);
+  if (carriage_return) return static_cast<const char*>(carriage_return) - base;
+  return newline ? limit : std::string_view::npos;
+}
 
 }  // namespace
 
@@ -65,7 +77,7 @@ void for_each_line_chunk(
     lines.clear();
     size_t pos = 0;
     for (;;) {
-      const size_t end = all.find_first_of("\r\n", pos);
+      const size_t end = line_end(all, pos);
       if (end == std::string_view::npos) break;
       // A \r that ends the chunk may be the first half of a \r\n.
       if (all[end] == '\r' && end + 1 == all.size() && !end_of_file) break;

@@ -77,6 +77,16 @@ def test_compiling_shows_progress(tmp_path, texts_y, capsys):
     assert "Compiling" in line and "pass 2/2" in line and f"{len(texts):,} lines" in line
 
 
+def test_lines_end_at_newline_crlf_or_cr(tmp_path):
+    (tmp_path / "t.txt").write_bytes(
+        b"__label__a x y\r\n__label__b y z\rno label\n\nx __label__a\n__label__c w")
+    dataset = mmfast.Dataset.build(tmp_path / "t.txt", tmp_path / "d.mmd", buckets=100,
+                                   verbose=0)
+    assert len(dataset) == 4  # the unlabelled and the blank line are dropped
+    np.testing.assert_array_equal(dataset.classes_, ["a", "b", "c"])
+    assert dataset._native.n_words == 4  # x, y, z, w
+
+
 def test_shards_make_the_same_file_as_one_call(tmp_path, texts_y):
     texts, y = texts_y
     mmfast.Dataset.from_texts(texts, y, tmp_path / "one.mmd", buckets=5000)
