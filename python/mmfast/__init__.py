@@ -3,11 +3,14 @@
 from ._validation import NotFittedError
 from .autotune import autotune
 from .classifier import Classifier, load
+from .dataset_file import Dataset, DatasetWriter
 from .datasets import make_multimodal_classification, make_text_classification, write_fasttext_file
 from .quantization import RSPQ, KMeans, ProductQuantizer
 
 __all__ = [
     "Classifier",
+    "Dataset",
+    "DatasetWriter",
     "KMeans",
     "NotFittedError",
     "ProductQuantizer",

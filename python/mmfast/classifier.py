@@ -34,6 +34,7 @@ from ._validation import (
     check_threads,
     is_path,
 )
+from .dataset_file import Dataset, is_compiled_dataset
 from .quantization import RSPQ, ProductQuantizer
 
 Texts = Union[Sequence[str], str, os.PathLike, None]
@@ -168,7 +169,17 @@ class Classifier(Estimator):
         With ``fusion`` set, ``features`` gives each example's dense vector,
         (n, d) numbers; for pq/rspq it may instead hold the codes of a fitted
         quantizer, (n, n_codes) integers. ``texts=None`` trains on the
-        features alone."""
+        features alone.
+
+        ``texts`` may also be an :class:`mmfast.Dataset` or the path of a
+        compiled dataset: texts, labels and features then all come from it
+        (``y`` and ``features`` stay None) and training reads it in place,
+        memory-mapped. Its word_ngrams, buckets and min_count must be this
+        Classifier's. With ``threads=1`` and the same seed, the model is the
+        same, bit for bit, as one trained on the same examples as lists."""
+        if isinstance(texts, Dataset) or (is_path(texts) and is_compiled_dataset(texts)):
+            dataset = texts if isinstance(texts, Dataset) else Dataset(texts, self.threads)
+            return self._fit_dataset(dataset, y, features)
         core = _core.Classifier(**self._core_args())
         if is_path(texts):
             data = _labelled_file(texts, y)
@@ -190,13 +201,72 @@ class Classifier(Estimator):
             raise ValueError("texts is None: give texts, or features with a fusion")
         quantizer, dense, codes, codebook_size = self._fit_features(features, len(offsets) - 1)
         trainer = core.prepare_fit(texts, dense, codes, offsets, ids, len(classes), codebook_size)
+        n_features = 0 if dense is None else dense.shape[1]
+        return self._train(core, trainer, classes, multilabel, quantizer, n_features)
+
+    def _fit_dataset(self, dataset: Dataset, y: Any, features: Any) -> Classifier:
+        if y is not None or features is not None:
+            raise ValueError("y and features must be None when training on a Dataset: "
+                             "labels and features come from it")
+        theirs = dataset.settings
+        if any(getattr(self, name) != value for name, value in theirs.items()):
+            ours = ", ".join(f"{name}={getattr(self, name)}" for name in theirs)
+            compiled = ", ".join(f"{name}={value}" for name, value in theirs.items())
+            raise ValueError(
+                f"dataset {dataset.path!r} was compiled with {compiled}, but this Classifier "
+                f"has {ours}: set the dataset's (clf.set_params(**dataset.settings)) or "
+                "compile it again with these"
+            )
+        fusion = check_choice("fusion", self.fusion, FUSIONS)
+        quantizer, codebook_size = None, 0
+        if dataset.n_features:
+            if fusion not in CONTINUOUS_FUSIONS:
+                hint = ("call dataset.encode_features(quantizer) first to train on codes"
+                        if fusion in _QUANTIZERS else "set fusion, e.g. 'add'")
+                raise ValueError(f"dataset {dataset.path!r} holds float features, which "
+                                 f"fusion={fusion!r} does not take: {hint}")
+        elif dataset.n_codes:
+            if fusion not in _QUANTIZERS:
+                raise ValueError(f"dataset {dataset.path!r} holds feature codes: fusion must be "
+                                 f"'pq' or 'rspq', got {fusion!r}")
+            quantizer = self._dataset_quantizer(dataset, fusion)
+            codebook_size = (quantizer._model.n_centroids if quantizer is not None
+                             else 2 ** check_int("n_bits", self.n_bits, 1, 16))
+            if dataset._native.max_code >= codebook_size:
+                raise ValueError(f"dataset {dataset.path!r} has codes up to "
+                                 f"{dataset._native.max_code}, beyond the {codebook_size} "
+                                 f"values of n_bits={self.n_bits}")
+        elif fusion is not None:
+            raise ValueError(f"features are required with fusion={fusion!r}, and dataset "
+                             f"{dataset.path!r} has none")
+        core = _core.Classifier(**self._core_args())
+        trainer = core.prepare_fit_dataset(dataset._native, codebook_size)
+        return self._train(core, trainer, dataset.classes_, dataset.multilabel, quantizer,
+                           dataset.n_features)
+
+    def _dataset_quantizer(self, dataset: Dataset, fusion: str) -> Any:
+        """The quantizer of a dataset's codes: the one it stores, else the fitted
+        ``quantizer`` parameter, else None (predict then needs codes)."""
+        native = dataset.quantizer
+        if native is None:
+            given = self.quantizer is not None and getattr(self.quantizer, "_model", None)
+            return self._quantizer(fusion) if given else None
+        expected = _core.ProductQuantizer if fusion == "pq" else _core.RandomSampleProductQuantizer
+        if not isinstance(native, expected):
+            raise ValueError(f"dataset {dataset.path!r} has codes of a "
+                             f"{type(native).__name__}, which fusion={fusion!r} does not use")
+        return _QUANTIZERS[fusion]._from_native(native)
+
+    def _train(self, core: Any, trainer: Any, classes: np.ndarray, multilabel: bool,
+               quantizer: Any, n_features: int) -> Classifier:
+        """Runs the trainer, then keeps what was learned."""
         _run(trainer, self.verbose)
         self.__dict__.pop("n_features_in_", None)
         if quantizer is not None:
             core.set_quantizer(quantizer._model)
             self.n_features_in_ = quantizer.n_features_in_
-        elif dense is not None:
-            self.n_features_in_ = dense.shape[1]
+        elif n_features:
+            self.n_features_in_ = n_features
         self._core = core
         self.classes_ = classes
         self.multilabel_ = multilabel
@@ -430,6 +500,9 @@ class Classifier(Estimator):
         """What the core predicts from: texts, dense features and codes (each
         None when the model does not take it)."""
         core = self._fitted_core()
+        if isinstance(texts, Dataset):
+            raise TypeError("texts: predicting from a compiled Dataset is not supported; pass "
+                            "the texts (a list or a fastText-format file) and features")
         if isinstance(texts, _core.LabeledTexts):
             pass
         elif is_path(texts):
