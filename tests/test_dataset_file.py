@@ -276,6 +276,8 @@ _PEAK_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.skipif(bool(os.environ.get("MMFAST_SANITIZER")),
+                    reason="a sanitizer runtime's shadow memory grows with the data read")
 def test_peak_anonymous_memory_does_not_grow_with_the_dataset(tmp_path):
     """Training on a dataset 8x larger must not raise the process's peak
     anonymous memory (the mapped file's pages are the page cache's)."""
