@@ -530,6 +530,19 @@ static void bind_quantizers(py::module_& m) {
           },
           py::arg("x"), py::arg("threads") = 0,
           "Nearest centroid of each row and the squared distance to it.")
+      .def(
+          "distances",
+          [](const KMeans& kmeans, const CArray<float>& x, int threads) {
+            check_matrix(x, "X", kmeans.dim());
+            check(kmeans.is_trained(), "k-means is not trained");
+            py::array_t<float> out({static_cast<int64_t>(x.shape(0)), kmeans.k()});
+            float* data = out.mutable_data();
+            py::gil_scoped_release release;
+            kmeans.distances(x.data(), x.shape(0), data, threads);
+            return out;
+          },
+          py::arg("x"), py::arg("threads") = 0,
+          "(n, k) Euclidean distances of each row to each centroid.")
       .def_property_readonly("centroids",
                              [](const KMeans& kmeans) {
                                return py::array_t<float>({kmeans.k(), kmeans.dim()},

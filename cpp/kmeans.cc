@@ -173,6 +173,17 @@ void KMeans::assign(const float* x, int64_t n, int32_t* labels, float* distances
   });
 }
 
+void KMeans::distances(const float* x, int64_t n, float* out, int threads) const {
+  check(is_trained(), "k-means is not trained");
+  parallel_for_blocks(n, kAssignBlock, resolve_threads(threads), [&](int64_t first, int64_t last, int) {
+    for (int64_t i = first; i < last; ++i) {
+      for (int64_t c = 0; c < k_; ++c) {
+        out[i * k_ + c] = std::sqrt(l2_squared(x + i * dim_, centroids_.data() + c * dim_, dim_));
+      }
+    }
+  });
+}
+
 void KMeans::assign_block(const float* x, int64_t n, int64_t x_stride, int32_t* labels,
                           float* distances) const {
   if (n <= 0) return;

@@ -9,7 +9,6 @@ import pytest
 
 import mmfast
 from mmfast import _core
-from mmfast._validation import NotFittedError
 
 
 def gaussian_mixture(n: int, d: int, n_blobs: int = 16, seed: int = 0) -> np.ndarray:
@@ -59,14 +58,13 @@ def test_kmeans_labels_are_the_nearest_centers(X):
     np.testing.assert_array_equal(labels, distances.argmin(axis=1))
     np.testing.assert_array_equal(labels, kmeans.labels_)
     assert kmeans.inertia_ == pytest.approx(distances.min(axis=1).sum(), rel=1e-4)
-    codes = kmeans.transform(X)
-    assert codes.shape == (len(X), 1) and codes.dtype == np.uint8
-    np.testing.assert_array_equal(kmeans.inverse_transform(codes), kmeans.cluster_centers_[labels])
-    assert kmeans.n_features_in_ == X.shape[1]
+    # transform: the distance to every center, as sklearn.cluster.KMeans's.
+    np.testing.assert_allclose(kmeans.transform(X[:50]) ** 2, distances[:50], rtol=1e-3, atol=1e-3)
+    assert kmeans.n_features_in_ == X.shape[1] and kmeans.n_iter_ == 5
 
 
 def test_kmeans_with_fewer_samples_than_clusters_is_refused():
-    with pytest.raises(ValueError, match="X has 10 samples, fewer than the 16 clusters"):
+    with pytest.raises(ValueError, match="X has n_samples=10, fewer than the 16 clusters"):
         mmfast.KMeans(n_clusters=16).fit(np.zeros((10, 3)))
 
 
@@ -180,9 +178,10 @@ def test_pickling_round_trip(X, quantizer):
     restored = pickle.loads(pickle.dumps(quantizer))
     codes = quantizer.transform(X)
     np.testing.assert_array_equal(restored.transform(X), codes)
-    np.testing.assert_array_equal(
-        restored.inverse_transform(codes), quantizer.inverse_transform(codes)
-    )
+    if hasattr(quantizer, "inverse_transform"):
+        np.testing.assert_array_equal(
+            restored.inverse_transform(codes), quantizer.inverse_transform(codes)
+        )
     assert restored.get_params() == quantizer.get_params()
 
 
@@ -262,7 +261,7 @@ def test_non_integer_params_are_a_type_error(X):
 @pytest.mark.parametrize("cls", [mmfast.KMeans, mmfast.ProductQuantizer, mmfast.RSPQ])
 def test_bad_X_is_named(cls, X):
     estimator = cls(n_bits=2) if cls is not mmfast.KMeans else cls(n_clusters=4)
-    with pytest.raises(NotFittedError, match=f"this {cls.__name__} is not fitted yet"):
+    with pytest.raises(mmfast.NotFittedError, match=f"this {cls.__name__} is not fitted yet"):
         estimator.transform(X)
     with pytest.raises(ValueError, match=r"X must be a 2-D array .* got shape \(24,\)"):
         estimator.fit(X[0])
@@ -272,10 +271,10 @@ def test_bad_X_is_named(cls, X):
     with_nan[3, 4] = np.nan
     with pytest.raises(ValueError, match="X contains NaN or infinity"):
         estimator.fit(with_nan)
-    with pytest.raises(ValueError, match="X has 2 samples, fewer than the 4"):
+    with pytest.raises(ValueError, match="X has n_samples=2, fewer than the 4"):
         estimator.fit(X[:2])
     estimator.fit(X)
-    with pytest.raises(ValueError, match="X has 23 features, but the estimator was fitted with 24"):
+    with pytest.raises(ValueError, match=f"X has 23 features, but {cls.__name__} is expecting 24"):
         estimator.transform(X[:, 1:])
     X_inf = X[:5].copy()
     X_inf[0, 0] = np.inf

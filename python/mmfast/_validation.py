@@ -10,16 +10,14 @@ from typing import Any
 
 import numpy as np
 
-
-class NotFittedError(ValueError, AttributeError):
-    """Raised when a method that needs a fitted estimator is called before fit()."""
+from ._sklearn_compat import not_fitted_error
 
 
 def check_fitted(estimator: object, attribute: str) -> None:
     """Raises NotFittedError unless `estimator` has the learned `attribute`."""
     if getattr(estimator, attribute, None) is None:
         name = type(estimator).__name__
-        raise NotFittedError(f"this {name} is not fitted yet: call fit() first")
+        raise not_fitted_error()(f"this {name} is not fitted yet: call fit() first")
 
 
 def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
@@ -84,22 +82,39 @@ def check_same_length(name_a: str, a: Sequence[Any], name_b: str, b: Sequence[An
         raise ValueError(f"{name_a} and {name_b} have different lengths ({len(a)} != {len(b)})")
 
 
-def as_float_matrix(name: str, X: Any, n_features: int | None = None) -> np.ndarray:
+def as_float_matrix(
+    name: str, X: Any, n_features: int | None = None, estimator: object = None
+) -> np.ndarray:
     """`X` as a C-contiguous float32 (n_samples, n_features) array of finite values.
 
-    n_features, when given, is the column count the estimator was fitted with.
+    n_features, when given, is the column count `estimator` was fitted with.
     """
+    if hasattr(X, "tocsr"):  # scipy.sparse, without importing scipy
+        raise TypeError(f"{name}: sparse input is not supported; pass a dense array "
+                        "(e.g. X.toarray())")
     try:
-        array = np.ascontiguousarray(X, dtype=np.float32)
+        array = np.asarray(X)
+        # Checked before the conversion, which would drop the imaginary part.
+        is_complex = array.dtype.kind == "c"
+        if not is_complex:
+            array = np.ascontiguousarray(array, dtype=np.float32)
     except (TypeError, ValueError) as error:
         raise TypeError(f"{name} must be a 2-D array of numbers: {error}") from None
+    if is_complex:
+        raise ValueError(f"{name}: Complex data not supported")
     if array.ndim != 2:
         raise ValueError(
-            f"{name} must be a 2-D array of shape (n_samples, n_features), got shape {array.shape}"
+            f"{name} must be a 2-D array of shape (n_samples, n_features), got shape "
+            f"{array.shape}. Reshape your data: array.reshape(-1, 1) for a single feature, "
+            "array.reshape(1, -1) for a single sample"
         )
+    if array.shape[1] == 0:
+        raise ValueError(f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 "
+                         "is required.")
     if n_features is not None and array.shape[1] != n_features:
         raise ValueError(
-            f"{name} has {array.shape[1]} features, but the estimator was fitted with {n_features}"
+            f"{name} has {array.shape[1]} features, but {type(estimator).__name__} is "
+            f"expecting {n_features} features as input"
         )
     # min/max propagate NaN and expose infinities without a temporary array.
     if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):

@@ -7,17 +7,19 @@ codes for the discretized fusions and formats results."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _core, metrics
 from ._estimator import Estimator
 from ._progress import ProgressLine
-from ._sklearn_compat import classifier_tags
+from ._sklearn_compat import classifier_tags, features_routing
 from ._validation import (
     as_code_matrix,
     as_float_matrix,
@@ -41,6 +43,8 @@ FUSIONS = (None, *CONTINUOUS_FUSIONS, "pq", "rspq")
 GATES = ("features", "text")
 FEATURE_SCALINGS = ("standard", None)
 _QUANTIZERS = {"pq": ProductQuantizer, "rspq": RSPQ}
+# The methods that take `features` (scikit-learn's metadata routing names them).
+_FEATURE_METHODS = ("fit", "predict", "predict_proba", "score")
 _POLL_SECONDS = 0.1
 
 
@@ -150,7 +154,37 @@ class Classifier(Estimator):
     _estimator_type = "classifier"
 
     def __sklearn_tags__(self) -> Any:
-        return classifier_tags()
+        return classifier_tags(deterministic=self.threads == 1)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return getattr(self, "_core", None) is not None
+
+    def __sklearn_clone__(self) -> Classifier:
+        """scikit-learn's clone: unfitted, with cloned parameters, except that
+        a fitted ``quantizer`` stays fitted (a copy), as fit() uses it as is."""
+        from sklearn.base import clone
+
+        params = {
+            name: copy.deepcopy(value) if name == "quantizer" and _is_fitted(value)
+            else clone(value, safe=False)
+            for name, value in self.get_params(deep=False).items()
+        }
+        return type(self)(**params)
+
+    def get_metadata_routing(self) -> Any:
+        """scikit-learn metadata routing: ``fit``, ``predict``, ``predict_proba``
+        and ``score`` request ``features``.
+
+        With ``sklearn.set_config(enable_metadata_routing=True)``, a Pipeline,
+        ``cross_val_score`` (``params={"features": X}``) or GridSearchCV
+        (``fit(texts, y, features=X)``) splits ``features`` with the rows and
+        passes it to this classifier.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRequest
+        """
+        return features_routing(type(self).__name__, _FEATURE_METHODS)
 
     # -- training --------------------------------------------------------
 
@@ -176,12 +210,15 @@ class Classifier(Estimator):
             if texts is not None:
                 texts = _check_texts(texts)
             if y is None:
-                raise ValueError("y is required when texts is not a file path")
+                raise ValueError("y is None: Classifier requires y to be passed, but the target "
+                                 "y is None (only a file path for texts carries its labels)")
+            if not isinstance(y, (Sequence, np.ndarray)):
+                y = np.asarray(y)
             if texts is not None:
                 check_same_length("texts", texts, "y", y)
             classes, offsets, ids, multilabel = _encode_labels(y)
         if len(classes) < 2:
-            raise ValueError(f"y: needs at least 2 classes, got {len(classes)}")
+            raise ValueError(f"y has {len(classes)} class; a classifier needs at least 2")
         if texts is None and self.fusion is None:
             raise ValueError("texts is None: give texts, or features with a fusion")
         quantizer, dense, codes, codebook_size = self._fit_features(features, len(offsets) - 1)
@@ -221,7 +258,7 @@ class Classifier(Estimator):
             return None, dense, None, 0
         quantizer = self._quantizer(fusion)
         codebook_size = 2 ** check_int("n_bits", quantizer.n_bits, 1, 16)
-        fitted = getattr(quantizer, "_model", None) is not None
+        fitted = _is_fitted(quantizer)
         if _is_codes(features):
             n_codes = quantizer._model.n_codes if fitted else np.shape(features)[-1]
             codes = as_code_matrix("features", features, n_codes, codebook_size)
@@ -244,8 +281,9 @@ class Classifier(Estimator):
                     f"quantizer: fusion={fusion!r} needs a {kind.__name__}, "
                     f"got {type(self.quantizer).__name__}"
                 )
-            fitted = getattr(self.quantizer, "_model", None) is not None
-            return self.quantizer if fitted else kind(**self.quantizer.get_params())
+            if _is_fitted(self.quantizer):
+                return self.quantizer
+            return kind(**self.quantizer.get_params(deep=False))
         shape = {"n_subquantizers": self.n_subquantizers} if fusion == "pq" else {
             "n_subspaces": self.n_subquantizers, "subspace_dim": self.subspace_dim
         }
@@ -401,7 +439,7 @@ class Classifier(Estimator):
             )
         dense, codes = None, None
         if core.n_features > 0:
-            dense = as_float_matrix("features", features, core.n_features)
+            dense = as_float_matrix("features", features, core.n_features, self)
         elif _is_codes(features):
             codes = as_code_matrix("features", features, core.n_codes, core.codebook_size)
         elif self.quantizer_ is None:
@@ -418,7 +456,7 @@ class Classifier(Estimator):
 
     def _metadata(self) -> bytes:
         return json.dumps({
-            "params": {**self.get_params(), "quantizer": None},
+            "params": {**self.get_params(deep=False), "quantizer": None},
             "classes": self.classes_.tolist(),
             "classes_dtype": self.classes_.dtype.str,
             "multilabel": self.multilabel_,
@@ -453,7 +491,7 @@ class Classifier(Estimator):
         self._fitted_core().save(os.fspath(path), self._metadata())
 
     def __getstate__(self) -> dict[str, Any]:
-        state = self.get_params()
+        state = self.get_params(deep=False)
         if getattr(self, "_core", None) is not None:
             state["_model"] = self._core.to_bytes(self._metadata())
         return state
@@ -528,6 +566,10 @@ def _check_rows(features: np.ndarray, n_examples: int) -> None:
         )
 
 
+def _is_fitted(quantizer: Any) -> bool:
+    return getattr(quantizer, "_model", None) is not None
+
+
 def _is_codes(features: Any) -> bool:
     """Integer features are codes from a quantizer; anything else is floats."""
     return np.issubdtype(np.asarray(features).dtype, np.integer)
@@ -552,8 +594,13 @@ def _encode_labels(y: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     values = np.asarray(flat)
     if values.ndim != 1:
         raise ValueError("y must hold one label per text, or one list of labels per text")
+    if values.dtype == object and all(isinstance(label, str) for label in values):
+        values = values.astype(str)
     if values.dtype == object:
-        raise TypeError("y: labels must be all str or all numbers")
+        raise TypeError("y: Unknown label type: labels must be all str or all numbers")
+    if values.dtype.kind == "f" and not np.array_equal(values, np.round(values)):
+        raise ValueError("y: Unknown label type: continuous (floats with a fractional part); "
+                         "a classifier's labels are classes")
     classes, ids = np.unique(values, return_inverse=True)
     offsets = np.zeros(len(y) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])

@@ -9,12 +9,14 @@ binary format.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _core
 from ._estimator import Estimator
+from ._sklearn_compat import transformer_tags
 from ._validation import (
     as_code_matrix,
     as_float_matrix,
@@ -23,8 +25,10 @@ from ._validation import (
     check_positive_int,
     check_seed,
     check_threads,
-    code_dtype,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["KMeans", "ProductQuantizer", "RSPQ"]
 
@@ -58,24 +62,61 @@ class _NativeEstimator(Estimator):
     def _check_samples(self, n_samples: int, n_centroids: int, what: str) -> None:
         if n_samples < n_centroids:
             raise ValueError(
-                f"X has {n_samples} samples, fewer than the {n_centroids} {what}: "
+                f"X has n_samples={n_samples}, fewer than the {n_centroids} {what}: "
                 "k-means needs at least one training sample per centroid"
             )
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return getattr(self, "_model", None) is not None
 
 
 class KMeans(_NativeEstimator):
     """Lloyd's k-means, multi-threaded, with faiss-style defaults.
 
     Trains on at most ``max_points_per_centroid * n_clusters`` samples (a seeded
-    random subset), starting from ``n_clusters`` distinct random samples; a
-    cluster that becomes empty takes over half of a populated one. Needs at
-    least ``n_clusters`` samples. The result depends on ``seed`` only, not on
-    ``threads`` (None: all cores).
+    random subset), starting from ``n_clusters`` distinct random samples, for
+    exactly ``n_iter`` iterations; a cluster that becomes empty takes over half
+    of a populated one. Needs at least ``n_clusters`` samples. The result
+    depends on ``seed`` only, not on ``threads``. Methods and attributes follow
+    ``sklearn.cluster.KMeans`` where the names are shared.
 
-    Attributes: ``cluster_centers_`` (n_clusters, n_features) float32,
-    ``objective_`` (n_iter,) sum of squared distances of the training subset at
-    the start of each iteration, ``labels_`` and ``inertia_`` (sum of squared
-    distances) of the fitted X, ``n_features_in_``.
+    Parameters
+    ----------
+    n_clusters : int, default=256
+        Number of clusters (centroids).
+    n_iter : int, default=25
+        Lloyd iterations.
+    max_points_per_centroid : int, default=256
+        Training uses at most this many samples per centroid.
+    seed : int, default=0
+        Seeds the subset and the initial centroids.
+    threads : int or None, default=None
+        Worker threads; None uses every core.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features), float32
+        The centroids.
+    labels_ : ndarray of shape (n_samples,), int32
+        Index of the nearest centroid of each training sample.
+    inertia_ : float
+        Sum of squared distances of the training samples to their nearest centroid.
+    n_iter_ : int
+        Iterations run (always ``n_iter``).
+    objective_ : ndarray of shape (n_iter,), float64
+        Sum of squared distances of the training subset at the start of each
+        iteration.
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mmfast
+    >>> X = np.random.default_rng(0).normal(size=(1000, 8)).astype(np.float32)
+    >>> km = mmfast.KMeans(n_clusters=16, threads=1).fit(X)
+    >>> km.cluster_centers_.shape, km.predict(X[:3]).shape, km.transform(X[:3]).shape
+    ((16, 8), (3,), (3, 16))
     """
 
     _native_type = _core.KMeans
@@ -94,7 +135,24 @@ class KMeans(_NativeEstimator):
         self.seed = seed
         self.threads = threads
 
-    def fit(self, X: Any, y: Any = None) -> KMeans:
+    def __sklearn_tags__(self) -> Any:
+        return transformer_tags(preserves_dtype=["float32"], clusterer=True)
+
+    def fit(self, X: npt.ArrayLike, y: object = None) -> KMeans:
+        """Compute the centroids.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training samples, n_samples >= n_clusters; converted to float32.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : KMeans
+            The fitted estimator.
+        """
         n_clusters = check_int("n_clusters", self.n_clusters, 1, 2**31 - 1)
         kmeans = self._kmeans_options()
         threads = check_threads(self.threads)
@@ -107,35 +165,101 @@ class KMeans(_NativeEstimator):
         self._model = model
         self.cluster_centers_ = model.centroids
         self.objective_ = np.asarray(model.objective, dtype=np.float64)
+        self.n_iter_ = len(self.objective_)
         self.labels_ = labels
         self.inertia_ = float(distances.sum(dtype=np.float64))
         self.n_features_in_ = X.shape[1]
         return self
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Index of the nearest cluster center of each row, (n_samples,) int32."""
-        check_fitted(self, "_model")
-        X = as_float_matrix("X", X, self.n_features_in_)
-        return self._model.assign(X, check_threads(self.threads))[0]
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
+        """The nearest centroid of each sample.
 
-    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), int32
+            Index of the nearest centroid (ties to the lowest index).
+        """
+        return self._assign(X)[0]
+
+    def fit_predict(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
+        """Fit, then return ``labels_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training samples.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), int32
+            Index of the nearest centroid of each sample.
+        """
         return self.fit(X).labels_
 
-    def transform(self, X: Any) -> np.ndarray:
-        """Nearest-center codes, (n_samples, 1), uint8/uint16/uint32 by n_clusters."""
-        return self._as_codes(self.predict(X))
+    def transform(self, X: npt.ArrayLike) -> np.ndarray:
+        """Distances to every centroid (as ``sklearn.cluster.KMeans.transform``).
 
-    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
-        return self._as_codes(self.fit(X).labels_)
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
 
-    def _as_codes(self, labels: np.ndarray) -> np.ndarray:
-        return labels.astype(code_dtype(len(self.cluster_centers_))).reshape(-1, 1)
-
-    def inverse_transform(self, codes: Any) -> np.ndarray:
-        """The cluster centers that `codes` (n_samples, 1) name, (n_samples, n_features)."""
+        Returns
+        -------
+        distances : ndarray of shape (n_samples, n_clusters), float32
+            Euclidean distance of each sample to each centroid.
+        """
         check_fitted(self, "_model")
-        codes = as_code_matrix("codes", codes, 1, len(self.cluster_centers_))
-        return self.cluster_centers_[codes[:, 0]]
+        X = as_float_matrix("X", X, self.n_features_in_, self)
+        return self._model.distances(X, check_threads(self.threads))
+
+    def fit_transform(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
+        """Fit, then return the distances of X to every centroid.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training samples.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        distances : ndarray of shape (n_samples, n_clusters), float32
+            Euclidean distance of each sample to each centroid.
+        """
+        X = as_float_matrix("X", X)
+        return self.fit(X).transform(X)
+
+    def score(self, X: npt.ArrayLike, y: object = None) -> float:
+        """Opposite of the inertia of X (higher is better, as in scikit-learn).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Minus the sum of squared distances of X to their nearest centroids.
+        """
+        return -float(self._assign(X)[1].sum(dtype=np.float64))
+
+    def _assign(self, X: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest centroid of each row and the squared distance to it."""
+        check_fitted(self, "_model")
+        X = as_float_matrix("X", X, self.n_features_in_, self)
+        return self._model.assign(X, check_threads(self.threads))
 
 
 class _SubspaceQuantizer(_NativeEstimator):
@@ -148,10 +272,27 @@ class _SubspaceQuantizer(_NativeEstimator):
     seed: int
     threads: int | None
 
+    def __sklearn_tags__(self) -> Any:
+        return transformer_tags(preserves_dtype=[])  # transform returns integer codes
+
     def _make_model(self, n_features: int, n_bits: int, kmeans: dict[str, int]) -> Any:
         raise NotImplementedError
 
-    def fit(self, X: Any, y: Any = None) -> _SubspaceQuantizer:
+    def fit(self, X: npt.ArrayLike, y: object = None) -> Self:
+        """Train one k-means codebook per subspace.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training vectors, n_samples >= 2**n_bits; converted to float32.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : estimator
+            The fitted quantizer.
+        """
         n_bits = check_int("n_bits", self.n_bits, 1, 16)
         kmeans = self._kmeans_options()
         threads = check_threads(self.threads)
@@ -174,7 +315,7 @@ class _SubspaceQuantizer(_NativeEstimator):
         raise NotImplementedError
 
     @classmethod
-    def _from_native(cls, model: Any) -> _SubspaceQuantizer:
+    def _from_native(cls, model: Any) -> Self:
         """A fitted estimator around a trained native quantizer, such as the one a
         saved Classifier carries."""
         estimator = cls(
@@ -185,18 +326,54 @@ class _SubspaceQuantizer(_NativeEstimator):
         estimator._set_fitted(model)
         return estimator
 
-    def transform(self, X: Any) -> np.ndarray:
-        """Codes (n_samples, n_codes): uint8 when n_bits <= 8, else uint16."""
+    def transform(self, X: npt.ArrayLike) -> np.ndarray:
+        """Encode vectors: the nearest centroid of each subvector.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Vectors to encode.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_codes)
+            uint8 when n_bits <= 8, else uint16.
+        """
         check_fitted(self, "_model")
-        X = as_float_matrix("X", X, self.n_features_in_)
+        X = as_float_matrix("X", X, self.n_features_in_, self)
         return self._model.encode(X, check_threads(self.threads))
 
-    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+    def fit_transform(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
+        """Fit, then encode X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training vectors.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_codes)
+            uint8 when n_bits <= 8, else uint16.
+        """
         X = as_float_matrix("X", X)
         return self.fit(X).transform(X)
 
-    def inverse_transform(self, codes: Any) -> np.ndarray:
-        """The approximation (n_samples, n_features) float32 that `codes` encode."""
+    def inverse_transform(self, codes: npt.ArrayLike) -> np.ndarray:
+        """Decode codes into approximate vectors.
+
+        Parameters
+        ----------
+        codes : array-like of int, shape (n_samples, n_codes)
+            Codes in [0, 2**n_bits), e.g. from ``transform``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features), float32
+            The approximation that the codes encode.
+        """
         check_fitted(self, "_model")
         model = self._model
         codes = as_code_matrix("codes", codes, model.n_codes, model.n_centroids)
@@ -210,9 +387,39 @@ class ProductQuantizer(_SubspaceQuantizer):
     near-equal length: the first d % M get ceil(d / M) features, the rest
     floor(d / M), so any M <= d works. Fitting needs at least 2**n_bits samples.
 
-    Attributes: ``centroids_`` (list of M float32 arrays, the m-th of shape
-    (2**n_bits, length of subvector m)), ``subvector_bounds_`` ((M + 1,) int64:
-    subvector m is ``X[:, b[m]:b[m + 1]]``), ``n_features_in_``.
+    Parameters
+    ----------
+    n_subquantizers : int, default=8
+        M, the number of subvectors and of codes per vector.
+    n_bits : int, default=8
+        Each code takes one of 2**n_bits values (1 to 16).
+    n_iter : int, default=25
+        k-means iterations per codebook.
+    max_points_per_centroid : int, default=256
+        Each k-means trains on at most this many samples per centroid.
+    seed : int, default=0
+        Seeds the k-means.
+    threads : int or None, default=None
+        Worker threads; None uses every core. The result does not depend on it.
+
+    Attributes
+    ----------
+    centroids_ : list of M ndarrays, float32
+        The m-th has shape (2**n_bits, length of subvector m).
+    subvector_bounds_ : ndarray of shape (M + 1,), int64
+        Subvector m is ``X[:, b[m]:b[m + 1]]``.
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mmfast
+    >>> X = np.random.default_rng(0).normal(size=(1000, 16)).astype(np.float32)
+    >>> pq = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=4, threads=1).fit(X)
+    >>> codes = pq.transform(X)
+    >>> codes.shape, codes.dtype, pq.inverse_transform(codes).shape
+    ((1000, 4), dtype('uint8'), (1000, 16))
     """
 
     def __init__(
@@ -257,9 +464,40 @@ class RSPQ(_SubspaceQuantizer):
     k-means codebook: R codes per vector. Decoding averages the overlapping
     reconstructions; a feature no subspace covers decodes to its training mean.
 
-    Attributes: ``subspaces_`` (R, s) int32 (increasing within a row),
-    ``centroids_`` (list of R float32 arrays of shape (2**n_bits, s)),
-    ``n_features_in_``.
+    Parameters
+    ----------
+    n_subspaces : int, default=8
+        R, the number of random subspaces and of codes per vector.
+    subspace_dim : int, default=16
+        s, the features per subspace (at most the number of features).
+    n_bits : int, default=8
+        Each code takes one of 2**n_bits values (1 to 16).
+    n_iter : int, default=25
+        k-means iterations per codebook.
+    max_points_per_centroid : int, default=256
+        Each k-means trains on at most this many samples per centroid.
+    seed : int, default=0
+        Seeds the subspaces and the k-means.
+    threads : int or None, default=None
+        Worker threads; None uses every core. The result does not depend on it.
+
+    Attributes
+    ----------
+    subspaces_ : ndarray of shape (R, s), int32
+        The features of each subspace, increasing within a row.
+    centroids_ : list of R ndarrays of shape (2**n_bits, s), float32
+        The codebooks.
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mmfast
+    >>> X = np.random.default_rng(0).normal(size=(1000, 16)).astype(np.float32)
+    >>> rspq = mmfast.RSPQ(n_subspaces=6, subspace_dim=4, n_bits=4, threads=1).fit(X)
+    >>> rspq.transform(X).shape, rspq.subspaces_.shape
+    ((1000, 6), (6, 4))
     """
 
     def __init__(
