@@ -21,7 +21,7 @@ class ProgressLine:
         self._in_place = self._stream.isatty()
         self._start = time.perf_counter()
         self._last_loss_sum = 0.0
-        self._last_loss_count = 0
+        self._last_loss_count: float = 0
         self._loss = float("nan")
         self._text = ""
 

@@ -14,7 +14,7 @@ class NotFittedError(ValueError, AttributeError):
     (``mmfast.NotFittedError`` when scikit-learn is not installed)."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def not_fitted_error() -> type[ValueError]:
     """scikit-learn's ``NotFittedError`` when scikit-learn is installed, else
     mmfast's own class of that name; both subclass ValueError and AttributeError.

@@ -6,11 +6,14 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._sklearn_compat import not_fitted_error
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 
 def check_fitted(estimator: object, attribute: str) -> None:
@@ -63,7 +66,7 @@ def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
     return value
 
 
-def is_path(texts: Any) -> bool:
+def is_path(texts: object) -> TypeIs[str | os.PathLike[str]]:
     return isinstance(texts, (str, os.PathLike))
 
 

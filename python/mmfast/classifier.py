@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 import numpy as np
-import numpy.typing as npt
 
 from . import _core, metrics
 from ._estimator import Estimator
@@ -42,7 +41,9 @@ CONTINUOUS_FUSIONS = ("add", "max", "gated", "bilinear_gated")
 FUSIONS = (None, *CONTINUOUS_FUSIONS, "pq", "rspq")
 GATES = ("features", "text")
 FEATURE_SCALINGS = ("standard", None)
-_QUANTIZERS = {"pq": ProductQuantizer, "rspq": RSPQ}
+_QUANTIZERS: dict[str, type[ProductQuantizer] | type[RSPQ]] = {
+    "pq": ProductQuantizer, "rspq": RSPQ
+}
 # The methods that take `features` (scikit-learn's metadata routing names them).
 _FEATURE_METHODS = ("fit", "predict", "predict_proba", "score")
 _POLL_SECONDS = 0.1
@@ -205,24 +206,24 @@ class Classifier(Estimator):
             classes = np.asarray(data.label_names)
             offsets, ids = data.label_offsets, data.label_ids
             multilabel = bool(np.any(np.diff(offsets) != 1))
-            texts = data
+            core_texts: _core.Texts = data
         else:
-            if texts is not None:
-                texts = _check_texts(texts)
+            core_texts = None if texts is None else _check_texts(texts)
             if y is None:
                 raise ValueError("y is None: Classifier requires y to be passed, but the target "
                                  "y is None (only a file path for texts carries its labels)")
             if not isinstance(y, (Sequence, np.ndarray)):
                 y = np.asarray(y)
-            if texts is not None:
-                check_same_length("texts", texts, "y", y)
+            if core_texts is not None:
+                check_same_length("texts", core_texts, "y", y)
             classes, offsets, ids, multilabel = _encode_labels(y)
         if len(classes) < 2:
             raise ValueError(f"y has {len(classes)} class; a classifier needs at least 2")
-        if texts is None and self.fusion is None:
+        if core_texts is None and self.fusion is None:
             raise ValueError("texts is None: give texts, or features with a fusion")
         quantizer, dense, codes, codebook_size = self._fit_features(features, len(offsets) - 1)
-        trainer = core.prepare_fit(texts, dense, codes, offsets, ids, len(classes), codebook_size)
+        trainer = core.prepare_fit(core_texts, dense, codes, offsets, ids, len(classes),
+                                   codebook_size)
         _run(trainer, self.verbose)
         self.__dict__.pop("n_features_in_", None)
         if quantizer is not None:
@@ -262,12 +263,12 @@ class Classifier(Estimator):
         if _is_codes(features):
             n_codes = quantizer._model.n_codes if fitted else np.shape(features)[-1]
             codes = as_code_matrix("features", features, n_codes, codebook_size)
-            quantizer = quantizer if fitted else None
-        else:
-            X = as_float_matrix("features", features)
-            if not fitted:
-                quantizer.fit(X)
-            codes = quantizer.transform(X)
+            _check_rows(codes, n_examples)
+            return (quantizer if fitted else None), None, codes, codebook_size
+        X = as_float_matrix("features", features)
+        if not fitted:
+            quantizer.fit(X)
+        codes = quantizer.transform(X)
         _check_rows(codes, n_examples)
         return quantizer, None, codes, codebook_size
 
@@ -419,20 +420,21 @@ class Classifier(Estimator):
         """What the core predicts from: texts, dense features and codes (each
         None when the model does not take it)."""
         core = self._fitted_core()
+        core_texts: _core.Texts
         if isinstance(texts, _core.LabeledTexts):
-            pass
+            core_texts = texts
         elif is_path(texts):
-            texts = _core.read_fasttext_file(check_file("texts", texts), keep_unlabeled=True)
-        elif texts is not None:
-            texts = _check_texts(texts, allow_empty=True)
-        if core.fusion == "features" and texts is not None:
+            core_texts = _core.read_fasttext_file(check_file("texts", texts), keep_unlabeled=True)
+        else:
+            core_texts = None if texts is None else _check_texts(texts, allow_empty=True)
+        if core.fusion == "features" and core_texts is not None:
             raise ValueError("texts: this model was trained on features only; pass texts=None")
-        if core.fusion == "text" and texts is None:
+        if core.fusion == "text" and core_texts is None:
             raise ValueError("texts is None, and this model was trained on texts only")
         if core.n_codes == 0 and core.n_features == 0:
             if features is not None:
                 raise ValueError("features: this model was trained without features")
-            return texts, None, None
+            return core_texts, None, None
         if features is None:
             raise ValueError(
                 f"features are required: this model was trained with fusion={self.fusion!r}"
@@ -447,10 +449,11 @@ class Classifier(Estimator):
                              "so it needs codes, not float features")
         else:
             codes = self.quantizer_.transform(features)
-        rows = len(dense if dense is not None else codes)
-        if texts is not None and len(texts) != rows:
-            raise ValueError(f"features has {rows} rows but there are {len(texts)} texts")
-        return texts, dense, codes
+        matrix = dense if dense is not None else codes
+        rows = 0 if matrix is None else len(matrix)
+        if core_texts is not None and len(core_texts) != rows:
+            raise ValueError(f"features has {rows} rows but there are {len(core_texts)} texts")
+        return core_texts, dense, codes
 
     # -- persistence -----------------------------------------------------
 
@@ -585,12 +588,12 @@ def _encode_labels(y: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """classes (sorted), then per-example class ids as (offsets, ids), and
     whether the data is multi-label."""
     multilabel = _is_multilabel(y)
+    flat: Sequence[Any] = y
     if multilabel:
         lengths = np.fromiter((len(labels) for labels in y), dtype=np.int64, count=len(y))
         flat = [label for labels in y for label in labels]
     else:
         lengths = np.ones(len(y), dtype=np.int64)
-        flat = y
     values = np.asarray(flat)
     if values.ndim != 1:
         raise ValueError("y must hold one label per text, or one list of labels per text")

@@ -37,6 +37,10 @@ class _NativeEstimator(Estimator):
     """Pickles the fitted native model (``self._model``) as bytes."""
 
     _native_type: Any  # the _core class whose from_bytes restores _model
+    n_iter: int
+    max_points_per_centroid: int
+    seed: int
+    threads: int | None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -267,10 +271,6 @@ class _SubspaceQuantizer(_NativeEstimator):
 
     _native_type = _core.Quantizer
     n_bits: int
-    n_iter: int
-    max_points_per_centroid: int
-    seed: int
-    threads: int | None
 
     def __sklearn_tags__(self) -> Any:
         return transformer_tags(preserves_dtype=[])  # transform returns integer codes
@@ -318,11 +318,9 @@ class _SubspaceQuantizer(_NativeEstimator):
     def _from_native(cls, model: Any) -> Self:
         """A fitted estimator around a trained native quantizer, such as the one a
         saved Classifier carries."""
-        estimator = cls(
-            n_bits=model.n_bits, n_iter=model.n_iter,
-            max_points_per_centroid=model.max_points_per_centroid, seed=model.seed,
-            **cls._native_params(model),
-        )
+        params = dict(n_bits=model.n_bits, n_iter=model.n_iter,
+                      max_points_per_centroid=model.max_points_per_centroid, seed=model.seed)
+        estimator = cls(**params, **cls._native_params(model))
         estimator._set_fitted(model)
         return estimator
 
