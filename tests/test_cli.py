@@ -186,7 +186,7 @@ def test_help_shows_every_option_with_meaning_and_default(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     out = " ".join(capsys.readouterr().out.split())  # undo the wrapping
-    assert "--dim DIM size of the word and hidden vectors. (default: 100)" in out
+    assert "--dim DIM Size of the word and hidden vectors. (default: 100)" in out
     names = ["none" if kind is None else kind for kind in FUSIONS]
     assert "--fusion {" + ",".join(names) + "}" in out
     for name, default in mmfast.Classifier().get_params().items():

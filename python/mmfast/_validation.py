@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numbers
 import os
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -80,7 +80,7 @@ def check_file(name: str, path: str | os.PathLike[str]) -> str:
     return path
 
 
-def check_same_length(name_a: str, a: Sequence[Any], name_b: str, b: Sequence[Any]) -> None:
+def check_same_length(name_a: str, a: Sized, name_b: str, b: Sized) -> None:
     if len(a) != len(b):
         raise ValueError(f"{name_a} and {name_b} have different lengths ({len(a)} != {len(b)})")
 

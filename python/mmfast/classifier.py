@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _core, metrics
 from ._estimator import Estimator
@@ -33,7 +34,10 @@ from ._validation import (
 )
 from .quantization import RSPQ, ProductQuantizer
 
-Texts = Union[Sequence[str], str, os.PathLike, None]
+# A sequence of str, or the path of a fastText-format file; None: no texts.
+Texts = Union[Sequence[str], str, "os.PathLike[str]", None]
+# One label per example, or a sequence of labels per example (multi-label).
+Labels = Union[npt.ArrayLike, Sequence[Sequence[Any]]]
 # What the core predicts from: texts, dense features, feature codes (each may be None).
 _Inputs = tuple[Any, Optional[np.ndarray], Optional[np.ndarray]]
 LOSSES = ("softmax", "hs", "ns", "ova")
@@ -51,57 +55,117 @@ _POLL_SECONDS = 0.1
 
 class Classifier(Estimator):
     """Hashed bag of word n-grams -> averaged embeddings -> linear classifier,
-    trained by lock-free multi-threaded SGD (as fastText).
+    trained by lock-free multi-threaded SGD (as fastText), optionally fused
+    with a dense feature vector per example.
 
     Parameters
     ----------
-    dim : size of the word and hidden vectors.
-    epochs : passes over the training data.
-    lr : initial learning rate; decays linearly to 0 over all epochs.
-    word_ngrams : longest word n-gram used (1: words only, 2: bigrams, ...).
-    buckets : rows of the hashed n-gram table (0: no n-grams).
-    min_count : words seen fewer times are dropped (they still shape n-grams).
-    loss : "softmax", "hs" (hierarchical softmax), "ns" (negative sampling)
-        or "ova" (one-vs-all, for multi-label data).
-    neg : negatives sampled per positive with ``loss="ns"``.
-    threshold : for models trained on multi-label data, ``predict`` returns every
+    dim : int, default=100
+        Size of the word and hidden vectors.
+    epochs : int, default=5
+        Passes over the training data.
+    lr : float, default=0.1
+        Initial learning rate; decays linearly to 0 over all epochs.
+    word_ngrams : int, default=2
+        Longest word n-gram used (1: words only, 2: bigrams, ...).
+    buckets : int, default=2000000
+        Rows of the hashed n-gram table (0: no n-grams).
+    min_count : int, default=1
+        Words seen fewer times are dropped (they still shape n-grams).
+    loss : {"softmax", "hs", "ns", "ova"}, default="softmax"
+        Softmax, hierarchical softmax, negative sampling, or one-vs-all (for
+        multi-label data).
+    neg : int, default=5
+        Negatives sampled per positive with ``loss="ns"``.
+    threshold : float, default=0.5
+        For models trained on multi-label data, ``predict`` returns every
         label whose probability is >= threshold, and the most probable label
         when none is. 0.5 suits the independent sigmoids of "ova" and "ns"; with
         "softmax" or "hs" the labels share one unit of probability, so lower it.
-    fusion : None (text only), or how a dense feature vector per example joins
+    fusion : {None, "add", "max", "gated", "bilinear_gated", "pq", "rspq"}, default=None
+        None (text only), or how a dense feature vector per example joins
         the text. With t the mean of the text's embeddings and u = C v a
-        learned projection of the (standardized) features v:
-
-        - "add": t + u;  "max": elementwise max(t, u);
-        - "gated": 2 t * sigmoid(u) (``gate="features"``) or 2 u * sigmoid(t)
-          (``gate="text"``): the paper's gate, doubled so that a fresh model
-          starts as the gated modality alone;
-        - "bilinear_gated": the outer product of t and sigmoid(u), dim**2
-          hidden units (the most expressive and by far the slowest);
-        - "pq" or "rspq": the features are discretized by product quantization
-          (``n_subquantizers`` contiguous subvectors) or random-sample PQ
-          (``n_subquantizers`` random subspaces of ``subspace_dim`` dimensions)
-          into ``n_subquantizers`` feature tokens with their own embeddings; the
-          hidden vector is t plus ``alpha`` times the tokens' mean.
-
-        With ``texts=None`` any of them trains on the features alone.
-    gate : which modality's sigmoid gates the other with ``fusion="gated"``.
-    feature_scaling : "standard" standardizes each feature dimension with the
-        training set's mean and standard deviation (kept in the model and
-        applied at prediction); None feeds the features as they are.
-    feature_lr : learning rate of the projection C (decays with ``lr``); None
-        uses ``lr / (4 * n_features)``, or ``4 * lr / n_features`` where the
+        learned projection of the (standardized) features v: "add" is t + u;
+        "max" the elementwise max(t, u); "gated" 2 t * sigmoid(u)
+        (``gate="features"``) or 2 u * sigmoid(t) (``gate="text"``);
+        "bilinear_gated" the outer product of t and sigmoid(u), dim**2 hidden
+        units (the most expressive and by far the slowest); "pq" or "rspq"
+        discretize the features by product quantization (``n_subquantizers``
+        contiguous subvectors) or random-sample PQ (``n_subquantizers`` random
+        subspaces of ``subspace_dim`` dimensions) into ``n_subquantizers``
+        feature tokens with their own embeddings, and the hidden vector is t
+        plus ``alpha`` times the tokens' mean. With ``texts=None`` any of them
+        trains on the features alone.
+    gate : {"features", "text"}, default="features"
+        Which modality's sigmoid gates the other with ``fusion="gated"``.
+    feature_scaling : {"standard", None}, default="standard"
+        "standard" standardizes each feature dimension with the training set's
+        mean and standard deviation (kept in the model and applied at
+        prediction); None feeds the features as they are.
+    feature_lr : float or None, default=None
+        Learning rate of the projection C (decays with ``lr``); None uses
+        ``lr / (4 * n_features)``, or ``4 * lr / n_features`` where the
         features only gate the text ("gated" with ``gate="features"``,
         "bilinear_gated").
-    n_subquantizers, subspace_dim, n_bits : the quantizer's shape; each code
-        takes one of 2**n_bits values.
-    alpha : weight of the feature tokens against the text (pq, rspq).
-    quantizer : a ProductQuantizer or RSPQ to use instead of fitting a new one
-        (it is fitted on the training features unless already fitted).
-    threads : worker threads; None uses every core.
-    seed : seeds initialisation and example order; with ``threads=1`` a fit
-        is bit-for-bit reproducible.
-    verbose : 1 shows a progress line while training, 0 is silent.
+    n_subquantizers : int, default=8
+        Feature tokens per example (pq subvectors, or rspq subspaces).
+    subspace_dim : int, default=16
+        Dimensions per rspq subspace.
+    n_bits : int, default=8
+        Each feature token takes one of 2**n_bits values.
+    alpha : float, default=0.5
+        Weight of the feature tokens against the text (pq, rspq).
+    quantizer : ProductQuantizer, RSPQ or None, default=None
+        The quantizer of "pq" ("rspq") fusion instead of one built from
+        ``n_subquantizers``, ``subspace_dim`` and ``n_bits``. An unfitted one
+        gives its settings: ``fit`` fits a copy on the training features and
+        leaves it unfitted. A fitted one is used as it is, never refitted (as
+        scikit-learn's ``prefit``): ``sklearn.base.clone`` keeps it fitted, so
+        cross-validation and grid search reuse it.
+    threads : int or None, default=None
+        Worker threads; None uses every core.
+    seed : int, default=0
+        Seeds initialisation and example order; with ``threads=1`` a fit is
+        bit-for-bit reproducible.
+    verbose : int, default=1
+        1 shows a progress line while training, 0 is silent.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels, sorted; labels read from a file are str.
+    multilabel_ : bool
+        Whether ``y`` gave a list of labels per example; ``predict`` then
+        returns a list of labels per example.
+    fusion_ : str
+        What the model computes: the ``fusion`` used, or "text" or "features"
+        for a model of one modality.
+    quantizer_ : ProductQuantizer, RSPQ or None
+        The fitted quantizer of a "pq" or "rspq" model (None when it was
+        trained on codes without one).
+    n_features_in_ : int
+        Dimension of the feature vectors (models with features only).
+
+    Notes
+    -----
+    In a scikit-learn ``Pipeline``, ``cross_val_score`` or ``GridSearchCV``,
+    ``features`` travels by metadata routing: after
+    ``sklearn.set_config(enable_metadata_routing=True)``, pass it as
+    ``fit(texts, y, features=X)`` or ``params={"features": X}``; it is split
+    with the rows and reaches ``fit``, ``predict``, ``predict_proba`` and
+    ``score``, which request it.
+
+    Examples
+    --------
+    >>> import mmfast
+    >>> texts, X, y = mmfast.make_multimodal_classification(
+    ...     n_samples=2000, n_classes=4, n_features=16, vocab_size=500, latent_dim=4)
+    >>> clf = mmfast.Classifier(fusion="add", dim=16, epochs=10, lr=0.5, buckets=100_000,
+    ...                         threads=1, verbose=0)
+    >>> clf.fit(texts[:1500], y[:1500], features=X[:1500]).predict(texts[:3], features=X[:3])
+    array([...])
+    >>> clf.score(texts[1500:], y[1500:], features=X[1500:]) > 0.6  # text alone: 0.45
+    True
     """
 
     def __init__(
@@ -190,16 +254,29 @@ class Classifier(Estimator):
     # -- training --------------------------------------------------------
 
     def fit(
-        self, texts: Texts, y: Sequence[Any] | None = None, features: Any = None
+        self, texts: Texts, y: Labels | None = None, features: npt.ArrayLike | None = None
     ) -> Classifier:
-        """Train on ``texts`` (a sequence of str, or the path of a fastText-format
-        file whose ``__label__`` tokens are the labels) and labels ``y`` (one label
-        per text, or a list of labels per text for multi-label data).
+        """Train the model (from scratch: a second fit forgets the first).
 
-        With ``fusion`` set, ``features`` gives each example's dense vector,
-        (n, d) numbers; for pq/rspq it may instead hold the codes of a fitted
-        quantizer, (n, n_codes) integers. ``texts=None`` trains on the
-        features alone."""
+        Parameters
+        ----------
+        texts : sequence of str, path-like or None
+            The examples' texts, or the path of a fastText-format file (one
+            example per line; its ``__label__`` tokens are the labels). None:
+            the features alone.
+        y : array-like of shape (n_samples,), sequence of label lists, or None
+            One label per example (str or numbers), or a list of labels per
+            example (multi-label). None when ``texts`` is a file path.
+        features : array-like of shape (n_samples, n_features), default=None
+            Each example's dense feature vector, for a model with ``fusion``
+            set; for "pq"/"rspq" also the integer codes of the model's
+            quantizer, of shape (n_samples, n_codes).
+
+        Returns
+        -------
+        self : Classifier
+            The fitted classifier.
+        """
         core = _core.Classifier(**self._core_args())
         if is_path(texts):
             data = _labelled_file(texts, y)
@@ -212,11 +289,10 @@ class Classifier(Estimator):
             if y is None:
                 raise ValueError("y is None: Classifier requires y to be passed, but the target "
                                  "y is None (only a file path for texts carries its labels)")
-            if not isinstance(y, (Sequence, np.ndarray)):
-                y = np.asarray(y)
+            labels = y if isinstance(y, (Sequence, np.ndarray)) else np.asarray(y)
             if core_texts is not None:
-                check_same_length("texts", core_texts, "y", y)
-            classes, offsets, ids, multilabel = _encode_labels(y)
+                check_same_length("texts", core_texts, "y", labels)
+            classes, offsets, ids, multilabel = _encode_labels(labels)
         if len(classes) < 2:
             raise ValueError(f"y has {len(classes)} class; a classifier needs at least 2")
         if core_texts is None and self.fusion is None:
@@ -315,29 +391,91 @@ class Classifier(Estimator):
 
     # -- prediction ------------------------------------------------------
 
-    def predict(self, texts: Texts, features: Any = None) -> np.ndarray | list[list[Any]]:
-        """The most probable label of each example, as an array of ``classes_``.
-        A model trained on multi-label data gives a list of labels per example
-        instead: those with probability >= ``threshold``, at least the top one,
-        in ``classes_`` order (this computes all n_examples x n_classes
-        probabilities; with very many classes, use ``predict_top``)."""
+    def predict(
+        self, texts: Texts, features: npt.ArrayLike | None = None
+    ) -> np.ndarray | list[list[Any]]:
+        """The most probable label of each example.
+
+        Parameters
+        ----------
+        texts : sequence of str, path-like or None
+            The examples' texts, or the path of a fastText-format file (one
+            example per line; its ``__label__`` tokens are the labels). None:
+            the features alone.
+        features : array-like of shape (n_samples, n_features), default=None
+            Each example's dense feature vector, for a model with ``fusion``
+            set; for "pq"/"rspq" also the integer codes of the model's
+            quantizer, of shape (n_samples, n_codes).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), or list of lists
+            Labels from ``classes_``. A model trained on multi-label data gives
+            a list of labels per example instead: those with probability >=
+            ``threshold``, at least the top one, in ``classes_`` order (this
+            computes every class's probability; with very many classes, use
+            ``predict_top``).
+        """
         inputs = self._inputs(texts, features)
         if self.multilabel_:
             return [self.classes_[row].tolist() for row in self._chosen(inputs)]
         return self.classes_[self._top_ids(inputs, 1)[:, 0]]
 
-    def predict_proba(self, texts: Texts, features: Any = None) -> np.ndarray:
-        """(n_examples, n_classes) float32 scores, columns in ``classes_`` order: a
-        distribution for softmax/hs, independent sigmoids for ns/ova."""
+    def predict_proba(self, texts: Texts, features: npt.ArrayLike | None = None) -> np.ndarray:
+        """Each class's probability for each example.
+
+        Parameters
+        ----------
+        texts : sequence of str, path-like or None
+            The examples' texts, or the path of a fastText-format file (one
+            example per line; its ``__label__`` tokens are the labels). None:
+            the features alone.
+        features : array-like of shape (n_samples, n_features), default=None
+            Each example's dense feature vector, for a model with ``fusion``
+            set; for "pq"/"rspq" also the integer codes of the model's
+            quantizer, of shape (n_samples, n_codes).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), float32
+            Columns in ``classes_`` order: a distribution for softmax and hs,
+            independent sigmoids for ns and ova.
+        """
         return self._fitted_core().predict_proba(
             *self._inputs(texts, features), self._threads()
         )
 
     def predict_top(
-        self, texts: Texts, features: Any = None, k: int = 1, threshold: float = 0.0
+        self,
+        texts: Texts,
+        features: npt.ArrayLike | None = None,
+        k: int = 1,
+        threshold: float = 0.0,
     ) -> tuple[list[list[Any]], list[np.ndarray]]:
-        """fastText-style: for each example, up to ``k`` labels whose probability
-        is >= ``threshold``, best first, and their probabilities."""
+        """fastText-style prediction: the most probable labels of each example.
+
+        Parameters
+        ----------
+        texts : sequence of str, path-like or None
+            The examples' texts, or the path of a fastText-format file (one
+            example per line; its ``__label__`` tokens are the labels). None:
+            the features alone.
+        features : array-like of shape (n_samples, n_features), default=None
+            Each example's dense feature vector, for a model with ``fusion``
+            set; for "pq"/"rspq" also the integer codes of the model's
+            quantizer, of shape (n_samples, n_codes).
+        k : int, default=1
+            Labels per example, at most.
+        threshold : float, default=0.0
+            Only labels with at least this probability.
+
+        Returns
+        -------
+        labels : list of lists
+            Up to ``k`` labels per example, best first.
+        probabilities : list of ndarray, float32
+            Their probabilities.
+        """
         k = check_int("k", k, 1)
         threshold = check_float("threshold", threshold, 0.0, inclusive=True)
         ids, probs = self._fitted_core().predict_top(
@@ -348,23 +486,67 @@ class Classifier(Estimator):
         return labels, [row[mask] for row, mask in zip(probs, kept)]
 
     def score(
-        self, texts: Texts, y: Sequence[Any] | None = None, features: Any = None
+        self, texts: Texts, y: Labels | None = None, features: npt.ArrayLike | None = None
     ) -> float:
-        """Precision at 1: the share of examples whose most probable label is one
-        of theirs (the accuracy, for single-label data). With a file path, labels
-        come from the file."""
+        """Precision at 1: the share of examples whose most probable label is
+        one of theirs (the accuracy, for single-label data).
+
+        Parameters
+        ----------
+        texts : sequence of str, path-like or None
+            The examples' texts, or the path of a fastText-format file (one
+            example per line; its ``__label__`` tokens are the labels). None:
+            the features alone.
+        y : array-like of shape (n_samples,), sequence of label lists, or None
+            One label per example (str or numbers), or a list of labels per
+            example (multi-label). None when ``texts`` is a file path.
+        features : array-like of shape (n_samples, n_features), default=None
+            Each example's dense feature vector, for a model with ``fusion``
+            set; for "pq"/"rspq" also the integer codes of the model's
+            quantizer, of shape (n_samples, n_codes).
+
+        Returns
+        -------
+        score : float
+            In [0, 1].
+        """
         return self.evaluate(texts, y, features, k=1)["precision@k"]
 
     def evaluate(
-        self, texts: Texts, y: Sequence[Any] | None = None, features: Any = None, k: int = 1
+        self,
+        texts: Texts,
+        y: Labels | None = None,
+        features: npt.ArrayLike | None = None,
+        k: int = 1,
     ) -> dict[str, float]:
-        """Metrics of the model on labelled examples (see ``mmfast.metrics``):
-        ``"accuracy"`` (exact match of the predicted label set), ``"f1_micro"``
-        and ``"f1_macro"`` of what ``predict`` returns, and fastText's
-        ``"precision@k"`` and ``"recall@k"`` over the ``k`` most probable labels
-        of each example (fewer when the model has fewer classes); also ``"k"``
-        and ``"n_examples"``. ``y`` takes the form ``fit`` takes; with a file
-        path, labels come from the file (as str)."""
+        """Metrics of the model on labelled examples (see ``mmfast.metrics``).
+
+        Parameters
+        ----------
+        texts : sequence of str, path-like or None
+            The examples' texts, or the path of a fastText-format file (one
+            example per line; its ``__label__`` tokens are the labels). None:
+            the features alone.
+        y : array-like of shape (n_samples,), sequence of label lists, or None
+            One label per example (str or numbers), or a list of labels per
+            example (multi-label). None when ``texts`` is a file path, whose
+            labels are str.
+        features : array-like of shape (n_samples, n_features), default=None
+            Each example's dense feature vector, for a model with ``fusion``
+            set; for "pq"/"rspq" also the integer codes of the model's
+            quantizer, of shape (n_samples, n_codes).
+        k : int, default=1
+            Predictions per example for precision@k and recall@k.
+
+        Returns
+        -------
+        metrics : dict
+            ``"accuracy"`` (exact match of the predicted label set),
+            ``"f1_micro"`` and ``"f1_macro"`` of what ``predict`` returns,
+            fastText's ``"precision@k"`` and ``"recall@k"`` over the ``k``
+            most probable labels of each example (fewer when the model has
+            fewer classes), ``"k"`` and ``"n_examples"``.
+        """
         k = check_int("k", k, 1)
         if is_path(texts):
             data = _labelled_file(texts, y)
@@ -488,9 +670,16 @@ class Classifier(Estimator):
         return clf
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the model to ``path`` (a versioned binary file). The file is
-        written under a temporary name and renamed, so a failed save leaves any
-        previous file intact."""
+        """Write the model to a file (versioned and checksummed).
+
+        The file is written under a temporary name and renamed, so a failed
+        save leaves any previous file intact.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write; ``mmfast.load`` reads it.
+        """
         self._fitted_core().save(os.fspath(path), self._metadata())
 
     def __getstate__(self) -> dict[str, Any]:
@@ -509,8 +698,19 @@ class Classifier(Estimator):
 
 
 def load(path: str | os.PathLike[str]) -> Classifier:
-    """Read a model written by ``Classifier.save``. A truncated, corrupt or
-    foreign file raises ValueError."""
+    """Read a model written by ``Classifier.save``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The model file.
+
+    Returns
+    -------
+    classifier : Classifier
+        The fitted classifier. A truncated, corrupt or foreign file raises
+        ValueError.
+    """
     return Classifier._from_core(*_core.Classifier.load(os.fspath(path)))
 
 
@@ -578,17 +778,19 @@ def _is_codes(features: Any) -> bool:
     return np.issubdtype(np.asarray(features).dtype, np.integer)
 
 
-def _is_multilabel(y: Sequence[Any]) -> bool:
+def _is_multilabel(y: Sequence[Any] | np.ndarray) -> bool:
     return len(y) > 0 and all(
         isinstance(labels, (list, tuple, set, frozenset, np.ndarray)) for labels in y
     )
 
 
-def _encode_labels(y: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+def _encode_labels(
+    y: Sequence[Any] | np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """classes (sorted), then per-example class ids as (offsets, ids), and
     whether the data is multi-label."""
     multilabel = _is_multilabel(y)
-    flat: Sequence[Any] = y
+    flat: Sequence[Any] | np.ndarray = y
     if multilabel:
         lengths = np.fromiter((len(labels) for labels in y), dtype=np.int64, count=len(y))
         flat = [label for labels in y for label in labels]

@@ -210,18 +210,19 @@ def _model_options() -> dict[str, Any]:
 
 
 def _parameter_help(doc: str | None) -> dict[str, str]:
-    """Each parameter's description from a numpydoc "name, other : text" list."""
+    """Each parameter's description from a numpydoc docstring: a "name : type"
+    line, then the description, indented."""
     helps: dict[str, str] = {}
-    names: list[str] = []
+    name = None
     for line in inspect.cleandoc(doc or "").splitlines():
-        match = re.match(r"(\w+(?:, \w+)*) : (.*)", line)
+        match = re.match(r"(\w+) : ", line)
         if match:
-            names = match[1].split(", ")
-            helps.update({name: match[2] for name in names})
-        elif names and line.startswith(" ") and line.strip():
-            helps.update({name: f"{helps[name]} {line.strip()}" for name in names})
+            name = match[1]
+            helps[name] = ""
+        elif name and line.startswith(" ") and line.strip():
+            helps[name] = f"{helps[name]} {line.strip()}".lstrip()
         else:
-            names = []
+            name = None
     return helps
 
 
