@@ -1,0 +1,38 @@
+"""The public API's docstrings are numpydoc, and their examples run."""
+
+from __future__ import annotations
+
+import doctest
+import inspect
+
+import pytest
+
+import mmfast
+from mmfast import classifier, datasets, metrics, quantization
+
+MODULES = [classifier, quantization, datasets, metrics]
+CLASSES = [mmfast.Classifier, mmfast.KMeans, mmfast.ProductQuantizer, mmfast.RSPQ]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda module: module.__name__)
+def test_docstring_examples_run(module):
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.__name__)
+def test_public_classes_and_methods_have_numpydoc_sections(cls):
+    doc = inspect.getdoc(cls)
+    for section in ("Parameters", "Attributes", "Examples"):
+        assert f"\n{section}\n{'-' * len(section)}\n" in doc, f"{cls.__name__}: no {section}"
+    documented = doc.split("\nAttributes\n")[0]
+    for name in inspect.signature(cls).parameters:
+        assert f"\n{name} : " in documented, f"{cls.__name__}: parameter {name} undocumented"
+    for name, method in inspect.getmembers(cls, inspect.isfunction):
+        if name.startswith("_"):
+            continue
+        method_doc = inspect.getdoc(method) or ""
+        assert "\nReturns\n-------\n" in method_doc or "\nParameters\n" in method_doc, (
+            f"{cls.__name__}.{name}: no numpydoc Parameters or Returns")
+        for parameter in list(inspect.signature(method).parameters)[1:]:
+            assert f"{parameter} : " in method_doc, f"{cls.__name__}.{name}: {parameter}"
