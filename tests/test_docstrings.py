@@ -36,3 +36,14 @@ def test_public_classes_and_methods_have_numpydoc_sections(cls):
             f"{cls.__name__}.{name}: no numpydoc Parameters or Returns")
         for parameter in list(inspect.signature(method).parameters)[1:]:
             assert f"{parameter} : " in method_doc, f"{cls.__name__}.{name}: {parameter}"
+
+
+FUNCTIONS = [mmfast.load, *(getattr(metrics, name) for name in metrics.__all__)]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.__name__)
+def test_public_functions_have_numpydoc_sections(function):
+    doc = inspect.getdoc(function) or ""
+    assert "\nParameters\n----------\n" in doc and "\nReturns\n-------\n" in doc
+    for parameter in inspect.signature(function).parameters:
+        assert f"\n{parameter} : " in doc, f"{function.__name__}: {parameter} undocumented"
