@@ -287,6 +287,43 @@ void bind_classifier(py::module_& m) {
             return to_numpy(ids);
           },
           py::arg("text"), "Rows of the text table that `text` reads: its words, then n-grams.")
+      .def(
+          "token_rows",
+          [](const Classifier& self, const std::string& text) {
+            self.model();  // refuses an unfitted classifier
+            std::vector<std::string_view> words;
+            std::vector<TokenRow> rows;
+            self.dictionary().encode_spans(text, words, rows);
+            py::list word_list;
+            for (std::string_view word : words) word_list.append(py::str(word.data(), word.size()));
+            py::array_t<int32_t> ids(static_cast<py::ssize_t>(rows.size()));
+            py::array_t<int32_t> spans({static_cast<py::ssize_t>(rows.size()), py::ssize_t{2}});
+            auto id = ids.mutable_unchecked<1>();
+            auto span = spans.mutable_unchecked<2>();
+            for (size_t i = 0; i < rows.size(); ++i) {
+              id(i) = rows[i].row;
+              span(i, 0) = rows[i].first;
+              span(i, 1) = rows[i].last;
+            }
+            return py::make_tuple(word_list, ids, spans);
+          },
+          py::arg("text"),
+          "(words, rows, spans): the text's words, the rows token_ids gives, and the words "
+          "[first, last) each row stands for.")
+      .def(
+          "score_terms",
+          [](const Classifier& self, int32_t label) {
+            const Model& model = self.model();
+            check(label >= 0 && label < model.n_classes(),
+                  "label: class id " + std::to_string(label) + " outside [0, " +
+                      std::to_string(model.n_classes()) + ")");
+            std::vector<int32_t> rows;
+            std::vector<float> signs;
+            model.loss().score_terms(label, rows, signs);
+            return py::make_tuple(to_numpy(rows), to_numpy(signs));
+          },
+          py::arg("label"),
+          "(rows, signs): the class's score is sum_k signs[k] * (output[rows[k]] . hidden).")
       .def("weights", &model_weights,
            "The model's weight tables as read-only arrays that share the model's memory.")
       .def_property_readonly("fitted", &Classifier::fitted)
@@ -299,6 +336,10 @@ void bind_classifier(py::module_& m) {
           "fusion", [](const Classifier& self) { return fusion_name(self.model().shape().fusion); })
       .def_property_readonly(
           "gate", [](const Classifier& self) { return gate_name(self.model().shape().gate); })
+      .def_property_readonly(
+          "loss", [](const Classifier& self) { return loss_name(self.model().shape().loss); })
+      .def_property_readonly("alpha",
+                             [](const Classifier& self) { return self.model().shape().alpha; })
       .def_property_readonly("quantizer",
                              [](const Classifier& self) {
                                return std::const_pointer_cast<Quantizer>(self.quantizer());

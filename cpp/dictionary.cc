@@ -114,15 +114,16 @@ void Dictionary::build(const std::vector<std::string_view>& texts, int64_t min_c
   rebuild_table(capacity);
 }
 
-void Dictionary::encode(std::string_view text, std::vector<int32_t>& ids,
-                        std::vector<uint64_t>& hashes) const {
-  ids.clear();
+template <typename Emit>
+void Dictionary::for_each_row(std::string_view text, std::vector<uint64_t>& hashes,
+                              Emit&& emit) const {
   hashes.clear();
   for_each_token(text, [&](std::string_view token) {
     const uint64_t h = hash_word(token);
-    hashes.push_back(h);
     const int32_t id = find(token, h);
-    if (id >= 0) ids.push_back(id);
+    const auto position = static_cast<int32_t>(hashes.size());
+    hashes.push_back(h);
+    if (id >= 0) emit(id, position, position + 1);
   });
   if (buckets_ == 0) return;
   const int64_t n = static_cast<int64_t>(hashes.size());
@@ -130,9 +131,27 @@ void Dictionary::encode(std::string_view text, std::vector<int32_t>& ids,
     uint64_t h = hashes[i];
     for (int64_t j = i + 1; j < n && j < i + word_ngrams_; ++j) {
       h = (h * kFnvPrime) ^ hashes[j];  // order-sensitive: "a b" != "b a"
-      ids.push_back(static_cast<int32_t>(n_words() + static_cast<int64_t>(mix(h) % buckets_)));
+      emit(static_cast<int32_t>(n_words() + static_cast<int64_t>(mix(h) % buckets_)),
+           static_cast<int32_t>(i), static_cast<int32_t>(j + 1));
     }
   }
+}
+
+void Dictionary::encode(std::string_view text, std::vector<int32_t>& ids,
+                        std::vector<uint64_t>& hashes) const {
+  ids.clear();
+  for_each_row(text, hashes, [&](int32_t row, int32_t, int32_t) { ids.push_back(row); });
+}
+
+void Dictionary::encode_spans(std::string_view text, std::vector<std::string_view>& words,
+                              std::vector<TokenRow>& rows) const {
+  words.clear();
+  rows.clear();
+  for_each_token(text, [&](std::string_view word) { words.push_back(word); });
+  std::vector<uint64_t> hashes;
+  for_each_row(text, hashes, [&](int32_t row, int32_t first, int32_t last) {
+    rows.push_back(TokenRow{row, first, last});
+  });
 }
 
 void Dictionary::write(BinaryWriter& out) const {

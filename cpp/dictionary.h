@@ -12,6 +12,13 @@ namespace mmfast {
 class BinaryReader;
 class BinaryWriter;
 
+// One row of an encoded text and the words [first, last) it stands for: a
+// single word, or the n-gram of words first .. last - 1.
+struct TokenRow {
+  int32_t row;
+  int32_t first, last;
+};
+
 // Calls fn(token) for every run of non-whitespace bytes in `text`.
 template <typename Fn>
 void for_each_token(std::string_view text, Fn&& fn) {
@@ -55,6 +62,11 @@ class Dictionary {
   // followed by its hashed n-grams. `hashes` is caller-owned scratch.
   void encode(std::string_view text, std::vector<int32_t>& ids,
               std::vector<uint64_t>& hashes) const;
+  // The rows of encode(text), in the same order, each with the span of
+  // `words` (the text's whitespace-separated words) it stands for. An
+  // out-of-vocabulary word has no row of its own but spans its n-grams'.
+  void encode_spans(std::string_view text, std::vector<std::string_view>& words,
+                    std::vector<TokenRow>& rows) const;
 
   void write(BinaryWriter& out) const;
   static Dictionary read(BinaryReader& in);
@@ -66,6 +78,9 @@ class Dictionary {
   // Adds `count` occurrences of `word` (hash `h`), appending it if new.
   void add(std::string_view word, uint64_t h, int64_t count, std::vector<int64_t>& counts);
   void rebuild_table(int64_t capacity);
+  // Calls emit(row, first, last) for each row of `text`, in encoding order.
+  template <typename Emit>
+  void for_each_row(std::string_view text, std::vector<uint64_t>& hashes, Emit&& emit) const;
 
   int word_ngrams_ = 1;
   int64_t buckets_ = 0;

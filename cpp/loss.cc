@@ -249,6 +249,13 @@ class HierarchicalSoftmaxLoss : public Loss {
   }
   int64_t output_rows() const override { return std::max<int64_t>(n_classes_ - 1, 0); }
 
+  void score_terms(int32_t c, std::vector<int32_t>& rows,
+                   std::vector<float>& signs) const override {
+    rows = path_rows_[c];
+    signs.clear();
+    for (uint8_t right : path_right_[c]) signs.push_back(right ? 1.0f : -1.0f);
+  }
+
   float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
               Matrix& output, float* grad, LossScratch& scratch) const override {
     const int32_t target = pick_one(labels, n_labels, scratch.rng);
@@ -281,6 +288,11 @@ LossScratch Loss::make_scratch(uint64_t seed, uint64_t stream) const {
   // hs keeps a probability per tree node (2n - 1) here, the others one per class.
   s.scores.resize(2 * (output_rows() + 1));
   return s;
+}
+
+void Loss::score_terms(int32_t c, std::vector<int32_t>& rows, std::vector<float>& signs) const {
+  rows.assign(1, c);
+  signs.assign(1, 1.0f);
 }
 
 std::unique_ptr<Loss> make_loss(LossKind kind, const std::vector<int64_t>& class_counts, int neg) {

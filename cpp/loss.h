@@ -49,6 +49,15 @@ class Loss {
   // independent per-class sigmoids for ns and ova.
   virtual void predict(const float* hidden, const Matrix& output, float* probs,
                        LossScratch& scratch) const = 0;
+
+  // Class c's score as a signed sum of output-row logits, sum_k signs[k] *
+  // (output row rows[k] . hidden): linear in the hidden vector, so it splits
+  // over whatever the hidden vector is a sum of. Softmax, ns and ova: the
+  // class's own logit. hs: the decisions on the class's tree path, +1 where
+  // it turns right (probability sigmoid(logit)) and -1 where it turns left;
+  // the class's probability is the product of the sigmoids of those terms.
+  virtual void score_terms(int32_t c, std::vector<int32_t>& rows,
+                           std::vector<float>& signs) const;
 };
 
 // class_counts: examples per class (hs builds its Huffman tree from them,

@@ -67,6 +67,7 @@ class Model {
   const ModelShape& shape() const { return shape_; }
   const Fusion& fusion() const { return fusion_; }
   int32_t n_classes() const { return static_cast<int32_t>(class_counts_.size()); }
+  const Loss& loss() const { return *loss_; }
   const Matrix& text_embeddings() const { return text_embeddings_; }
   const Matrix& feature_embeddings() const { return feature_embeddings_; }
   const Matrix& output() const { return output_; }

@@ -91,7 +91,7 @@ def test_test_at_k_and_per_class(text_files, text_model, capsys):
     assert sum(int(line.split("Support : ")[1].split()[0]) for line in per_class) == 2000
 
 
-@pytest.mark.parametrize("fusion", ["pq", "rspq"])
+@pytest.mark.parametrize("fusion", ["pq", "rspq", "add", "max", "gated", "bilinear_gated"])
 def test_features_train_test_predict(multimodal_files, capsys, fusion):
     tmp = multimodal_files
     model = tmp / f"{fusion}.mmf"
@@ -104,7 +104,10 @@ def test_features_train_test_predict(multimodal_files, capsys, fusion):
     # Text alone confuses pairs of classes (about 50%); with features, far fewer.
     assert metric(text_only, "P@1") < 0.6
     assert metric(fused, "P@1") > 0.7
-    assert mmfast.load(model).quantizer_.n_bits == 4
+    if fusion in ("pq", "rspq"):
+        assert mmfast.load(model).quantizer_.n_bits == 4
+    else:
+        assert mmfast.load(model).fusion_ == fusion
     out, _ = run(capsys, "predict", model, tmp / "test.txt", "--features", tmp / "test.npy")
     assert len(out.splitlines()) == 1000
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 import inspect
 
 import pytest
@@ -10,7 +11,8 @@ import pytest
 import mmfast
 from mmfast import classifier, datasets, metrics, quantization
 
-MODULES = [classifier, quantization, datasets, metrics]
+# mmfast.autotune is the function; its module is imported by name.
+MODULES = [classifier, quantization, datasets, metrics, importlib.import_module("mmfast.autotune")]
 CLASSES = [mmfast.Classifier, mmfast.KMeans, mmfast.ProductQuantizer, mmfast.RSPQ]
 
 
@@ -38,7 +40,7 @@ def test_public_classes_and_methods_have_numpydoc_sections(cls):
             assert f"{parameter} : " in method_doc, f"{cls.__name__}.{name}: {parameter}"
 
 
-FUNCTIONS = [mmfast.load, *(getattr(metrics, name) for name in metrics.__all__)]
+FUNCTIONS = [mmfast.load, mmfast.autotune, *(getattr(metrics, name) for name in metrics.__all__)]
 
 
 @pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.__name__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._sklearn_compat import not_fitted_error
+from .autotune import autotune
 from .classifier import Classifier, load
 from .datasets import make_multimodal_classification, make_text_classification, write_fasttext_file
 from .quantization import RSPQ, KMeans, ProductQuantizer
@@ -18,6 +19,7 @@ __all__ = [
     "NotFittedError",
     "ProductQuantizer",
     "RSPQ",
+    "autotune",
     "load",
     "make_multimodal_classification",
     "make_text_classification",

@@ -16,7 +16,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import numpy.typing as npt
 
-from . import _core, metrics
+from . import _core, _explain, metrics
 from ._estimator import Estimator
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags, features_routing
@@ -577,6 +577,68 @@ class Classifier(Estimator):
         else:
             predicted = metrics.LabelSets(np.arange(n), self.classes_[ranked_ids[:, 0]], n)
         return {**metrics.summary(truth, predicted, ranked, k), "k": k, "n_examples": n}
+
+    def explain(
+        self, text: str | None, features: npt.ArrayLike | None = None, label: Any = None
+    ) -> _explain.Explanation:
+        """Why the model scores a class as it does for one example.
+
+        The split is exact for text-only, add, pq and rspq models, whose hidden
+        vector is a weighted sum of rows. For the other fusions it is exact
+        given what the example decided: max credits each hidden coordinate to
+        the modality that won it; gated credits the gated modality's rows
+        scaled by the gate (the gating modality gets no entry);
+        bilinear_gated credits the text rows, read through the class's
+        weights times the feature gate (the features get no entry). The
+        list's ``meaning`` says which applies. In a notebook the result
+        renders as the text shaded by contribution.
+
+        Parameters
+        ----------
+        text : str or None
+            The example's text (None for a features-only model).
+        features : array-like of shape (n_features,) or (n_codes,), default=None
+            The example's feature vector (or codes), for a model with features.
+        label : label or None, default=None
+            The class to explain; None: the most probable one.
+
+        Returns
+        -------
+        explanation : Explanation
+            ``[(token, contribution), ...]`` over the text's words and word
+            n-grams (in the order the model reads them; a word out of the
+            vocabulary counts only through its n-grams), then the feature
+            tokens (``FeatureToken(subquantizer, centroid)``, pq/rspq) or one
+            ``"<features>"`` entry for the continuous feature part. The
+            contributions add up to its ``score``: the class's logit before the
+            softmax (softmax), its own logit (ns, ova: sigmoid(score) is
+            ``predict_proba``), or with hs the signed sum of the logits of the
+            decisions on the class's tree path (+ to the right, whose
+            probability is sigmoid(logit)).
+        """
+        return _explain.explain(self, text, features, label)
+
+    def top_feature_tokens(self, label: Any, n: int = 10) -> list[_explain.FeatureTokenScore]:
+        """The feature tokens (pq/rspq) that most favour a class.
+
+        Parameters
+        ----------
+        label : label
+            A class of ``classes_``.
+        n : int, default=10
+            How many tokens.
+
+        Returns
+        -------
+        tokens : list of FeatureTokenScore
+            Best first: what each adds to the class's score when an example
+            has it (alpha / n_subquantizers times its row's score, as in
+            ``explain``), with the quantizer's centroid it stands for
+            (``center``, the values of feature dimensions ``dims``). The
+            training examples that have token (m, c) are those with
+            ``quantizer_.transform(X)[:, m] == c``.
+        """
+        return _explain.top_feature_tokens(self, label, n)
 
     def _top_ids(self, inputs: _Inputs, k: int) -> np.ndarray:
         """(n, k) class ids, most probable first."""
