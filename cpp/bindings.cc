@@ -1,14 +1,24 @@
 // The only file that includes pybind11: argument conversion and checks with
-// the GIL held, GIL release around every C++ loop, error translation
-// (std::invalid_argument -> ValueError).
+// the GIL held, GIL release around every C++ loop, Ctrl-C for long calls,
+// error translation (std::invalid_argument -> ValueError, FileError ->
+// OSError, Interrupted -> KeyboardInterrupt).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <streambuf>
 #include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
 
 #include "classifier.h"
 #include "common.h"
@@ -24,6 +34,71 @@ namespace {
 
 template <typename T>
 using CArray = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+// Work (in multiply-adds or bytes) above which a call is worth a helper
+// thread so that Ctrl-C can stop it: about a millisecond, against the tens
+// of microseconds a thread costs.
+constexpr double kLongCallWork = 1e7;
+constexpr auto kSignalPoll = std::chrono::milliseconds(50);
+
+unsigned long main_thread_id = 0;  // Python's main thread, set at import
+
+// Runs `work` without the GIL. A long call from Python's main thread runs on
+// a helper thread while this one checks for signals every kSignalPoll: when
+// a handler raises (Ctrl-C: KeyboardInterrupt), the stop flag the C++ loops
+// check (check_stop) is set, the call unwinds and the Python error is
+// raised. `work` must leave its objects as they were when it throws
+// Interrupted. Short calls, and calls from other threads (which never see
+// signals), run here directly.
+void run_interruptibly(bool long_call, const std::function<void()>& work) {
+  if (!long_call || PyThread_get_thread_ident() != main_thread_id) {
+    py::gil_scoped_release release;
+    work();
+    return;
+  }
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+  std::exception_ptr error;
+  std::thread helper;
+  try {
+    helper = std::thread([&] {
+      StopScope scope(&stop);
+      try {
+        work();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      done = true;
+      finished.notify_all();
+    });
+  } catch (const std::system_error&) {
+    py::gil_scoped_release release;  // no thread to spare: run here, uninterruptible
+    work();
+    return;
+  }
+  bool interrupted = false;
+  {
+    py::gil_scoped_release release;
+    std::unique_lock<std::mutex> lock(mutex);
+    while (!finished.wait_for(lock, kSignalPoll, [&] { return done; })) {
+      if (interrupted) continue;
+      lock.unlock();
+      {
+        py::gil_scoped_acquire acquire;
+        interrupted = PyErr_CheckSignals() != 0;  // the handler's exception stays set
+      }
+      if (interrupted) stop = true;
+      lock.lock();
+    }
+    lock.unlock();
+    helper.join();
+  }
+  if (interrupted) throw py::error_already_set();
+  if (error) std::rethrow_exception(error);
+}
 
 // Texts as UTF-8 views. For Python strings the views point into the str
 // objects, which `owner` keeps alive while C++ reads them.
@@ -55,8 +130,8 @@ TextViews text_views(py::handle texts, bool allow_empty) {
     if (data == nullptr) throw py::error_already_set();
     std::string_view text(data, static_cast<size_t>(size));
     if (!allow_empty) {
-      bool has_token = false;
-      for_each_token(text, [&](std::string_view) { has_token = true; });
+      // A token is a run of non-whitespace (see for_each_token): look for its first byte only.
+      const bool has_token = text.find_first_not_of(" \t\n\v\f\r") != std::string_view::npos;
       check(has_token, "texts[" + std::to_string(i) +
                            "] is empty: every training text needs at least one word");
     }
@@ -109,6 +184,12 @@ std::unique_ptr<BatchInput> batch_input(py::handle texts, py::handle features, p
   return in;
 }
 
+// Whether predicting `batch` is long enough to run interruptibly.
+bool long_prediction(const Classifier& classifier, const Batch& batch) {
+  const double per_example = static_cast<double>(classifier.dim()) * (classifier.n_classes() + 16);
+  return static_cast<double>(batch.size) * per_example >= kLongCallWork;
+}
+
 RaggedArray ragged_from_numpy(const CArray<int64_t>& offsets, const CArray<int32_t>& values) {
   check(offsets.ndim() == 1 && values.ndim() == 1, "label offsets and ids must be 1-D");
   RaggedArray out;
@@ -122,12 +203,24 @@ py::array_t<T> to_numpy(const std::vector<T>& values) {
   return py::array_t<T>(static_cast<py::ssize_t>(values.size()), values.data());
 }
 
-// Read-only std::istream over bytes owned by Python.
+// Read-only, seekable std::istream over bytes owned by Python.
 class MemoryBuffer : public std::streambuf {
  public:
   MemoryBuffer(const char* data, size_t size) {
     char* p = const_cast<char*>(data);
     setg(p, p, p + size);
+  }
+
+ protected:
+  pos_type seekoff(off_type offset, std::ios_base::seekdir from,
+                   std::ios_base::openmode) override {
+    char* base = from == std::ios_base::beg ? eback() : from == std::ios_base::cur ? gptr() : egptr();
+    if (offset < eback() - base || offset > egptr() - base) return pos_type(off_type(-1));
+    setg(eback(), base + offset, egptr());
+    return pos_type(gptr() - eback());
+  }
+  pos_type seekpos(pos_type position, std::ios_base::openmode which) override {
+    return seekoff(off_type(position), std::ios_base::beg, which);
   }
 };
 
@@ -206,8 +299,9 @@ void bind_classifier(py::module_& m) {
   m.def(
       "read_fasttext_file",
       [](const std::string& path, bool keep_unlabeled) {
-        py::gil_scoped_release release;
-        return read_fasttext_file(path, keep_unlabeled);
+        std::unique_ptr<LabeledTexts> texts;
+        run_interruptibly(true, [&] { texts = read_fasttext_file(path, keep_unlabeled); });
+        return texts;
       },
       py::arg("path"), py::arg("keep_unlabeled"));
 
@@ -258,8 +352,11 @@ void bind_classifier(py::module_& m) {
             check(features.is_none() || input->features.ptr() == features.ptr(),
                   "features must be a C-contiguous float32 array to be read in place");
             RaggedArray labels = ragged_from_numpy(label_offsets, label_ids);
-            py::gil_scoped_release release;
-            return self.prepare_fit(input->batch, std::move(labels), n_classes, codebook_size);
+            std::unique_ptr<Trainer> trainer;
+            run_interruptibly(true, [&] {
+              trainer = self.prepare_fit(input->batch, std::move(labels), n_classes, codebook_size);
+            });
+            return trainer;
           },
           py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
           py::arg("label_ids"), py::arg("n_classes"), py::arg("codebook_size"),
@@ -358,8 +455,9 @@ void bind_classifier(py::module_& m) {
             py::array_t<float> out({static_cast<py::ssize_t>(input->batch.size),
                                     static_cast<py::ssize_t>(self.n_classes())});
             float* data = out.mutable_data();
-            py::gil_scoped_release release;
-            self.predict_proba(input->batch, data, resolve_threads(threads));
+            run_interruptibly(long_prediction(self, input->batch), [&] {
+              self.predict_proba(input->batch, data, resolve_threads(threads));
+            });
             return out;
           },
           py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("threads"))
@@ -374,10 +472,9 @@ void bind_classifier(py::module_& m) {
             py::array_t<float> probs({n, static_cast<py::ssize_t>(k)});
             int32_t* c = classes.mutable_data();
             float* p = probs.mutable_data();
-            {
-              py::gil_scoped_release release;
+            run_interruptibly(long_prediction(self, input->batch), [&] {
               self.predict_top(input->batch, k, threshold, c, p, resolve_threads(threads));
-            }
+            });
             return py::make_tuple(classes, probs);
           },
           py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("k"),
@@ -407,10 +504,7 @@ void bind_classifier(py::module_& m) {
           [](const std::string& path) {
             std::string metadata;
             std::optional<Classifier> c;
-            {
-              py::gil_scoped_release release;
-              c.emplace(Classifier::load(path, metadata));
-            }
+            run_interruptibly(true, [&] { c.emplace(Classifier::load(path, metadata)); });
             return load_result(std::move(*c), metadata);
           },
           py::arg("path"))
@@ -420,12 +514,11 @@ void bind_classifier(py::module_& m) {
             std::string_view view = data;
             std::string metadata;
             std::optional<Classifier> c;
-            {
-              py::gil_scoped_release release;
+            run_interruptibly(view.size() >= kLongCallWork, [&] {
               MemoryBuffer buffer(view.data(), view.size());
               std::istream in(&buffer);
               c.emplace(Classifier::load(in, view.size(), metadata));
-            }
+            });
             return load_result(std::move(*c), metadata);
           },
           py::arg("data"));
@@ -470,13 +563,15 @@ py::bytes to_bytes(const Object& object) {
 template <typename Read>
 auto from_bytes(const py::bytes& data, Read read) {
   const std::string_view view = data;
-  py::gil_scoped_release release;
   MemoryBuffer buffer(view.data(), view.size());
   std::istream stream(&buffer);
-  mmfast::BinaryReader in(stream, view.size());
-  auto object = read(in);
-  in.finish();
-  return object;
+  std::optional<decltype(read(std::declval<mmfast::BinaryReader&>()))> object;
+  run_interruptibly(view.size() >= kLongCallWork, [&] {
+    mmfast::BinaryReader in(stream, view.size());
+    object.emplace(read(in));
+    in.finish();
+  });
+  return std::move(*object);
 }
 
 py::array encode(const mmfast::Quantizer& quantizer, const CArray<float>& x, int threads) {
@@ -486,12 +581,14 @@ py::array encode(const mmfast::Quantizer& quantizer, const CArray<float>& x, int
   py::array codes = narrow ? py::array(py::array_t<uint8_t>({n, int64_t{quantizer.n_codes()}}))
                            : py::array(py::array_t<uint16_t>({n, int64_t{quantizer.n_codes()}}));
   void* out = codes.mutable_data();
-  py::gil_scoped_release release;
-  if (narrow) {
-    quantizer.encode(x.data(), n, static_cast<uint8_t*>(out), threads);
-  } else {
-    quantizer.encode(x.data(), n, static_cast<uint16_t*>(out), threads);
-  }
+  const double work = static_cast<double>(n) * quantizer.dim() * quantizer.n_centroids();
+  run_interruptibly(work >= kLongCallWork, [&] {
+    if (narrow) {
+      quantizer.encode(x.data(), n, static_cast<uint8_t*>(out), threads);
+    } else {
+      quantizer.encode(x.data(), n, static_cast<uint16_t*>(out), threads);
+    }
+  });
   return codes;
 }
 
@@ -501,8 +598,10 @@ py::array_t<float> decode_as(const mmfast::Quantizer& quantizer, const py::array
   const auto contiguous = py::array_t<Code, py::array::c_style>::ensure(codes);
   py::array_t<float> out({static_cast<int64_t>(codes.shape(0)), quantizer.dim()});
   float* data = out.mutable_data();
-  py::gil_scoped_release release;
-  quantizer.decode(contiguous.data(), contiguous.shape(0), data, threads);
+  const double work = static_cast<double>(contiguous.shape(0)) * quantizer.dim();
+  run_interruptibly(work >= kLongCallWork, [&] {
+    quantizer.decode(contiguous.data(), contiguous.shape(0), data, threads);
+  });
   return out;
 }
 
@@ -549,8 +648,7 @@ static void bind_quantizers(py::module_& m) {
           "train",
           [](KMeans& kmeans, const CArray<float>& x, int threads) {
             check_matrix(x, "X", kmeans.dim());
-            py::gil_scoped_release release;
-            kmeans.train(x.data(), x.shape(0), threads);
+            run_interruptibly(true, [&] { kmeans.train(x.data(), x.shape(0), threads); });
           },
           py::arg("x"), py::arg("threads") = 0)
       .def(
@@ -563,10 +661,10 @@ static void bind_quantizers(py::module_& m) {
             py::array_t<float> distances(n);
             int32_t* label_data = labels.mutable_data();
             float* distance_data = distances.mutable_data();
-            {
-              py::gil_scoped_release release;
+            const double work = static_cast<double>(n) * kmeans.dim() * kmeans.k();
+            run_interruptibly(work >= kLongCallWork, [&] {
               kmeans.assign(x.data(), n, label_data, distance_data, threads);
-            }
+            });
             return py::make_tuple(labels, distances);
           },
           py::arg("x"), py::arg("threads") = 0,
@@ -607,8 +705,7 @@ static void bind_quantizers(py::module_& m) {
           "train",
           [](Quantizer& quantizer, const CArray<float>& x, int threads) {
             check_matrix(x, "X", quantizer.dim());
-            py::gil_scoped_release release;
-            quantizer.train(x.data(), x.shape(0), threads);
+            run_interruptibly(true, [&] { quantizer.train(x.data(), x.shape(0), threads); });
           },
           py::arg("x"), py::arg("threads") = 0)
       .def("encode", &encode, py::arg("x"), py::arg("threads") = 0,
@@ -668,6 +765,19 @@ static void bind_quantizers(py::module_& m) {
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "mmfast native core";
+  main_thread_id = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+  py::register_exception_translator([](std::exception_ptr error) {
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const FileError& e) {
+      // OSError(errno, message, path) is the errno's subclass (FileNotFoundError, ...).
+      py::object os_error = py::reinterpret_borrow<py::object>(PyExc_OSError)(
+          e.error(), e.what(), e.path());
+      PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(os_error.ptr())), os_error.ptr());
+    } catch (const Interrupted&) {
+      PyErr_SetNone(PyExc_KeyboardInterrupt);
+    }
+  });
   m.def("default_threads", [] { return resolve_threads(0); },
         "Number of threads used when threads=None.");
   m.def("fusion_forward", &fusion_forward, py::arg("fusion"), py::arg("gate"), py::arg("t"),

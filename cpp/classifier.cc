@@ -1,6 +1,7 @@
 #include "classifier.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <numeric>
 
@@ -52,13 +53,19 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
         "features: codes are fused by addition");
   check(batch.features == nullptr || batch.n_features >= 1, "features: no columns");
   check_labels(labels, batch.size, n_classes);
-  quantizer_.reset();
-  // A features-only model has no text table and no vocabulary.
-  dictionary_ = Dictionary(config_.word_ngrams, has_text ? config_.buckets : 0);
+  // Built aside and committed last, so that an interrupted call (check_stop)
+  // leaves this object as it was. A features-only model has no text table and
+  // no vocabulary.
+  Dictionary dictionary(config_.word_ngrams, has_text ? config_.buckets : 0);
   auto data = std::make_shared<Dataset>();
   if (has_text) {
-    dictionary_.build(batch.texts, config_.min_count, config_.train.threads);
-    data->tokens = encode_texts(dictionary_, batch.texts, config_.train.threads);
+    dictionary.build(batch.texts, config_.min_count, config_.train.threads);
+    data->tokens = encode_texts(dictionary, batch.texts, config_.train.threads);
+    check(has_features || !data->tokens.values.empty(),
+          "texts: nothing to train on: no text has a word in the vocabulary or an n-gram (the "
+          "texts are empty, e.g. label-only lines, or min_count=" +
+              std::to_string(config_.min_count) + " drops every word" +
+              (config_.buckets == 0 ? " and buckets=0 leaves no n-grams)" : ")"));
   } else {
     data->tokens.offsets.assign(batch.size + 1, 0);
   }
@@ -73,7 +80,7 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
   data->n_classes = n_classes;
 
   ModelShape shape;
-  shape.text_rows = has_text ? dictionary_.n_rows() : 0;
+  shape.text_rows = has_text ? dictionary.n_rows() : 0;
   shape.dim = config_.dim;
   shape.fusion = has_text ? config_.fusion : FusionKind::kFeatures;
   shape.gate = config_.gate;
@@ -90,6 +97,8 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
                                                    threads)
                             : Standardization::identity(batch.n_features);
   model_.emplace(shape, data->class_counts(), scaling, config_.train.seed, threads);
+  dictionary_ = std::move(dictionary);
+  quantizer_.reset();
   TrainOptions options = config_.train;
   if (options.feature_lr <= 0.0f && shape.n_features > 0) {
     options.feature_lr = default_feature_lr(options.lr, shape.n_features);
@@ -216,8 +225,11 @@ void Classifier::predict_top(const Batch& batch, int k, float threshold, int32_t
     thread_local std::vector<int32_t> order;
     order.resize(n_classes);
     std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + kept, order.end(),
-                      [&](int32_t a, int32_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
+    // NaN (a diverged or damaged model) ranks last and fails every threshold.
+    auto rank = [&](int32_t c) { return std::isnan(p[c]) ? -INFINITY : p[c]; };
+    std::partial_sort(order.begin(), order.begin() + kept, order.end(), [&](int32_t a, int32_t b) {
+      return rank(a) > rank(b) || (rank(a) == rank(b) && a < b);
+    });
     int32_t* row_classes = classes + i * k;
     float* row_probs = probs + i * k;
     for (int j = 0; j < k; ++j) {

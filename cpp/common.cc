@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -17,22 +19,70 @@ int resolve_threads(int requested) {
 
 namespace {
 
+thread_local const std::atomic<bool>* stop_flag = nullptr;
+
+}  // namespace
+
+StopScope::StopScope(const std::atomic<bool>* flag) : previous_(stop_flag) { stop_flag = flag; }
+
+StopScope::~StopScope() { stop_flag = previous_; }
+
+void check_stop() {
+  if (stop_flag != nullptr && stop_flag->load(std::memory_order_relaxed)) throw Interrupted();
+}
+
+std::invalid_argument thread_start_error(int started, int requested, const std::exception& why) {
+  return std::invalid_argument("threads: the system could start only " + std::to_string(started) +
+                               " of the " + std::to_string(requested) +
+                               " threads asked for (" + why.what() + "); ask for fewer threads");
+}
+
+namespace {
+
 // Runs body(worker) on `threads` threads, the caller included, and re-throws
-// the first exception any of them raised.
+// the first exception any of them raised. The workers wait until all of
+// them have started, so that when the system refuses a thread nothing has
+// run: the started ones are told to quit and joined.
 void run_workers(int threads, const std::function<void(int)>& body) {
   std::exception_ptr error;
-  std::mutex error_mutex;
+  std::mutex mutex;
+  std::condition_variable released;
+  enum class Start { kWaiting, kGo, kAbandon } start = Start::kWaiting;
   auto guarded = [&](int worker) {
     try {
       body(worker);
     } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
+      std::lock_guard<std::mutex> lock(mutex);
       if (!error) error = std::current_exception();
     }
   };
+  const std::atomic<bool>* stop = stop_flag;
+  auto worker_main = [&](int worker) {
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      released.wait(lock, [&] { return start != Start::kWaiting; });
+      if (start == Start::kAbandon) return;
+    }
+    StopScope scope(stop);
+    guarded(worker);
+  };
+  auto release = [&](Start how) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      start = how;
+    }
+    released.notify_all();
+  };
   std::vector<std::thread> pool;
   pool.reserve(threads > 1 ? threads - 1 : 0);
-  for (int w = 1; w < threads; ++w) pool.emplace_back(guarded, w);
+  try {
+    for (int w = 1; w < threads; ++w) pool.emplace_back(worker_main, w);
+  } catch (const std::system_error& e) {
+    release(Start::kAbandon);
+    for (auto& t : pool) t.join();
+    throw thread_start_error(static_cast<int>(pool.size()) + 1, threads, e);
+  }
+  release(Start::kGo);
   guarded(0);
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
@@ -51,15 +101,21 @@ void parallel_for(int64_t n, int threads,
   });
 }
 
+int block_workers(int64_t n, int64_t block, int threads) {
+  block = std::max<int64_t>(1, block);
+  const int64_t blocks = (std::max<int64_t>(n, 0) + block - 1) / block;
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, blocks)));
+}
+
 void parallel_for_blocks(int64_t n, int64_t block, int threads,
                          const std::function<void(int64_t, int64_t, int)>& fn) {
   if (n <= 0) return;
   block = std::max<int64_t>(1, block);
-  int64_t blocks = (n + block - 1) / block;
-  threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, blocks)));
+  const int64_t blocks = (n + block - 1) / block;
   std::atomic<int64_t> next{0};
-  run_workers(threads, [&](int worker) {
+  run_workers(block_workers(n, block, threads), [&](int worker) {
     for (int64_t b = next++; b < blocks; b = next++) {
+      check_stop();
       fn(b * block, std::min(n, (b + 1) * block), worker);
     }
   });

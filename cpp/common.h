@@ -1,8 +1,11 @@
-// Shared building blocks: argument checks, a seeded RNG, and a ParallelFor
-// that re-raises worker exceptions on the calling thread.
+// Shared building blocks: argument checks, a seeded RNG, a ParallelFor
+// that re-raises worker exceptions on the calling thread, and the stop
+// request that lets a caller interrupt long loops.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -12,6 +15,17 @@ namespace mmfast {
 // Throws std::invalid_argument (a ValueError in Python) when `ok` is false.
 inline void check(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
+}
+
+// a * b for sizes a, b >= 0 (e.g. read from a file); std::invalid_argument
+// naming `what` when the product does not fit in int64.
+inline int64_t checked_mul(int64_t a, int64_t b, const std::string& what) {
+  int64_t product = 0;
+  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &product)) {
+    throw std::invalid_argument(what + ": " + std::to_string(a) + " x " + std::to_string(b) +
+                                " is out of range");
+  }
+  return product;
 }
 
 // Number of worker threads to use: `requested` if positive, else all cores.
@@ -44,6 +58,53 @@ class Rng {
   uint64_t state_;
 };
 
+// Thrown by check_stop() once the caller has asked the running call to stop.
+class Interrupted : public std::exception {
+ public:
+  const char* what() const noexcept override { return "interrupted"; }
+};
+
+// Installs `flag` as this thread's stop request for the scope's lifetime
+// (nullptr: none). parallel_for and parallel_for_blocks hand the calling
+// thread's flag on to their workers, so one flag stops a whole call.
+class StopScope {
+ public:
+  explicit StopScope(const std::atomic<bool>* flag);
+  ~StopScope();
+  StopScope(const StopScope&) = delete;
+  StopScope& operator=(const StopScope&) = delete;
+
+ private:
+  const std::atomic<bool>* previous_;
+};
+
+// Throws Interrupted when this thread's stop flag is set. Long loops call it
+// between chunks of work (it costs one relaxed load); code that must leave
+// its object unchanged on Interrupted builds the result aside and commits it
+// last.
+void check_stop();
+// Items (lines, vectors) a static-chunk loop handles between check_stop() calls.
+constexpr int64_t kStopCheckEvery = 4096;
+
+// For loops whose items vary in cost (texts): calls check_stop() each time
+// `every` units of work (bytes) have been done.
+class StopCheck {
+ public:
+  explicit StopCheck(int64_t every) : every_(every) {}
+  void done(int64_t work) {
+    if ((pending_ += work) >= every_) {
+      pending_ = 0;
+      check_stop();
+    }
+  }
+
+ private:
+  int64_t every_;
+  int64_t pending_ = 0;
+};
+// Text bytes between check_stop() calls: about a millisecond of tokenizing.
+constexpr int64_t kStopCheckBytes = int64_t{1} << 20;
+
 // Runs fn(begin, end, worker) over [0, n) split into contiguous chunks on
 // `threads` threads (the caller's thread runs chunk 0). The first exception
 // thrown by any worker is re-thrown here after all have joined.
@@ -51,8 +112,18 @@ void parallel_for(int64_t n, int threads,
                   const std::function<void(int64_t begin, int64_t end, int worker)>& fn);
 
 // Like parallel_for, but hands out blocks of `block` items dynamically, for
-// work whose cost varies per item.
+// work whose cost varies per item, and calls check_stop() before each block.
+// Worker ids are < block_workers(n, block, threads).
 void parallel_for_blocks(int64_t n, int64_t block, int threads,
                          const std::function<void(int64_t begin, int64_t end, int worker)>& fn);
+
+// How many threads parallel_for_blocks uses: never more than there are
+// blocks, so per-worker scratch sized by it stays bounded.
+int block_workers(int64_t n, int64_t block, int threads);
+
+// Both parallel_for variants throw std::invalid_argument, after joining the
+// threads that did start, when the system cannot start all `threads`; this
+// is that error, saying how many could start.
+std::invalid_argument thread_start_error(int started, int requested, const std::exception& why);
 
 }  // namespace mmfast

@@ -17,7 +17,9 @@ RaggedArray encode_texts(const Dictionary& dict, const std::vector<std::string_v
     RaggedArray& part = parts[worker];
     std::vector<int32_t> ids;
     std::vector<uint64_t> hashes;
+    StopCheck stop_check(kStopCheckBytes);
     for (int64_t i = begin; i < end; ++i) {
+      stop_check.done(static_cast<int64_t>(texts[i].size()) + 1);
       dict.encode(texts[i], ids, hashes);
       part.values.insert(part.values.end(), ids.begin(), ids.end());
       part.offsets.push_back(static_cast<int64_t>(part.values.size()));

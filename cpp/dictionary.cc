@@ -78,10 +78,15 @@ void Dictionary::build(const std::vector<std::string_view>& texts, int64_t min_c
   // order keeps words in order of first appearance, whatever the threads.
   const int64_t n = static_cast<int64_t>(texts.size());
   threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, n)));
-  std::vector<Dictionary> parts(threads, Dictionary(word_ngrams_, buckets_));
+  // Empty until their worker runs: no table is allocated for threads that
+  // fail to start.
+  std::vector<Dictionary> parts(threads);
   std::vector<std::vector<int64_t>> part_counts(threads);
   parallel_for(n, threads, [&](int64_t begin, int64_t end, int worker) {
+    parts[worker] = Dictionary(word_ngrams_, buckets_);
+    StopCheck stop_check(kStopCheckBytes);
     for (int64_t i = begin; i < end; ++i) {
+      stop_check.done(static_cast<int64_t>(texts[i].size()) + 1);
       for_each_token(texts[i], [&](std::string_view token) {
         parts[worker].add(token, hash_word(token), 1, part_counts[worker]);
       });
@@ -164,7 +169,7 @@ void Dictionary::write(BinaryWriter& out) const {
 Dictionary Dictionary::read(BinaryReader& in) {
   const int32_t word_ngrams = in.read<int32_t>();
   const int64_t buckets = in.read<int64_t>();
-  in.expect(word_ngrams >= 1 && buckets >= 0, "bad dictionary header");
+  in.expect(word_ngrams >= 1 && buckets >= 0 && buckets < INT32_MAX, "bad dictionary header");
   Dictionary dict(word_ngrams, buckets);
   const uint64_t n = in.read<uint64_t>();
   in.expect(n < INT32_MAX, "bad vocabulary size");

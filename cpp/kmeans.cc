@@ -69,7 +69,14 @@ KMeans::KMeans(int64_t dim, int64_t k, KMeansOptions options)
 void KMeans::train(const float* x, int64_t n, int threads) {
   check(n >= k_, "k-means with k=" + std::to_string(k_) + " needs at least " +
                      std::to_string(k_) + " training points, got " + std::to_string(n));
-  threads = resolve_threads(threads);
+  // A copy trains and is committed last, so that an interrupted call
+  // (check_stop) leaves this k-means as it was.
+  KMeans trained(dim_, k_, options_);
+  trained.lloyd(x, n, resolve_threads(threads));
+  *this = std::move(trained);
+}
+
+void KMeans::lloyd(const float* x, int64_t n, int threads) {
   Rng rng(options_.seed);
 
   // Lloyd's cost grows with n but the centroids hardly improve beyond a few
@@ -93,8 +100,13 @@ void KMeans::train(const float* x, int64_t n, int threads) {
   std::vector<float> distances(n_points);
   objective_.clear();
   for (int iteration = 0; iteration < options_.n_iter; ++iteration) {
+    check_stop();
     assign(points, n_points, labels.data(), distances.data(), threads);
     objective_.push_back(std::accumulate(distances.begin(), distances.end(), 0.0));
+    // Finite points whose squared distances exceed float32 would all land in
+    // cluster 0: refuse them rather than return a meaningless clustering.
+    check(std::isfinite(objective_.back()),
+          "X: squared distances between its rows overflow float32; scale X down");
     update_centroids(points, n_points, labels.data(), rng, threads);
   }
 }
@@ -107,6 +119,7 @@ void KMeans::update_centroids(const float* x, int64_t n, const int32_t* labels, 
   std::vector<int64_t> counts(k_, 0);
   parallel_for(k_, threads, [&](int64_t first, int64_t last, int) {
     for (int64_t i = 0; i < n; ++i) {
+      if (i % (16 * kStopCheckEvery) == 0) check_stop();
       const int64_t c = labels[i];
       if (c < first || c >= last) continue;
       ++counts[c];
@@ -208,7 +221,9 @@ KMeans KMeans::read(BinaryReader& in) {
   in.expect(k >= 1 && k <= kMaxK, "k-means k out of range");
   KMeans kmeans(dim, k, options);
   std::vector<float> centroids = in.read_vector<float>();
-  in.expect(static_cast<int64_t>(centroids.size()) == k * dim, "k-means centroids size mismatch");
+  in.expect(static_cast<int64_t>(centroids.size()) ==
+                checked_mul(k, dim, "corrupt mmfast model: k-means centroids"),
+            "k-means centroids size mismatch");
   kmeans.objective_ = in.read_vector<double>();
   in.expect(static_cast<int64_t>(kmeans.objective_.size()) <= options.n_iter,
             "k-means objective longer than n_iter");

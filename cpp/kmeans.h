@@ -61,6 +61,8 @@ class KMeans {
   static KMeans read(BinaryReader& in);
 
  private:
+  // train() on this fresh k-means.
+  void lloyd(const float* x, int64_t n, int threads);
   // Replaces the centroids and rebuilds the kernel's transposed copy.
   void set_centroids(std::vector<float> centroids);
   // Centroid c = mean of its points; empty clusters split a populated one.

@@ -167,29 +167,31 @@ void Model::write(BinaryWriter& out) const {
 }
 
 Model Model::read(BinaryReader& in) {
-  const bool v1 = in.version() == 1;
   ModelShape shape;
   shape.text_rows = in.read<int64_t>();
   shape.dim = in.read<int32_t>();
-  if (!v1) {
-    const int32_t fusion = in.read<int32_t>();
-    const int32_t gate = in.read<int32_t>();
-    in.expect(fusion >= 0 && fusion <= static_cast<int32_t>(FusionKind::kBilinearGated) &&
-                  (gate == 0 || gate == 1),
-              "unknown fusion");
-    shape.fusion = static_cast<FusionKind>(fusion);
-    shape.gate = static_cast<Gate>(gate);
-    shape.n_features = in.read<int32_t>();
-  }
+  const int32_t fusion = in.read<int32_t>();
+  const int32_t gate = in.read<int32_t>();
+  in.expect(fusion >= 0 && fusion <= static_cast<int32_t>(FusionKind::kBilinearGated) &&
+                (gate == 0 || gate == 1),
+            "unknown fusion");
+  shape.fusion = static_cast<FusionKind>(fusion);
+  shape.gate = static_cast<Gate>(gate);
+  shape.n_features = in.read<int32_t>();
   shape.n_codes = in.read<int32_t>();
   shape.codebook_size = in.read<int64_t>();
-  if (v1) shape.fusion = shape.n_codes > 0 ? FusionKind::kAdd : FusionKind::kText;
   shape.alpha = in.read<float>();
   const int32_t loss = in.read<int32_t>();
   shape.neg = in.read<int32_t>();
   in.expect(loss >= 0 && loss <= static_cast<int32_t>(LossKind::kOneVsAll), "unknown loss");
   shape.loss = static_cast<LossKind>(loss);
   auto class_counts = in.read_vector<int64_t>();
+  // The class counts are summed (hs builds a Huffman tree from them).
+  int64_t total_count = 0;
+  for (int64_t count : class_counts) {
+    in.expect(count >= 0 && !__builtin_add_overflow(total_count, count, &total_count),
+              "class counts out of range");
+  }
   try {
     check(!class_counts.empty(), "no classes");
     check_shape(shape);

@@ -75,8 +75,6 @@ class Model {
   const Projection* projection() const { return projection_ ? &*projection_ : nullptr; }
 
   void write(BinaryWriter& out) const;
-  // Reads this version's layout or that of format version 1 (text and
-  // feature-token models only).
   static Model read(BinaryReader& in);
 
  private:

@@ -137,10 +137,11 @@ void SubspaceQuantizer::train(const float* x, int64_t n, int threads) {
 template <typename Code>
 void SubspaceQuantizer::encode_as(const float* x, int64_t n, Code* codes, int threads) const {
   check(is_trained(), "the quantizer is not trained");
-  threads = resolve_threads(threads);
+  threads = block_workers(n, kCodeBlock, resolve_threads(threads));
   const int n_subspaces = n_codes();
-  // Per-worker scratch: nearest-centroid labels, and the columns of
-  // subspaces that are not contiguous, gathered.
+  // Per-worker scratch (one per block at most, however many threads were
+  // asked for): nearest-centroid labels, and the columns of subspaces that
+  // are not contiguous, gathered.
   int64_t widest_gathered = 0;
   for (int r = 0; r < n_subspaces; ++r) {
     if (!contiguous_[r]) widest_gathered = std::max<int64_t>(widest_gathered, subspaces_[r].size());

@@ -1,16 +1,29 @@
 #include "serialization.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "common.h"
 
 namespace mmfast {
 
 namespace {
 
 constexpr uint64_t kPrime = 0x100000001B3ULL;
+constexpr uint64_t kChecksumSeed = 0xCBF29CE484222325ULL;
+// The checksum folds the stream in blocks of this size (the last one
+// shorter), so it depends on the bytes only, and the reader can verify it
+// before parsing.
+constexpr size_t kChecksumBlock = size_t{1} << 16;
+constexpr uint64_t kHeaderBytes = 8;    // magic number and version
+constexpr uint64_t kChecksumBytes = 8;  // trailing checksum
 
 uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 
@@ -34,7 +47,8 @@ uint64_t checksum_update(uint64_t h, const void* data, size_t size) {
 
 }  // namespace
 
-BinaryWriter::BinaryWriter(std::ostream& out) : out_(out), checksum_(0xCBF29CE484222325ULL) {
+BinaryWriter::BinaryWriter(std::ostream& out) : out_(out), checksum_(kChecksumSeed) {
+  block_.reserve(kChecksumBlock);
   write<uint32_t>(kMagic);
   write<uint32_t>(kFormatVersion);
 }
@@ -45,29 +59,60 @@ void BinaryWriter::write_string(const std::string& s) {
 }
 
 void BinaryWriter::write_bytes(const void* data, size_t size) {
-  checksum_ = checksum_update(checksum_, data, size);
-  out_.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const size_t take = std::min(size, kChecksumBlock - block_.size());
+    block_.insert(block_.end(), p, p + take);
+    p += take;
+    size -= take;
+    if (block_.size() == kChecksumBlock) flush_block();
+  }
+}
+
+void BinaryWriter::flush_block() {
+  checksum_ = checksum_update(checksum_, block_.data(), block_.size());
+  out_.write(block_.data(), static_cast<std::streamsize>(block_.size()));
   if (!out_) throw std::runtime_error("model save failed: could not write");
+  block_.clear();
 }
 
 void BinaryWriter::finish() {
+  if (!block_.empty()) flush_block();
   const uint64_t sum = checksum_;
   out_.write(reinterpret_cast<const char*>(&sum), sizeof(sum));
   out_.flush();
   if (!out_) throw std::runtime_error("model save failed: could not write");
 }
 
-BinaryReader::BinaryReader(std::istream& in, uint64_t size)
-    : in_(in), remaining_(size), checksum_(0xCBF29CE484222325ULL) {
-  if (size < 8) throw std::invalid_argument("not an mmfast model: file is too short");
+BinaryReader::BinaryReader(std::istream& in, uint64_t size) : in_(in), remaining_(size) {
+  if (size < kHeaderBytes) throw std::invalid_argument("not an mmfast model: file is too short");
   if (read<uint32_t>() != kMagic) throw std::invalid_argument("not an mmfast model: bad magic number");
-  version_ = read<uint32_t>();
-  if (version_ < kOldestReadableVersion || version_ > kFormatVersion) {
+  const uint32_t version = read<uint32_t>();
+  if (version != kFormatVersion) {
     throw std::invalid_argument("unsupported mmfast model format version " +
-                                std::to_string(version_) + " (this build reads versions " +
-                                std::to_string(kOldestReadableVersion) + " to " +
-                                std::to_string(kFormatVersion) + ")");
+                                std::to_string(version) + " (this build reads version " +
+                                std::to_string(kFormatVersion) + "; retrain the model, or load "
+                                "it with the mmfast release that wrote it)");
   }
+  expect(size >= kHeaderBytes + kChecksumBytes, "file is truncated");
+  const uint64_t checked = size - kChecksumBytes;
+  in_.seekg(0);
+  std::vector<char> block(std::min<uint64_t>(kChecksumBlock, checked));
+  uint64_t sum = kChecksumSeed;
+  for (uint64_t done = 0; done < checked; done += block.size()) {
+    check_stop();
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(block.size(), checked - done));
+    in_.read(block.data(), static_cast<std::streamsize>(n));
+    expect(static_cast<bool>(in_), "read failed");
+    sum = checksum_update(sum, block.data(), n);
+  }
+  uint64_t stored = 0;
+  in_.read(reinterpret_cast<char*>(&stored), sizeof(stored));
+  expect(static_cast<bool>(in_), "read failed");
+  expect(stored == sum, "checksum mismatch (the file is truncated or damaged)");
+  in_.seekg(static_cast<std::streamoff>(kHeaderBytes));
+  expect(static_cast<bool>(in_), "read failed");
+  remaining_ = checked - kHeaderBytes;
 }
 
 std::string BinaryReader::read_string() {
@@ -83,7 +128,6 @@ void BinaryReader::read_bytes(void* data, size_t size) {
   in_.read(static_cast<char*>(data), static_cast<std::streamsize>(size));
   expect(static_cast<bool>(in_), "read failed");
   remaining_ -= size;
-  checksum_ = checksum_update(checksum_, data, size);
 }
 
 void BinaryReader::expect_available(uint64_t bytes) const {
@@ -94,31 +138,40 @@ void BinaryReader::expect(bool ok, const std::string& what) const {
   if (!ok) throw std::invalid_argument("corrupt mmfast model: " + what);
 }
 
-void BinaryReader::finish() {
-  const uint64_t expected = checksum_;
-  uint64_t stored;
-  expect(remaining_ >= sizeof(stored), "file is truncated");
-  in_.read(reinterpret_cast<char*>(&stored), sizeof(stored));
-  expect(static_cast<bool>(in_), "read failed");
-  remaining_ -= sizeof(stored);
-  expect(stored == expected, "checksum mismatch");
-  expect(remaining_ == 0, "unexpected bytes after the end");
+void BinaryReader::finish() { expect(remaining_ == 0, "unexpected bytes after the end"); }
+
+namespace {
+
+FileError file_error(const std::string& path, int error) {
+  if (error == 0) error = EIO;
+  return FileError(error, path, std::string("cannot save the model: ") + std::strerror(error));
 }
+
+}  // namespace
 
 void write_file_atomically(const std::string& path,
                            const std::function<void(std::ostream&)>& write) {
+  // Refused up front what would otherwise fail only at the rename, after
+  // the whole file was written.
+  if (path.empty()) throw file_error(path, ENOENT);
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) throw file_error(path, EISDIR);
   const std::string tmp = path + ".tmp" + std::to_string(::getpid());
   try {
     {
+      errno = 0;
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      if (!out) throw std::runtime_error("cannot open '" + tmp + "' for writing");
-      write(out);
-      out.close();
-      if (!out) throw std::runtime_error("could not finish writing '" + tmp + "'");
+      if (!out) throw file_error(path, errno);
+      try {
+        write(out);
+        out.close();
+      } catch (...) {
+        if (!out.good()) throw file_error(path, errno);
+        throw;
+      }
+      if (!out) throw file_error(path, errno);
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-      throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "'");
-    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) throw file_error(path, errno);
   } catch (...) {
     std::remove(tmp.c_str());
     throw;

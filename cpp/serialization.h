@@ -1,6 +1,7 @@
 // The versioned binary model format: a magic number and version up front,
-// length-checked sections, and a checksum at the end, so a truncated,
-// corrupt or foreign file is refused before anything is used.
+// length-checked sections, and a checksum at the end that is verified
+// before anything is parsed, so a truncated, corrupt or foreign file is
+// refused before anything is used.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <functional>
 #include <istream>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -15,10 +17,24 @@
 namespace mmfast {
 
 constexpr uint32_t kMagic = 0x54464D4D;  // "MMFT" on disk
-// Version 2 added continuous fusion to the model section; version 1 files
-// still load.
+// Version 2: the checksum folds fixed-size blocks (so it is verified before
+// anything is parsed), and the model section holds continuous fusion.
 constexpr uint32_t kFormatVersion = 2;
-constexpr uint32_t kOldestReadableVersion = 1;
+
+// A file the system refused to open, write or rename: `error` is the errno
+// value (the Python layer raises the matching OSError), `path` the file the
+// caller named.
+class FileError : public std::runtime_error {
+ public:
+  FileError(int error, const std::string& path, const std::string& what)
+      : std::runtime_error(what), error_(error), path_(path) {}
+  int error() const { return error_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  int error_;
+  std::string path_;
+};
 
 // Writes values and keeps a running checksum of everything written.
 class BinaryWriter {
@@ -41,12 +57,18 @@ class BinaryWriter {
   void finish();
 
  private:
+  // Checksums and writes the buffered block.
+  void flush_block();
+
   std::ostream& out_;
   uint64_t checksum_;
+  std::vector<char> block_;  // bytes not yet checksummed, less than one block
 };
 
-// Reads what BinaryWriter wrote. Every read is bounds-checked against the
-// stream's size, and finish() verifies the checksum.
+// Reads what BinaryWriter wrote. The constructor checks the magic number
+// and version, then reads the whole (seekable) stream once to verify the
+// checksum (calling check_stop() between blocks); every read after that is
+// bounds-checked against the stream's size.
 class BinaryReader {
  public:
   BinaryReader(std::istream& in, uint64_t size);
@@ -67,25 +89,22 @@ class BinaryReader {
     return values;
   }
   std::string read_string();
-  // The format version the stream was written with.
-  uint32_t version() const { return version_; }
   void read_bytes(void* data, size_t size);
   // Throws unless `bytes` more bytes are left in the stream.
   void expect_available(uint64_t bytes) const;
   // Throws the standard "corrupt model" error when `ok` is false.
   void expect(bool ok, const std::string& what) const;
-  // Verifies the trailing checksum and that nothing follows it.
+  // Verifies that the parse ended where the checksum begins.
   void finish();
 
  private:
   std::istream& in_;
-  uint64_t remaining_;
-  uint64_t checksum_;
-  uint32_t version_ = 0;
+  uint64_t remaining_;  // bytes before the checksum
 };
 
 // Writes a file through `write` into a temporary sibling and renames it into
-// place, so a failed save never leaves a half-written file at `path`.
+// place, so a failed save never leaves a half-written file at `path`. The
+// system's refusals throw FileError naming `path`.
 void write_file_atomically(const std::string& path,
                            const std::function<void(std::ostream&)>& write);
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 #include <unordered_map>
 
 #include "common.h"
@@ -11,29 +10,81 @@ namespace mmfast {
 
 namespace {
 
+constexpr size_t kReadChunk = size_t{16} << 20;  // bytes read between check_stop() calls
+
 bool is_label(std::string_view token) { return token.substr(0, kLabelPrefix.size()) == kLabelPrefix; }
+
+// Labels become Python str: they must be valid UTF-8 (no overlong forms,
+// surrogates or code points beyond U+10FFFF).
+bool is_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    int extra = 0;
+    unsigned char low = 0x80, high = 0xBF;  // range of the byte after the lead byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      if (c == 0xE0) low = 0xA0;
+      if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= static_cast<size_t>(extra)) return false;  // truncated sequence
+    for (int k = 1; k <= extra; ++k) {
+      const auto next = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (next < low || next > high) : (next < 0x80 || next > 0xBF)) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+// Also reads pipes (whose size is unknown) to the end.
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  check(static_cast<bool>(in), "texts: cannot open file '" + path + "'");
+  std::string contents;
+  const std::streamoff size = in.tellg();
+  if (size > 0) contents.reserve(static_cast<size_t>(size));
+  in.seekg(0);
+  in.clear();
+  while (in) {
+    check_stop();
+    const size_t done = contents.size();
+    contents.resize(done + kReadChunk);
+    in.read(&contents[done], static_cast<std::streamsize>(kReadChunk));
+    contents.resize(done + static_cast<size_t>(in.gcount()));
+  }
+  check(in.eof(), "texts: cannot read file '" + path + "'");
+  return contents;
+}
 
 }  // namespace
 
 std::unique_ptr<LabeledTexts> read_fasttext_file(const std::string& path, bool keep_unlabeled) {
   auto result = std::make_unique<LabeledTexts>();
   LabeledTexts& out = *result;
-  {
-    std::ifstream in(path, std::ios::binary);
-    check(static_cast<bool>(in), "texts: cannot open file '" + path + "'");
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    out.contents = std::move(buffer).str();
-  }
+  out.contents = read_whole_file(path);
   std::unordered_map<std::string_view, int32_t> label_ids;  // first-appearance ids
   std::vector<std::string_view> names;
   std::string_view all(out.contents);
   size_t pos = 0;
-  while (pos < all.size()) {
-    size_t end = all.find('\n', pos);
+  for (int64_t line_number = 1; pos < all.size(); ++line_number) {
+    if (line_number % (16 * kStopCheckEvery) == 0) check_stop();
+    // Lines end at \n, \r\n or a lone \r (as Python's universal newlines).
+    size_t end = all.find_first_of("\r\n", pos);
     if (end == std::string_view::npos) end = all.size();
     std::string_view line = all.substr(pos, end - pos);
-    pos = end + 1;
+    pos = end + (all.substr(end, 2) == "\r\n" ? 2 : 1);
 
     // Labels usually lead the line; the text is then the rest of it, as is.
     std::vector<int32_t> line_labels;
@@ -49,10 +100,15 @@ std::unique_ptr<LabeledTexts> read_fasttext_file(const std::string& path, bool k
       if (text_start != line.size()) labels_in_front = false;
       auto [it, inserted] = label_ids.emplace(token.substr(kLabelPrefix.size()),
                                               static_cast<int32_t>(names.size()));
-      if (inserted) names.push_back(it->first);
+      if (inserted) {
+        check(is_utf8(it->first), "texts: file '" + path + "', line " +
+                                      std::to_string(line_number) +
+                                      ": the label is not valid UTF-8");
+        names.push_back(it->first);
+      }
       line_labels.push_back(it->second);
     });
-    if (!has_token || (line_labels.empty() && !keep_unlabeled)) {
+    if (!keep_unlabeled && (!has_token || line_labels.empty())) {
       out.skipped_lines += has_token ? 1 : 0;
       continue;
     }

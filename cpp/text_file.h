@@ -21,13 +21,15 @@ struct LabeledTexts {
   std::vector<std::string_view> texts;
   std::vector<std::string> label_names;  // sorted, like numpy.unique
   RaggedArray labels;                    // indices into label_names
-  int64_t skipped_lines = 0;             // unlabeled lines dropped (keep_unlabeled=false)
+  int64_t skipped_lines = 0;             // unlabeled lines with words dropped (keep_unlabeled=false)
 };
 
 // Reads `path` (held by pointer: `texts` point into `contents`, which must
-// not move). Unlabeled lines are dropped unless keep_unlabeled; blank
-// lines are always dropped. Throws std::invalid_argument when the file cannot
-// be read.
+// not move). Lines end at \n, \r\n or a lone \r. With keep_unlabeled, every
+// line is an example (blank ones too, so that predictions line up with the
+// lines); without, blank and unlabeled lines are dropped. Throws
+// std::invalid_argument when the file cannot be read or a label is not valid
+// UTF-8 (naming the file and line), and Interrupted (check_stop).
 std::unique_ptr<LabeledTexts> read_fasttext_file(const std::string& path, bool keep_unlabeled);
 
 }  // namespace mmfast

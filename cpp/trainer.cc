@@ -1,7 +1,10 @@
 #include "trainer.h"
 
 #include <chrono>
+#include <cmath>
 #include <numeric>
+#include <sstream>
+#include <system_error>
 #include <utility>
 
 namespace mmfast {
@@ -17,6 +20,18 @@ void shuffle(std::vector<int64_t>& items, Rng& rng) {
 }
 
 }  // namespace
+
+std::invalid_argument Trainer::diverged(float loss, int epoch, int64_t done, int64_t total,
+                                        float lr) const {
+  std::ostringstream message;
+  message.precision(3);
+  message << "training diverged: the loss became " << (std::isnan(loss) ? "NaN" : "infinite")
+          << " in epoch " << epoch + 1 << " of " << options_.epochs << ", "
+          << 100.0 * static_cast<double>(done) / static_cast<double>(total)
+          << "% into training (learning rate then " << lr << "); lower lr (it is "
+          << options_.lr << ")";
+  return std::invalid_argument(message.str());
+}
 
 Trainer::Trainer(Model& model, std::shared_ptr<const Dataset> data, const TrainOptions& options)
     : model_(model), data_(std::move(data)), options_(options) {
@@ -44,10 +59,17 @@ void Trainer::start() {
   Rng rng(options_.seed, 0x5EEDu);
   shuffle(order, rng);
   running_ = options_.threads;
-  for (int w = 0; w < options_.threads; ++w) {
-    std::vector<int64_t> share(order.begin() + n * w / options_.threads,
-                               order.begin() + n * (w + 1) / options_.threads);
-    workers_.emplace_back(&Trainer::work, this, w, std::move(share));
+  try {
+    for (int w = 0; w < options_.threads; ++w) {
+      std::vector<int64_t> share(order.begin() + n * w / options_.threads,
+                                 order.begin() + n * (w + 1) / options_.threads);
+      workers_.emplace_back(&Trainer::work, this, w, std::move(share));
+    }
+  } catch (const std::system_error& e) {
+    // Those that started have barely begun: stop and join them.
+    request_stop();
+    for (auto& t : workers_) t.join();
+    throw thread_start_error(static_cast<int>(workers_.size()), options_.threads, e);
   }
 }
 
@@ -76,8 +98,11 @@ void Trainer::work(int worker, std::vector<int64_t> order) {
         const float decay = 1.0f - static_cast<float>(done) / total;
         const ExampleView example = data.example(i);
         if (!example.empty() && data.labels.row_size(i) > 0) {
-          loss_sum += model_.train(example, data.labels.row(i), data.labels.row_size(i),
-                                   options_.lr * decay, options_.feature_lr * decay, scratch);
+          const float loss = model_.train(example, data.labels.row(i), data.labels.row_size(i),
+                                          options_.lr * decay, options_.feature_lr * decay,
+                                          scratch);
+          if (!std::isfinite(loss)) throw diverged(loss, epoch, done, total, options_.lr * decay);
+          loss_sum += loss;
           ++loss_count;
         }
         if (++done % kPublishEvery == 0) {

@@ -9,6 +9,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -58,6 +59,9 @@ class Trainer {
   };
 
   void work(int worker, std::vector<int64_t> order);
+  // The error a worker raises when an example's loss is not finite: lr too high.
+  std::invalid_argument diverged(float loss, int epoch, int64_t done, int64_t total,
+                                 float lr) const;
 
   Model& model_;
   std::shared_ptr<const Dataset> data_;

@@ -104,7 +104,7 @@ def test_bad_features_are_refused(data):
         fitted(texts, y, X, fusion="pq", quantizer=mmfast.RSPQ())
 
     clf = fitted(texts, y, X, fusion="pq")
-    with pytest.raises(ValueError, match="X has 31 features, but ProductQuantizer is expecting 32"):
+    with pytest.raises(ValueError, match="features has 31 features, but ProductQuantizer is"):
         clf.predict(texts[:5], features=X[:5, :31])
     with pytest.raises(ValueError, match="features are required"):
         clf.predict(texts[:5])
@@ -234,19 +234,11 @@ def test_bad_dense_features_are_refused(data):
         clf.predict(texts[:1], features=np.full((1, 32), np.nan))
 
 
-def test_models_saved_by_format_version_1_still_load():
-    """tests/data/v1_*.mmf were written by mmfast before continuous fusion
-    (format version 1), with the predictions it made then."""
-    data = Path(__file__).parent / "data"
-    texts, X, _ = paired_modalities(600, n_features=8)
-    expected = np.load(data / "v1_expected.npz")
-    text = mmfast.load(data / "v1_text.mmf")
-    assert text.fusion_ == "text"
-    np.testing.assert_allclose(text.predict_proba(texts[:50]), expected["text"], rtol=1e-6)
-    pq = mmfast.load(data / "v1_pq.mmf")
-    assert pq.fusion_ == "pq" and pq.alpha == 1.0
-    np.testing.assert_allclose(pq.predict_proba(texts[:50], features=X[:50]), expected["pq"],
-                               rtol=1e-5)  # t and u are now summed in another order
+def test_models_saved_by_format_version_1_are_refused_with_their_version():
+    """tests/data/v1_text.mmf was written by mmfast before continuous fusion
+    and before the checksum could be verified ahead of parsing (format 1)."""
+    with pytest.raises(ValueError, match="unsupported mmfast model format version 1"):
+        mmfast.load(Path(__file__).parent / "data" / "v1_text.mmf")
 
 
 def test_unknown_format_version_is_refused_with_its_number(tmp_path):

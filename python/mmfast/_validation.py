@@ -15,6 +15,11 @@ from ._sklearn_compat import not_fitted_error
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
 
+INT32_MAX = 2**31 - 1  # the native core's int arguments
+INT64_MAX = 2**63 - 1
+# Largest float32: k-means and PQ compare squared distances in float32.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 def check_fitted(estimator: object, attribute: str) -> None:
     """Raises NotFittedError unless `estimator` has the learned `attribute`."""
@@ -34,8 +39,12 @@ def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
     return value
 
 
-def check_positive_int(name: str, value: Any) -> int:
-    return check_int(name, value, 1)
+def check_positive_int(name: str, value: Any, high: int = INT32_MAX) -> int:
+    """A positive int at most `high` (a limit of the native core)."""
+    value = check_int(name, value, 1)
+    if value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
+    return value
 
 
 def check_seed(name: str, value: Any) -> int:
@@ -76,7 +85,10 @@ def check_file(name: str, path: str | os.PathLike[str]) -> str:
     if not path:
         raise ValueError(f"{name}: an empty string is neither texts nor a file path")
     if not os.path.isfile(path):
-        raise ValueError(f"{name}: file {path!r} does not exist")
+        raise ValueError(
+            f"{name}: file {path!r} does not exist (a str is read as the path of a "
+            "fastText-format file; give texts as a list of str)"
+        )
     return path
 
 
@@ -88,7 +100,8 @@ def check_same_length(name_a: str, a: Sized, name_b: str, b: Sized) -> None:
 def as_float_matrix(
     name: str, X: Any, n_features: int | None = None, estimator: object = None
 ) -> np.ndarray:
-    """`X` as a C-contiguous float32 (n_samples, n_features) array of finite values.
+    """`X` as a C-contiguous float32 (n_samples, n_features) array of finite values
+    small enough that squared distances between rows fit in float32.
 
     n_features, when given, is the column count `estimator` was fitted with.
     """
@@ -96,33 +109,45 @@ def as_float_matrix(
         raise TypeError(f"{name}: sparse input is not supported; pass a dense array "
                         "(e.g. X.toarray())")
     try:
-        array = np.asarray(X)
-        # Checked before the conversion, which would drop the imaginary part.
-        is_complex = array.dtype.kind == "c"
-        if not is_complex:
-            array = np.ascontiguousarray(array, dtype=np.float32)
-    except (TypeError, ValueError) as error:
+        raw = np.asarray(X)
+        if raw.dtype == object:  # e.g. Python numbers of several types
+            raw = raw.astype(np.float64)
+    except (TypeError, ValueError) as error:  # ragged nested lists, non-numbers
         raise TypeError(f"{name} must be a 2-D array of numbers: {error}") from None
-    if is_complex:
-        raise ValueError(f"{name}: Complex data not supported")
-    if array.ndim != 2:
+    if raw.dtype.kind == "c":  # ValueError with this message, as scikit-learn's estimators
+        raise ValueError(f"{name} must be a 2-D array of real numbers: Complex data not "
+                         "supported")
+    if raw.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a 2-D array of numbers, got dtype {raw.dtype}")
+    if raw.ndim != 2:
         raise ValueError(
             f"{name} must be a 2-D array of shape (n_samples, n_features), got shape "
-            f"{array.shape}. Reshape your data: array.reshape(-1, 1) for a single feature, "
+            f"{raw.shape}. Reshape your data: array.reshape(-1, 1) for a single feature, "
             "array.reshape(1, -1) for a single sample"
         )
-    if array.shape[1] == 0:
-        raise ValueError(f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 "
+    if raw.shape[1] == 0:
+        raise ValueError(f"{name} has 0 feature(s) (shape={raw.shape}) while a minimum of 1 "
                          "is required.")
-    if n_features is not None and array.shape[1] != n_features:
+    if n_features is not None and raw.shape[1] != n_features:
         raise ValueError(
-            f"{name} has {array.shape[1]} features, but {type(estimator).__name__} is "
+            f"{name} has {raw.shape[1]} features, but {type(estimator).__name__} is "
             f"expecting {n_features} features as input"
         )
-    # min/max propagate NaN and expose infinities without a temporary array.
-    if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):
-        raise ValueError(f"{name} contains NaN or infinity")
-    return array
+    if raw.size:
+        # min/max propagate NaN and expose infinities without a temporary array.
+        low, high = float(raw.min()), float(raw.max())
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise ValueError(f"{name} contains NaN or infinity")
+        # |x - c|^2 sums n_features terms of at most (2 * limit)^2 each.
+        limit = float(np.sqrt(_FLOAT32_MAX / (4 * raw.shape[1])))
+        largest = max(-low, high)
+        if largest > limit:
+            raise ValueError(
+                f"{name} has values up to {largest:.3g} in magnitude: squared distances between "
+                f"its rows would overflow float32 (with {raw.shape[1]} features the limit is "
+                f"{limit:.3g}); scale {name} down"
+            )
+    return np.ascontiguousarray(raw, dtype=np.float32)
 
 
 def as_code_matrix(name: str, codes: Any, n_codes: int, n_values: int) -> np.ndarray:

@@ -21,6 +21,8 @@ from ._estimator import Estimator
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags, features_routing
 from ._validation import (
+    INT32_MAX,
+    INT64_MAX,
     as_code_matrix,
     as_float_matrix,
     check_choice,
@@ -28,7 +30,9 @@ from ._validation import (
     check_fitted,
     check_float,
     check_int,
+    check_positive_int,
     check_same_length,
+    check_seed,
     check_threads,
     is_path,
 )
@@ -265,8 +269,10 @@ class Classifier(Estimator):
             example per line; its ``__label__`` tokens are the labels). None:
             the features alone.
         y : array-like of shape (n_samples,), sequence of label lists, or None
-            One label per example (str or numbers), or a list of labels per
-            example (multi-label). None when ``texts`` is a file path.
+            One label per example, or a list of labels per example
+            (multi-label). Labels are all str, or all numbers (int, bool, or
+            floats without a fractional part); labels read from a file are
+            str. None when ``texts`` is a file path.
         features : array-like of shape (n_samples, n_features), default=None
             Each example's dense feature vector, for a model with ``fusion``
             set; for "pq"/"rspq" also the integer codes of the model's
@@ -275,7 +281,8 @@ class Classifier(Estimator):
         Returns
         -------
         self : Classifier
-            The fitted classifier.
+            The fitted classifier. A learning rate so high that training
+            diverges raises ValueError.
         """
         core = _core.Classifier(**self._core_args())
         if is_path(texts):
@@ -343,8 +350,8 @@ class Classifier(Estimator):
             return (quantizer if fitted else None), None, codes, codebook_size
         X = as_float_matrix("features", features)
         if not fitted:
-            quantizer.fit(X)
-        codes = quantizer.transform(X)
+            quantizer._fit(X, "features")
+        codes = quantizer._transform(X, "features")
         _check_rows(codes, n_examples)
         return quantizer, None, codes, codebook_size
 
@@ -370,23 +377,23 @@ class Classifier(Estimator):
         fusion = check_choice("fusion", self.fusion, FUSIONS)
         feature_lr = self.feature_lr
         return dict(
-            dim=check_int("dim", self.dim, 1),
-            word_ngrams=check_int("word_ngrams", self.word_ngrams, 1),
-            buckets=check_int("buckets", self.buckets, 0),
-            min_count=check_int("min_count", self.min_count, 1),
+            dim=check_positive_int("dim", self.dim),
+            word_ngrams=check_positive_int("word_ngrams", self.word_ngrams),
+            buckets=check_int("buckets", self.buckets, 0, INT32_MAX - 1),
+            min_count=check_positive_int("min_count", self.min_count, INT64_MAX),
             loss=check_choice("loss", self.loss, LOSSES),
-            neg=check_int("neg", self.neg, 1),
+            neg=check_positive_int("neg", self.neg),
             # The core adds feature tokens to the text: pq and rspq are its "add".
             fusion="text" if fusion is None else "add" if fusion in _QUANTIZERS else fusion,
             gate=check_choice("gate", self.gate, GATES),
             alpha=check_float("alpha", self.alpha, 0.0),
             standardize=check_choice("feature_scaling", self.feature_scaling,
                                      FEATURE_SCALINGS) is not None,
-            epochs=check_int("epochs", self.epochs, 1),
+            epochs=check_positive_int("epochs", self.epochs),
             lr=check_float("lr", self.lr, 0.0),
             feature_lr=0.0 if feature_lr is None else check_float("feature_lr", feature_lr, 0.0),
             threads=check_threads(self.threads),
-            seed=check_int("seed", self.seed, 0),
+            seed=check_seed("seed", self.seed),
         )
 
     # -- prediction ------------------------------------------------------
@@ -410,7 +417,9 @@ class Classifier(Estimator):
         Returns
         -------
         labels : ndarray of shape (n_samples,), or list of lists
-            Labels from ``classes_``. A model trained on multi-label data gives
+            Labels from ``classes_``, one per example (with a file path, one
+            per line of the file, blank lines included). A model trained on
+            multi-label data gives
             a list of labels per example instead: those with probability >=
             ``threshold``, at least the top one, in ``classes_`` order (this
             computes every class's probability; with very many classes, use
@@ -465,18 +474,19 @@ class Classifier(Estimator):
             set; for "pq"/"rspq" also the integer codes of the model's
             quantizer, of shape (n_samples, n_codes).
         k : int, default=1
-            Labels per example, at most.
+            Labels per example, at most (beyond the number of classes: all).
         threshold : float, default=0.0
             Only labels with at least this probability.
 
         Returns
         -------
         labels : list of lists
-            Up to ``k`` labels per example, best first.
+            Up to ``k`` labels per example, best first (with a file path, one
+            row per line of the file, blank lines included).
         probabilities : list of ndarray, float32
             Their probabilities.
         """
-        k = check_int("k", k, 1)
+        k = min(check_int("k", k, 1), len(self._fitted_classes()))
         threshold = check_float("threshold", threshold, 0.0, inclusive=True)
         ids, probs = self._fitted_core().predict_top(
             *self._inputs(texts, features), k, threshold, self._threads()
@@ -508,7 +518,8 @@ class Classifier(Estimator):
         Returns
         -------
         score : float
-            In [0, 1].
+            In [0, 1]. ``y`` must share at least one label with ``classes_``
+            (a model fitted on a file has str classes).
         """
         return self.evaluate(texts, y, features, k=1)["precision@k"]
 
@@ -563,11 +574,7 @@ class Classifier(Estimator):
         n_inputs = len(next(part for part in inputs if part is not None))
         if n_inputs != n:
             raise ValueError(f"y has {n} examples but there are {n_inputs} inputs")
-        if not np.isin(truth.labels, self.classes_).any():
-            raise ValueError(
-                f"y shares no label with the model's classes_ ({self.classes_[:5].tolist()}"
-                f"{', ...' if len(self.classes_) > 5 else ''}); labels read from files are str"
-            )
+        _check_shares_a_class(truth.labels, self.classes_)
         ranked_ids = self._top_ids(inputs, min(k, len(self.classes_)))
         ranked = metrics.LabelSets(np.repeat(np.arange(n), ranked_ids.shape[1]),
                                    self.classes_[ranked_ids.ravel()], n)
@@ -643,6 +650,12 @@ class Classifier(Estimator):
     def _top_ids(self, inputs: _Inputs, k: int) -> np.ndarray:
         """(n, k) class ids, most probable first."""
         ids, _ = self._fitted_core().predict_top(*inputs, k, 0.0, self._threads())
+        unscored = np.flatnonzero(ids[:, 0] < 0)
+        if len(unscored):
+            raise ValueError(
+                f"the model's probabilities are NaN for {len(unscored)} examples (the first is "
+                f"example {unscored[0]}): its weights are damaged"
+            )
         return ids
 
     def _chosen(self, inputs: _Inputs) -> np.ndarray:
@@ -656,6 +669,10 @@ class Classifier(Estimator):
     def _fitted_core(self) -> Any:
         check_fitted(self, "_core")
         return self._core
+
+    def _fitted_classes(self) -> np.ndarray:
+        self._fitted_core()
+        return self.classes_
 
     def _threads(self) -> int:
         return check_threads(self.threads)
@@ -692,7 +709,7 @@ class Classifier(Estimator):
             raise ValueError("features: this model was trained on codes without a quantizer, "
                              "so it needs codes, not float features")
         else:
-            codes = self.quantizer_.transform(features)
+            codes = self.quantizer_._transform(features, "features")
         matrix = dense if dense is not None else codes
         rows = 0 if matrix is None else len(matrix)
         if core_texts is not None and len(core_texts) != rows:
@@ -796,9 +813,9 @@ def _run(trainer: Any, verbose: int) -> None:
 
 def _labelled_file(path: str | os.PathLike[str], y: Any) -> Any:
     """The labelled lines of a fastText-format file."""
+    path = check_file("texts", path)
     if y is not None:
         raise ValueError("y must be None when texts is a file path: labels come from the file")
-    path = check_file("texts", path)
     data = _core.read_fasttext_file(path, keep_unlabeled=False)
     if len(data) == 0:
         raise ValueError(
@@ -840,10 +857,69 @@ def _is_codes(features: Any) -> bool:
     return np.issubdtype(np.asarray(features).dtype, np.integer)
 
 
+_LABEL_LISTS = (list, tuple, set, frozenset, np.ndarray)
+
+
 def _is_multilabel(y: Sequence[Any] | np.ndarray) -> bool:
-    return len(y) > 0 and all(
-        isinstance(labels, (list, tuple, set, frozenset, np.ndarray)) for labels in y
-    )
+    """Whether ``y`` holds a list of labels per text (as its first element
+    does); ValueError when it mixes lists and single labels."""
+    if len(y) == 0 or not isinstance(y[0], _LABEL_LISTS):
+        return False
+    _check_not_mixed(y)
+    return True
+
+
+def _check_not_mixed(y: Sequence[Any] | np.ndarray) -> None:
+    lists = [isinstance(labels, _LABEL_LISTS) for labels in y]
+    if any(lists) and not all(lists):
+        first_list, first_label = lists.index(True), lists.index(False)
+        raise ValueError(
+            "y must hold one label per text, or one list of labels per text, not a mix: "
+            f"y[{first_list}] is of type {type(y[first_list]).__name__}, "
+            f"y[{first_label}] of type {type(y[first_label]).__name__}"
+        )
+
+
+def _label_array(labels: Sequence[Any] | np.ndarray) -> np.ndarray:
+    """Labels as a 1-D array of one kind, str or numbers (int, float, bool), so
+    that they survive save/pickle and compare as given."""
+    try:
+        values = np.asarray(labels)
+        items = labels
+        if values.dtype == object:  # e.g. pandas' object columns: typed by their items
+            items = values.tolist()
+            values = np.asarray(items)
+    except ValueError:  # numpy's "inhomogeneous shape": lists among the labels
+        _check_not_mixed(labels)
+        raise
+    if values.ndim != 1:
+        _check_not_mixed(labels)
+        raise ValueError("y must hold one label per text, or one list of labels per text")
+    # numpy turns [1, "a"] into strings: refuse the mix instead.
+    if values.dtype.kind == "U" and not isinstance(items, np.ndarray):
+        if not all(isinstance(label, str) for label in items):
+            kinds = sorted({type(label).__name__ for label in items})
+            raise TypeError(
+                f"y: labels must be all str or all numbers, got a mix of {', '.join(kinds)}"
+            )
+    if values.dtype.kind == "c":  # ValueError with this message, as scikit-learn's
+        raise ValueError("y: Complex data not supported; labels are str, int, float or bool")
+    if values.dtype.kind not in "Uiufb":
+        _check_not_mixed(labels)
+        if values.dtype.kind == "S":
+            got = "bytes (decode them to str)"
+        elif values.dtype == object:
+            got = ", ".join(sorted({type(label).__name__ for label in labels}))
+        else:
+            got = str(values.dtype)
+        raise TypeError(f"y: Unknown label type: labels must be str, int, float or bool, "
+                        f"got {got}")
+    if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
+        raise ValueError("y contains NaN or infinity")
+    if values.dtype.kind == "f" and not np.array_equal(values, np.round(values)):
+        raise ValueError("y: Unknown label type: continuous (floats with a fractional part); "
+                         "a classifier's labels are classes: str, int, or integral floats")
+    return values
 
 
 def _encode_labels(
@@ -858,17 +934,26 @@ def _encode_labels(
         flat = [label for labels in y for label in labels]
     else:
         lengths = np.ones(len(y), dtype=np.int64)
-    values = np.asarray(flat)
-    if values.ndim != 1:
-        raise ValueError("y must hold one label per text, or one list of labels per text")
-    if values.dtype == object and all(isinstance(label, str) for label in values):
-        values = values.astype(str)
-    if values.dtype == object:
-        raise TypeError("y: Unknown label type: labels must be all str or all numbers")
-    if values.dtype.kind == "f" and not np.array_equal(values, np.round(values)):
-        raise ValueError("y: Unknown label type: continuous (floats with a fractional part); "
-                         "a classifier's labels are classes")
-    classes, ids = np.unique(values, return_inverse=True)
+    classes, ids = np.unique(_label_array(flat), return_inverse=True)
     offsets = np.zeros(len(y) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     return classes, offsets, ids.astype(np.int32).ravel(), multilabel
+
+
+def _check_shares_a_class(labels: np.ndarray, classes: np.ndarray) -> None:
+    """ValueError unless one of the true ``labels`` of y is one of ``classes``:
+    comparing with labels of another type (1 against "1") would score 0
+    silently."""
+    known = set(classes.tolist())
+    if len(labels) and not any(_hashable(label) in known for label in labels):
+        shown = ", ".join(repr(c) for c in classes[:5].tolist())
+        more = ", ..." if len(classes) > 5 else ""
+        raise ValueError(
+            f"y shares no label with the model's classes_ ({shown}{more}); "
+            f"the model's labels are {type(classes[:1].tolist()[0]).__name__} (labels read "
+            "from a file are str)"
+        )
+
+
+def _hashable(label: Any) -> Any:
+    return label.item() if isinstance(label, np.generic) else label

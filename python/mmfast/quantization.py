@@ -18,6 +18,8 @@ from . import _core
 from ._estimator import Estimator
 from ._sklearn_compat import transformer_tags
 from ._validation import (
+    INT32_MAX,
+    INT64_MAX,
     as_code_matrix,
     as_float_matrix,
     check_fitted,
@@ -58,15 +60,15 @@ class _NativeEstimator(Estimator):
         return {
             "n_iter": check_positive_int("n_iter", self.n_iter),
             "max_points_per_centroid": check_positive_int(
-                "max_points_per_centroid", self.max_points_per_centroid
+                "max_points_per_centroid", self.max_points_per_centroid, INT64_MAX
             ),
             "seed": check_seed("seed", self.seed),
         }
 
-    def _check_samples(self, n_samples: int, n_centroids: int, what: str) -> None:
+    def _check_samples(self, n_samples: int, n_centroids: int, what: str, name: str) -> None:
         if n_samples < n_centroids:
             raise ValueError(
-                f"X has n_samples={n_samples}, fewer than the {n_centroids} {what}: "
+                f"{name} has n_samples={n_samples}, fewer than the {n_centroids} {what}: "
                 "k-means needs at least one training sample per centroid"
             )
 
@@ -157,11 +159,11 @@ class KMeans(_NativeEstimator):
         self : KMeans
             The fitted estimator.
         """
-        n_clusters = check_int("n_clusters", self.n_clusters, 1, 2**31 - 1)
+        n_clusters = check_int("n_clusters", self.n_clusters, 1, INT32_MAX)
         kmeans = self._kmeans_options()
         threads = check_threads(self.threads)
         X = as_float_matrix("X", X)
-        self._check_samples(X.shape[0], n_clusters, "clusters (n_clusters)")
+        self._check_samples(X.shape[0], n_clusters, "clusters (n_clusters)", "X")
 
         model = _core.KMeans(X.shape[1], n_clusters, **kmeans)
         model.train(X, threads)
@@ -275,7 +277,9 @@ class _SubspaceQuantizer(_NativeEstimator):
     def __sklearn_tags__(self) -> Any:
         return transformer_tags(preserves_dtype=[])  # transform returns integer codes
 
-    def _make_model(self, n_features: int, n_bits: int, kmeans: dict[str, int]) -> Any:
+    def _make_model(
+        self, n_features: int, n_bits: int, kmeans: dict[str, int], name: str
+    ) -> Any:
         raise NotImplementedError
 
     def fit(self, X: npt.ArrayLike, y: object = None) -> Self:
@@ -293,12 +297,17 @@ class _SubspaceQuantizer(_NativeEstimator):
         self : estimator
             The fitted quantizer.
         """
+        return self._fit(X, "X")
+
+    def _fit(self, X: npt.ArrayLike, name: str) -> Self:
+        """fit(), with errors about the data naming it `name` (the Classifier's
+        ``features``)."""
         n_bits = check_int("n_bits", self.n_bits, 1, 16)
         kmeans = self._kmeans_options()
         threads = check_threads(self.threads)
-        X = as_float_matrix("X", X)
-        model = self._make_model(X.shape[1], n_bits, kmeans)
-        self._check_samples(X.shape[0], 2**n_bits, "centroids per codebook (2**n_bits)")
+        X = as_float_matrix(name, X)
+        model = self._make_model(X.shape[1], n_bits, kmeans, name)
+        self._check_samples(X.shape[0], 2**n_bits, "centroids per codebook (2**n_bits)", name)
         model.train(X, threads)
         self._set_fitted(model)
         return self
@@ -337,8 +346,11 @@ class _SubspaceQuantizer(_NativeEstimator):
         codes : ndarray of shape (n_samples, n_codes)
             uint8 when n_bits <= 8, else uint16.
         """
+        return self._transform(X, "X")
+
+    def _transform(self, X: npt.ArrayLike, name: str) -> np.ndarray:
         check_fitted(self, "_model")
-        X = as_float_matrix("X", X, self.n_features_in_, self)
+        X = as_float_matrix(name, X, self.n_features_in_, self)
         return self._model.encode(X, check_threads(self.threads))
 
     def fit_transform(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
@@ -436,11 +448,13 @@ class ProductQuantizer(_SubspaceQuantizer):
         self.seed = seed
         self.threads = threads
 
-    def _make_model(self, n_features: int, n_bits: int, kmeans: dict[str, int]) -> Any:
+    def _make_model(
+        self, n_features: int, n_bits: int, kmeans: dict[str, int], name: str
+    ) -> Any:
         m = check_positive_int("n_subquantizers", self.n_subquantizers)
         if m > n_features:
             raise ValueError(
-                f"n_subquantizers={m} exceeds the number of features of X ({n_features})"
+                f"n_subquantizers={m} exceeds the number of features of {name} ({n_features})"
             )
         return _core.ProductQuantizer(n_features, m, n_bits, **kmeans)
 
@@ -516,11 +530,15 @@ class RSPQ(_SubspaceQuantizer):
         self.seed = seed
         self.threads = threads
 
-    def _make_model(self, n_features: int, n_bits: int, kmeans: dict[str, int]) -> Any:
-        r = check_int("n_subspaces", self.n_subspaces, 1, 2**31 - 1)
+    def _make_model(
+        self, n_features: int, n_bits: int, kmeans: dict[str, int], name: str
+    ) -> Any:
+        r = check_int("n_subspaces", self.n_subspaces, 1, INT32_MAX)
         s = check_positive_int("subspace_dim", self.subspace_dim)
         if s > n_features:
-            raise ValueError(f"subspace_dim={s} exceeds the number of features of X ({n_features})")
+            raise ValueError(
+                f"subspace_dim={s} exceeds the number of features of {name} ({n_features})"
+            )
         return _core.RandomSampleProductQuantizer(n_features, r, s, n_bits, **kmeans)
 
     @classmethod
