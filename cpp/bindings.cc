@@ -285,6 +285,48 @@ py::tuple load_result(Classifier classifier, const std::string& metadata) {
   return py::make_tuple(std::move(classifier), py::bytes(metadata));
 }
 
+// A field of ClassifierConfig::train as a property of the config.
+template <typename T>
+void def_train_option(py::class_<ClassifierConfig>& config, const char* name,
+                      T TrainOptions::*field) {
+  config.def_property(
+      name, [field](const ClassifierConfig& c) { return c.train.*field; },
+      [field](ClassifierConfig& c, T value) { c.train.*field = value; });
+}
+
+// The core's hyperparameters, one property per field that
+// python/mmfast/_params.py sets, by name, from a Classifier's parameters
+// (tests/test_params.py checks that the names and defaults agree).
+void bind_classifier_config(py::module_& m) {
+  using Config = ClassifierConfig;
+  py::class_<Config> config(m, "ClassifierConfig");
+  config.def(py::init<>())
+      .def_readwrite("dim", &Config::dim)
+      .def_readwrite("word_ngrams", &Config::word_ngrams)
+      .def_readwrite("buckets", &Config::buckets)
+      .def_readwrite("min_count", &Config::min_count)
+      .def_property(
+          "loss", [](const Config& c) { return loss_name(c.loss); },
+          [](Config& c, const std::string& name) { c.loss = parse_loss(name); })
+      .def_readwrite("neg", &Config::neg)
+      .def_property(
+          "fusion", [](const Config& c) { return fusion_name(c.fusion); },
+          [](Config& c, const std::string& name) { c.fusion = parse_fusion(name); })
+      .def_property(
+          "gate", [](const Config& c) { return gate_name(c.gate); },
+          [](Config& c, const std::string& name) { c.gate = parse_gate(name); })
+      .def_readwrite("alpha", &Config::alpha)
+      .def_readwrite("standardize", &Config::standardize)
+      .def_property(
+          "threads", [](const Config& c) { return c.train.threads; },
+          [](Config& c, int threads) { c.train.threads = resolve_threads(threads); },
+          "Worker threads; setting 0 means every core.");
+  def_train_option(config, "epochs", &TrainOptions::epochs);
+  def_train_option(config, "lr", &TrainOptions::lr);
+  def_train_option(config, "feature_lr", &TrainOptions::feature_lr);
+  def_train_option(config, "seed", &TrainOptions::seed);
+}
+
 void bind_classifier(py::module_& m) {
   py::class_<LabeledTexts>(m, "LabeledTexts",
                            "Texts and labels read from a fastText-format file.")
@@ -319,28 +361,7 @@ void bind_classifier(py::module_& m) {
       });
 
   py::class_<Classifier>(m, "Classifier")
-      .def(py::init([](int dim, int word_ngrams, int64_t buckets, int64_t min_count,
-                       const std::string& loss, int neg, const std::string& fusion,
-                       const std::string& gate, float alpha, bool standardize, int epochs,
-                       float lr, float feature_lr, int threads, uint64_t seed) {
-             ClassifierConfig config;
-             config.dim = dim;
-             config.word_ngrams = word_ngrams;
-             config.buckets = buckets;
-             config.min_count = min_count;
-             config.loss = parse_loss(loss);
-             config.neg = neg;
-             config.fusion = parse_fusion(fusion);
-             config.gate = parse_gate(gate);
-             config.alpha = alpha;
-             config.standardize = standardize;
-             config.train = TrainOptions{epochs, lr, feature_lr, resolve_threads(threads), seed};
-             return Classifier(config);
-           }),
-           py::arg("dim"), py::arg("word_ngrams"), py::arg("buckets"), py::arg("min_count"),
-           py::arg("loss"), py::arg("neg"), py::arg("fusion"), py::arg("gate"), py::arg("alpha"),
-           py::arg("standardize"), py::arg("epochs"), py::arg("lr"), py::arg("feature_lr"),
-           py::arg("threads"), py::arg("seed"))
+      .def(py::init<const ClassifierConfig&>(), py::arg("config"))
       .def(
           "prepare_fit",
           [](Classifier& self, py::handle texts, py::handle features, py::handle codes,
@@ -785,5 +806,6 @@ PYBIND11_MODULE(_core, m) {
   m.def("fusion_backward", &fusion_backward, py::arg("fusion"), py::arg("gate"), py::arg("t"),
         py::arg("u"), py::arg("dz"), "(dt, du): the gradient dz of z carried back to t and u.");
   bind_quantizers(m);
+  bind_classifier_config(m);
   bind_classifier(m);
 }

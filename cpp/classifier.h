@@ -40,7 +40,7 @@ struct ClassifierConfig {
   // a batch without texts trains a features-only (kFeatures) model.
   FusionKind fusion = FusionKind::kText;
   Gate gate = Gate::kFeatures;
-  float alpha = 1.0f;             // weight of the feature tokens against the text
+  float alpha = 0.5f;             // weight of the feature tokens against the text
   bool standardize = true;        // dense features: per-dimension mean and scale
   // TrainOptions::feature_lr, when <= 0: default_feature_lr(lr, n_features).
   TrainOptions train;

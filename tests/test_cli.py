@@ -11,7 +11,7 @@ import pytest
 from conftest import separable_texts
 
 import mmfast
-from mmfast.classifier import FUSIONS
+from mmfast._params import FUSIONS
 from mmfast.cli import main
 
 SMALL = ["--dim", "16", "--buckets", "10000", "--threads", "1", "--quiet"]

@@ -14,8 +14,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from ._params import CONTINUOUS_FUSIONS
 from ._validation import as_float_matrix, check_choice, check_float, check_int, is_path
-from .classifier import CONTINUOUS_FUSIONS, Classifier
+from .classifier import Classifier
 
 __all__ = ["Trial", "autotune"]
 

@@ -16,23 +16,19 @@ from typing import Any, Optional, Union
 import numpy as np
 import numpy.typing as npt
 
-from . import _core, _explain, metrics
+from . import _core, _explain, _params, metrics
 from ._estimator import Estimator
+from ._params import CONTINUOUS_FUSIONS
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags, features_routing
 from ._validation import (
-    INT32_MAX,
-    INT64_MAX,
     as_code_matrix,
     as_float_matrix,
-    check_choice,
     check_file,
     check_fitted,
     check_float,
     check_int,
-    check_positive_int,
     check_same_length,
-    check_seed,
     check_threads,
     is_path,
 )
@@ -44,11 +40,6 @@ Texts = Union[Sequence[str], str, "os.PathLike[str]", None]
 Labels = Union[npt.ArrayLike, Sequence[Sequence[Any]]]
 # What the core predicts from: texts, dense features, feature codes (each may be None).
 _Inputs = tuple[Any, Optional[np.ndarray], Optional[np.ndarray]]
-LOSSES = ("softmax", "hs", "ns", "ova")
-CONTINUOUS_FUSIONS = ("add", "max", "gated", "bilinear_gated")
-FUSIONS = (None, *CONTINUOUS_FUSIONS, "pq", "rspq")
-GATES = ("features", "text")
-FEATURE_SCALINGS = ("standard", None)
 _QUANTIZERS: dict[str, type[ProductQuantizer] | type[RSPQ]] = {
     "pq": ProductQuantizer, "rspq": RSPQ
 }
@@ -62,77 +53,8 @@ class Classifier(Estimator):
     trained by lock-free multi-threaded SGD (as fastText), optionally fused
     with a dense feature vector per example.
 
-    Parameters
-    ----------
-    dim : int, default=100
-        Size of the word and hidden vectors.
-    epochs : int, default=5
-        Passes over the training data.
-    lr : float, default=0.1
-        Initial learning rate; decays linearly to 0 over all epochs.
-    word_ngrams : int, default=2
-        Longest word n-gram used (1: words only, 2: bigrams, ...).
-    buckets : int, default=2000000
-        Rows of the hashed n-gram table (0: no n-grams).
-    min_count : int, default=1
-        Words seen fewer times are dropped (they still shape n-grams).
-    loss : {"softmax", "hs", "ns", "ova"}, default="softmax"
-        Softmax, hierarchical softmax, negative sampling, or one-vs-all (for
-        multi-label data).
-    neg : int, default=5
-        Negatives sampled per positive with ``loss="ns"``.
-    threshold : float, default=0.5
-        For models trained on multi-label data, ``predict`` returns every
-        label whose probability is >= threshold, and the most probable label
-        when none is. 0.5 suits the independent sigmoids of "ova" and "ns"; with
-        "softmax" or "hs" the labels share one unit of probability, so lower it.
-    fusion : {None, "add", "max", "gated", "bilinear_gated", "pq", "rspq"}, default=None
-        None (text only), or how a dense feature vector per example joins
-        the text. With t the mean of the text's embeddings and u = C v a
-        learned projection of the (standardized) features v: "add" is t + u;
-        "max" the elementwise max(t, u); "gated" 2 t * sigmoid(u)
-        (``gate="features"``) or 2 u * sigmoid(t) (``gate="text"``);
-        "bilinear_gated" the outer product of t and sigmoid(u), dim**2 hidden
-        units (the most expressive and by far the slowest); "pq" or "rspq"
-        discretize the features by product quantization (``n_subquantizers``
-        contiguous subvectors) or random-sample PQ (``n_subquantizers`` random
-        subspaces of ``subspace_dim`` dimensions) into ``n_subquantizers``
-        feature tokens with their own embeddings, and the hidden vector is t
-        plus ``alpha`` times the tokens' mean. With ``texts=None`` any of them
-        trains on the features alone.
-    gate : {"features", "text"}, default="features"
-        Which modality's sigmoid gates the other with ``fusion="gated"``.
-    feature_scaling : {"standard", None}, default="standard"
-        "standard" standardizes each feature dimension with the training set's
-        mean and standard deviation (kept in the model and applied at
-        prediction); None feeds the features as they are.
-    feature_lr : float or None, default=None
-        Learning rate of the projection C (decays with ``lr``); None uses
-        ``lr / (4 * n_features)``, or ``4 * lr / n_features`` where the
-        features only gate the text ("gated" with ``gate="features"``,
-        "bilinear_gated").
-    n_subquantizers : int, default=8
-        Feature tokens per example (pq subvectors, or rspq subspaces).
-    subspace_dim : int, default=16
-        Dimensions per rspq subspace.
-    n_bits : int, default=8
-        Each feature token takes one of 2**n_bits values.
-    alpha : float, default=0.5
-        Weight of the feature tokens against the text (pq, rspq).
-    quantizer : ProductQuantizer, RSPQ or None, default=None
-        The quantizer of "pq" ("rspq") fusion instead of one built from
-        ``n_subquantizers``, ``subspace_dim`` and ``n_bits``. An unfitted one
-        gives its settings: ``fit`` fits a copy on the training features and
-        leaves it unfitted. A fitted one is used as it is, never refitted (as
-        scikit-learn's ``prefit``): ``sklearn.base.clone`` keeps it fitted, so
-        cross-validation and grid search reuse it.
-    threads : int or None, default=None
-        Worker threads; None uses every core.
-    seed : int, default=0
-        Seeds initialisation and example order; with ``threads=1`` a fit is
-        bit-for-bit reproducible.
-    verbose : int, default=1
-        1 shows a progress line while training, 0 is silent.
+    The Parameters section below is written from ``mmfast._params.CLASSIFIER``,
+    the one table of the hyperparameters.
 
     Attributes
     ----------
@@ -284,7 +206,8 @@ class Classifier(Estimator):
             The fitted classifier. A learning rate so high that training
             diverges raises ValueError.
         """
-        core = _core.Classifier(**self._core_args())
+        params = _params.validated(self)
+        core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
         if is_path(texts):
             data = _labelled_file(texts, y)
             classes = np.asarray(data.label_names)
@@ -307,7 +230,7 @@ class Classifier(Estimator):
         quantizer, dense, codes, codebook_size = self._fit_features(features, len(offsets) - 1)
         trainer = core.prepare_fit(core_texts, dense, codes, offsets, ids, len(classes),
                                    codebook_size)
-        _run(trainer, self.verbose)
+        _run(trainer, params["verbose"])
         self.__dict__.pop("n_features_in_", None)
         if quantizer is not None:
             core.set_quantizer(quantizer._model)
@@ -327,7 +250,7 @@ class Classifier(Estimator):
         """The fitted quantizer (pq/rspq; None when trained on given codes without
         one), the dense training features (continuous fusions) or codes
         (pq/rspq), and the codes' range."""
-        fusion = check_choice("fusion", self.fusion, FUSIONS)
+        fusion = _params.checked(self, "fusion")
         if fusion is None:
             if features is not None:
                 raise ValueError(
@@ -372,29 +295,6 @@ class Classifier(Estimator):
             "n_subspaces": self.n_subquantizers, "subspace_dim": self.subspace_dim
         }
         return kind(n_bits=self.n_bits, seed=self.seed, threads=self.threads, **shape)
-
-    def _core_args(self) -> dict[str, Any]:
-        fusion = check_choice("fusion", self.fusion, FUSIONS)
-        feature_lr = self.feature_lr
-        return dict(
-            dim=check_positive_int("dim", self.dim),
-            word_ngrams=check_positive_int("word_ngrams", self.word_ngrams),
-            buckets=check_int("buckets", self.buckets, 0, INT32_MAX - 1),
-            min_count=check_positive_int("min_count", self.min_count, INT64_MAX),
-            loss=check_choice("loss", self.loss, LOSSES),
-            neg=check_positive_int("neg", self.neg),
-            # The core adds feature tokens to the text: pq and rspq are its "add".
-            fusion="text" if fusion is None else "add" if fusion in _QUANTIZERS else fusion,
-            gate=check_choice("gate", self.gate, GATES),
-            alpha=check_float("alpha", self.alpha, 0.0),
-            standardize=check_choice("feature_scaling", self.feature_scaling,
-                                     FEATURE_SCALINGS) is not None,
-            epochs=check_positive_int("epochs", self.epochs),
-            lr=check_float("lr", self.lr, 0.0),
-            feature_lr=0.0 if feature_lr is None else check_float("feature_lr", feature_lr, 0.0),
-            threads=check_threads(self.threads),
-            seed=check_seed("seed", self.seed),
-        )
 
     # -- prediction ------------------------------------------------------
 
@@ -660,7 +560,7 @@ class Classifier(Estimator):
 
     def _chosen(self, inputs: _Inputs) -> np.ndarray:
         """(n, n_classes) bool: the labels ``predict`` gives a multi-label model."""
-        threshold = check_float("threshold", self.threshold, 0.0, inclusive=True)
+        threshold = _params.checked(self, "threshold")
         proba = self._fitted_core().predict_proba(*inputs, self._threads())
         chosen = proba >= threshold
         chosen[np.arange(len(proba)), proba.argmax(axis=1)] = True
@@ -774,6 +674,9 @@ class Classifier(Estimator):
             fitted = self._from_core(*_core.Classifier.from_bytes(model))
             self.__dict__.update(fitted.__dict__)
         self.set_params(**state)
+
+
+Classifier.__doc__ = _params.document(Classifier.__doc__ or "")
 
 
 def load(path: str | os.PathLike[str]) -> Classifier:

@@ -15,7 +15,6 @@ usage, 130 when interrupted, 141 when the reader of the output went away
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import re
 import sys
@@ -24,14 +23,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .classifier import FUSIONS, LOSSES, Classifier, load
+from ._params import CLASSIFIER, Param
+from .classifier import Classifier, load
 from .metrics import f1_score, per_class_report, precision_at_k, recall_at_k
 from .quantization import RSPQ, ProductQuantizer
 
 _LABEL = "__label__"
 _SPACE = re.compile(r"[ \t\n\v\f\r]+")  # the characters the core splits tokens on
 _OUTPUT_CHUNK = 10_000  # predicted lines per write: `| head` stops us early
-_NOT_OPTIONS = ("quantizer", "verbose")  # an object; --quiet sets verbose
 
 
 # -- reading inputs ------------------------------------------------------------
@@ -107,7 +106,7 @@ def _say(message: str) -> None:
 
 def _train(args: argparse.Namespace) -> None:
     _check_output(args.output)
-    params = {name: getattr(args, name) for name in _model_options()}
+    params = {param.name: getattr(args, param.name) for param in _model_options()}
     clf = Classifier(**params, verbose=0 if args.quiet else 1)
     if args.features is None and args.input != "-":
         clf.fit(args.input)  # the core reads the file
@@ -203,31 +202,9 @@ def _write_lines(lines: Iterable[str]) -> None:
 
 # -- options -------------------------------------------------------------------
 
-def _model_options() -> dict[str, Any]:
-    """The Classifier parameters that are command-line options, with defaults."""
-    return {name: default for name, default in Classifier().get_params().items()
-            if name not in _NOT_OPTIONS}
-
-
-def _parameter_help(doc: str | None) -> dict[str, str]:
-    """Each parameter's description from a numpydoc docstring: a "name : type"
-    line, then the description, indented."""
-    helps: dict[str, str] = {}
-    name = None
-    for line in inspect.cleandoc(doc or "").splitlines():
-        match = re.match(r"(\w+) : ", line)
-        if match:
-            name = match[1]
-            helps[name] = ""
-        elif name and line.startswith(" ") and line.strip():
-            helps[name] = f"{helps[name]} {line.strip()}".lstrip()
-        else:
-            name = None
-    return helps
-
-
-def _fusion(value: str) -> str | None:
-    return None if value == "none" else value
+def _model_options() -> list[Param]:
+    """The Classifier parameters that are command-line options of `train`."""
+    return [param for param in CLASSIFIER if param.option]
 
 
 def _boolean(value: str) -> bool:
@@ -238,38 +215,25 @@ def _boolean(value: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
 
 
-def _number_or_text(value: str) -> Any:
-    """For a parameter whose default is None: none, an int, a float or a word."""
-    if value.lower() == "none":
-        return None
-    for kind in (int, float):
-        try:
-            return kind(value)
-        except ValueError:
-            pass
-    return value
+def _none_or(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """For a parameter that may be None: "none", or what `parse` reads."""
+    return lambda value: None if value.lower() == "none" else parse(value)
 
 
-def _option_type(name: str, default: Any) -> dict[str, Any]:
-    if name == "fusion":
-        names = ["none" if kind is None else kind for kind in FUSIONS]
-        return {"type": _fusion, "choices": FUSIONS, "metavar": "{" + ",".join(names) + "}"}
-    if name == "loss":
-        return {"choices": LOSSES}
-    kind: Callable[[str], Any] = _number_or_text
-    for python_type, parse in ((bool, _boolean), (int, int), (float, float), (str, str)):
-        if isinstance(default, python_type):
-            kind = parse
-            break
-    return {"type": kind}
+def _option_type(param: Param) -> dict[str, Any]:
+    if param.choices is not None:
+        names = ["none" if choice is None else choice for choice in param.choices]
+        return {"type": _none_or(str) if None in param.choices else str,
+                "choices": param.choices, "metavar": "{" + ",".join(names) + "}"}
+    parse: Callable[[str], Any] = float if "float" in param.type else int
+    return {"type": _none_or(parse) if param.default is None else parse}
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    helps = _parameter_help(Classifier.__doc__)
-    for name, default in _model_options().items():
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, default=default,
-                            help=helps.get(name, "").replace("%", "%%"),
-                            **_option_type(name, default))
+    for param in _model_options():
+        parser.add_argument(f"--{param.name.replace('_', '-')}", dest=param.name,
+                            default=param.default, help=param.doc.replace("%", "%%"),
+                            **_option_type(param))
 
 
 def _add_input_options(parser: argparse.ArgumentParser, what: str) -> None:
