@@ -66,8 +66,7 @@ class KMeans {
   // Replaces the centroids and rebuilds the kernel's transposed copy.
   void set_centroids(std::vector<float> centroids);
   // Centroid c = mean of its points; empty clusters split a populated one.
-  void update_centroids(const float* x, int64_t n, const int32_t* labels, Rng& rng,
-                        int threads);
+  void update_centroids(const float* x, int64_t n, const int32_t* labels, Rng& rng, int threads);
 
   int64_t dim_;
   int64_t k_;
