@@ -1,48 +1,52 @@
 """The models that benchmarks/speed.py compares, behind one interface.
 
 A trainer takes the training split and the shared hyperparameters, fits a
-model (everything it needs to do so is timed) and returns a function that
-predicts integer labels for a split. mmfast is required; the other peers are
-optional: ``PEERS`` says which were importable, so the benchmark skips the rest.
+model (everything it needs to do so is timed) and returns it as a ``Model``:
+it predicts labels for a split and saves itself (the file's size is the
+model's size). mmfast is required; the other peers are optional: ``PEERS``
+says which are installed, so the benchmark skips the rest. A peer is imported
+by the rows that use it only (importing scikit-learn takes seconds, and every
+row runs in a fresh process).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from types import ModuleType, SimpleNamespace
+from typing import Any, Protocol
 
 import numpy as np
 
 import mmfast
 
-try:
-    import fasttext
-except ImportError:
-    fasttext = None
-try:
-    import sklearn
-    from sklearn.feature_extraction.text import HashingVectorizer
-    from sklearn.linear_model import SGDClassifier
-except ImportError:
-    sklearn = None
-
 FASTTEXT_LABEL_PREFIX = "__label__"
 
-# Peer name -> whether its package could be imported.
-PEERS = {"mmfast": True, "fastText": fasttext is not None,
-         "scikit-learn": sklearn is not None}
+# Peer name -> its import name and distributions (the first installed gives the version).
+_OPTIONAL = {"fastText": ("fasttext", ("fasttext-numpy2", "fasttext")),
+             "scikit-learn": ("sklearn", ("scikit-learn",))}
+# Peer name -> whether it is installed.
+PEERS = {"mmfast": True, **{name: importlib.util.find_spec(module) is not None
+                            for name, (module, _) in _OPTIONAL.items()}}
 
 
 @dataclass(frozen=True)
 class Split:
-    """The same examples in every form a model may want them."""
+    """The same examples in every form a model may want them; a row loads only
+    the forms it uses (None for the others)."""
 
-    texts: list[str]
     y: np.ndarray
-    features: np.ndarray | None  # (n, d) float32, multi-modal data only
-    fasttext_path: str  # the examples in fastText's file format, for fastText's trainer
+    texts: list[str] | None
+    features: np.ndarray | None  # (n, d) float32, or integer codes
+    fasttext_path: str | None  # the examples in fastText's file format, for fastText's trainer
+
+    def head(self, n: int) -> Split:
+        """The first ``n`` examples (no file holds just those: fasttext_path is dropped)."""
+        return Split(self.y[:n], None if self.texts is None else self.texts[:n],
+                     None if self.features is None else self.features[:n], None)
 
 
 @dataclass(frozen=True)
@@ -54,21 +58,52 @@ class Hyperparameters:
     lr: float = 0.1
     word_ngrams: int = 2
     buckets: int = 2_000_000
+    loss: str = "softmax"  # or "hs" (hierarchical softmax), as fastText names them
     threads: int = 2
     seed: int = 0
 
 
-Predictor = Callable[[Split], np.ndarray]
-Trainer = Callable[[Split, Hyperparameters], Predictor]
+class Model(Protocol):
+    def predict(self, split: Split) -> np.ndarray: ...
+
+    def save(self, path: str) -> None: ...
+
+
+Trainer = Callable[[Split, Hyperparameters], Model]
+
+
+def _fasttext() -> ModuleType:
+    import fasttext
+
+    return fasttext
+
+
+def _sklearn() -> SimpleNamespace:
+    """The scikit-learn classes the benchmark uses."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return SimpleNamespace(HashingVectorizer=HashingVectorizer, SGDClassifier=SGDClassifier,
+                           make_pipeline=make_pipeline, StandardScaler=StandardScaler)
+
+
+_IMPORTERS: dict[str, Callable[[], Any]] = {
+    "mmfast": lambda: mmfast, "fastText": _fasttext, "scikit-learn": _sklearn}
+
+
+def import_peer(name: str) -> None:
+    """Imports what the peer's trainers use, so that a timed fit does not."""
+    _IMPORTERS[name]()
 
 
 def peer_versions() -> dict[str, str]:
     """Version of each importable peer."""
     versions = {"mmfast": mmfast.__version__}
-    if fasttext is not None:
-        versions["fastText"] = _distribution_version("fasttext-numpy2", "fasttext")
-    if sklearn is not None:
-        versions["scikit-learn"] = sklearn.__version__
+    for name, (_, distributions) in _OPTIONAL.items():
+        if PEERS[name]:
+            versions[name] = _distribution_version(*distributions)
     return versions
 
 
@@ -92,56 +127,104 @@ def encode_features(train: Split, test: Split, fusion: dict[str, Any]) -> tuple[
             replace(test, features=quantizer.transform(test.features)))
 
 
+@dataclass(frozen=True)
+class MmfastModel:
+    classifier: mmfast.Classifier
+    use_text: bool
+    use_features: bool
+
+    def _inputs(self, split: Split) -> dict[str, Any]:
+        return {"texts": split.texts if self.use_text else None,
+                **({"features": split.features} if self.use_features else {})}
+
+    def predict(self, split: Split) -> np.ndarray:
+        return self.classifier.predict(**self._inputs(split))
+
+    def predict_proba(self, split: Split) -> np.ndarray:
+        """Columns in the order of the sorted training labels."""
+        return self.classifier.predict_proba(**self._inputs(split))
+
+    def save(self, path: str) -> None:
+        self.classifier.save(path)
+
+
 def train_mmfast(
     train: Split,
     hp: Hyperparameters,
     fusion: dict[str, Any] | None = None,
     use_text: bool = True,
-) -> Predictor:
+) -> MmfastModel:
     """mmfast.Classifier fit on the in-memory texts; ``fusion`` holds the
-    multi-modal parameters (``fusion="pq"``, ...) and then the features are used."""
-
-    def inputs(split: Split) -> dict[str, Any]:
-        args: dict[str, Any] = {"texts": split.texts if use_text else None}
-        if fusion:
-            args["features"] = split.features
-        return args
-
-    model = mmfast.Classifier(
+    multi-modal parameters (``{"fusion": "add"}``, ...) and then the features
+    are used; without ``use_text`` the model sees the features alone."""
+    classifier = mmfast.Classifier(
         dim=hp.dim, epochs=hp.epochs, lr=hp.lr, word_ngrams=hp.word_ngrams,
-        buckets=hp.buckets, min_count=1, loss="softmax", threads=hp.threads,
+        buckets=hp.buckets, min_count=1, loss=hp.loss, threads=hp.threads,
         seed=hp.seed, verbose=0, **(fusion or {}),
     )
-    model.fit(y=train.y, **inputs(train))
-    return lambda split: model.predict(**inputs(split))
+    model = MmfastModel(classifier, use_text, use_features=fusion is not None)
+    classifier.fit(y=train.y, **model._inputs(train))
+    return model
 
 
-def train_fasttext(train: Split, hp: Hyperparameters) -> Predictor:
+@dataclass(frozen=True)
+class FastTextModel:
+    model: Any
+    labels: dict[str, Any]  # fastText's label string -> the label in y
+
+    def predict(self, split: Split) -> np.ndarray:
+        top_labels, _ = self.model.predict(split.texts)
+        return np.array([self.labels[labels[0]] for labels in top_labels])
+
+    def save(self, path: str) -> None:
+        self.model.save_model(path)
+
+
+def train_fasttext(train: Split, hp: Hyperparameters) -> FastTextModel:
     """fastText trains from a file only: reading and tokenizing it is part of the fit."""
-    model = fasttext.train_supervised(
+    model = _fasttext().train_supervised(
         input=train.fasttext_path, dim=hp.dim, epoch=hp.epochs, lr=hp.lr,
-        wordNgrams=hp.word_ngrams, bucket=hp.buckets, minCount=1, loss="softmax",
+        wordNgrams=hp.word_ngrams, bucket=hp.buckets, minCount=1, loss=hp.loss,
         thread=hp.threads, seed=hp.seed, verbose=0,
     )
-
-    # Map fastText's label strings back to the integer labels once, not per example.
-    label_ids = {label: int(label[len(FASTTEXT_LABEL_PREFIX):]) for label in model.labels}
-
-    def predict(split: Split) -> np.ndarray:
-        top_labels, _ = model.predict(split.texts)
-        return np.array([label_ids[labels[0]] for labels in top_labels])
-
-    return predict
+    # The file holds each label as str(label): map fastText's strings back once.
+    labels = {FASTTEXT_LABEL_PREFIX + str(label): label for label in np.unique(train.y)}
+    return FastTextModel(model, labels)
 
 
-def train_sklearn(train: Split, hp: Hyperparameters) -> Predictor:
+@dataclass(frozen=True)
+class SklearnModel:
+    pipeline: Any  # a fitted sklearn.pipeline.Pipeline
+    use_text: bool  # the pipeline's input: texts, else features
+
+    def predict(self, split: Split) -> np.ndarray:
+        return self.pipeline.predict(split.texts if self.use_text else split.features)
+
+    def save(self, path: str) -> None:
+        with open(path, "wb") as file:
+            pickle.dump(self.pipeline, file, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _sgd_after(step: Any, hp: Hyperparameters) -> Any:
+    """``step``, then a linear SVM (hinge loss, one-vs-rest) trained by SGD in
+    ``hp.epochs`` passes with scikit-learn's default learning-rate schedule."""
+    sklearn = _sklearn()
+    return sklearn.make_pipeline(step, sklearn.SGDClassifier(
+        max_iter=hp.epochs, tol=None, n_jobs=hp.threads, random_state=hp.seed))
+
+
+def train_sklearn_text(train: Split, hp: Hyperparameters) -> SklearnModel:
     """Hashed unigrams..n-grams (as many hash buckets as the others) and a linear
-    SGD classifier (one-vs-rest, hinge loss); the fit includes vectorizing."""
-    vectorizer = HashingVectorizer(
+    SGD classifier; the fit includes vectorizing."""
+    vectorizer = _sklearn().HashingVectorizer(
         n_features=hp.buckets, ngram_range=(1, hp.word_ngrams), tokenizer=str.split,
         token_pattern=None, lowercase=False,
     )
-    model = SGDClassifier(max_iter=hp.epochs, tol=None, n_jobs=hp.threads,
-                          random_state=hp.seed)
-    model.fit(vectorizer.transform(train.texts), train.y)
-    return lambda split: model.predict(vectorizer.transform(split.texts))
+    return SklearnModel(_sgd_after(vectorizer, hp).fit(train.texts, train.y), use_text=True)
+
+
+def train_sklearn_features(train: Split, hp: Hyperparameters) -> SklearnModel:
+    """Each feature dimension standardized, then a linear SGD classifier; the fit
+    includes fitting the scaler."""
+    pipeline = _sgd_after(_sklearn().StandardScaler(), hp).fit(train.features, train.y)
+    return SklearnModel(pipeline, use_text=False)

@@ -1,9 +1,15 @@
-"""Training-time table: mmfast side by side with fastText and scikit-learn.
+"""Training-time tables: mmfast's models side by side with fastText and scikit-learn.
 
-    PYTHONPATH=python python benchmarks/speed.py --quick
+    python benchmarks/speed.py --quick
 
-Every row runs in its own fresh process (peak memory is per model); the data
-is generated and written to files once, untimed. See benchmarks/README.md.
+Tables (``--sets``): ``text``, mmfast against fastText and scikit-learn on
+text alone; ``food101`` and ``flickrtag``, the paper's training-time table on
+generated multi-modal sets: every fusion model, both single modalities, late
+fusion, fastText and scikit-learn. ``--train``/``--test`` (fastText-format
+files) with ``--train-features``/``--test-features`` (.npy) run the same
+table on your own data. Every row runs in its own fresh process (peak memory
+is per model); the data is generated and written to files once, untimed.
+See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -12,43 +18,58 @@ import argparse
 import gc
 import os
 import platform
+import re
 import resource
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from multiprocessing import get_context
 from typing import Any, TypeVar, Union
 
 import numpy as np
 from _peers import (
+    FASTTEXT_LABEL_PREFIX,
     PEERS,
     Hyperparameters,
     Split,
     Trainer,
     encode_features,
+    import_peer,
     peer_versions,
     train_fasttext,
     train_mmfast,
-    train_sklearn,
+    train_sklearn_features,
+    train_sklearn_text,
 )
 
 from mmfast.datasets import (
-    make_multimodal_classification,
+    make_flickrtag_like,
+    make_food101_like,
     make_text_classification,
     write_fasttext_file,
 )
 
-TARGETS = ("target: mmfast train time ≤ 0.8× fastText, accuracy within 0.5 points; "
-           "predict ≥ 2× fastText")
-MULTIMODAL_TARGETS = ("target: discretized training (codes given) ≤ 1.3× text-only time, "
-                      "accuracy above both single modalities")
+TEXT_TARGETS = ("target: mmfast train time ≤ 0.8× fastText, accuracy within 0.5 points; "
+                "predict ≥ 2× fastText")
 N_CLASSES_TEXT = 50
-N_CLASSES_MULTIMODAL = 20
-N_FEATURES = 512
+N_CODES = 16  # pq/rspq codes per example, one byte each (n_bits=8)
+TEXT_ONLY, FEATURES_ONLY = "text-only", "features-only"
+SGD_FEATURES = "scikit-learn SGD, features-only"
+LATE_FUSION = "late fusion (text-only + features-only)"
+PQ_CODES_GIVEN = f"pq M={N_CODES}, codes given"
+# The rows of the "≤ 1.2× (text-only + features-only)" target: name -> Classifier settings.
+CONTINUOUS = {
+    "add": {"fusion": "add"},
+    "max": {"fusion": "max"},
+    "gated, gate=features": {"fusion": "gated", "gate": "features"},
+    "gated, gate=text": {"fusion": "gated", "gate": "text"},
+}
+BILINEAR = "bilinear_gated"
+QUICK_BUCKETS = 100_000  # --quick: small tables, so that allocating and saving them is quick
 
 T = TypeVar("T")
 
@@ -57,31 +78,53 @@ T = TypeVar("T")
 class DataFiles:
     """A split on disk: what a worker process loads before it is measured."""
 
-    fasttext_path: str
-    labels_path: str
+    fasttext_path: str  # "__label__<y> <text>" lines; the texts are read from it
+    labels_path: str  # .npy of the labels (ints for generated data, else str)
     features_path: str | None = None
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One row of a table."""
+    """One measured row of a table."""
 
     name: str
     peer: str  # key of PEERS: the row is skipped when that package is missing
     train: Trainer
     hp: Hyperparameters
     baseline: str  # name of the row this row's train time is divided by
+    uses_texts: bool = True
+    uses_features: bool = False
     feature_bytes: int | None = None  # bytes of feature data stored per example
     # Untimed preparation of (train, test), e.g. encoding features into codes.
     prepare: Callable[[Split, Split], tuple[Split, Split]] | None = None
+    max_train: int | None = None  # trains on the first max_train examples only
+    keep_probabilities: bool = False  # saved for a late-fusion row
+
+
+@dataclass(frozen=True)
+class LateFusion:
+    """A row computed from two measured rows: the mean of their test
+    probabilities; its train time is the sum of theirs."""
+
+    name: str
+    parts: tuple[str, str]
+    baseline: str
+
+
+Row = Union[ModelSpec, LateFusion]
 
 
 @dataclass(frozen=True)
 class Measurement:
     fit_seconds: float
+    train_examples_per_second: float  # training examples × epochs / fit seconds
     accuracy: float
     predictions_per_second: float
     train_peak_mb: float  # peak resident memory during the fit, above the loaded data
+    model_mb: float  # size of the saved model file
+    feature_bytes: int | None
+    n_train: int
+    probabilities_path: str | None = None
 
 
 # A measurement, or the reason there is none.
@@ -110,6 +153,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
+# -- data on disk ------------------------------------------------------------
+
+
 def write_split(directory: str, name: str, texts: Sequence[str], y: np.ndarray,
                 features: np.ndarray | None = None) -> DataFiles:
     files = DataFiles(
@@ -135,146 +181,364 @@ def write_train_test(directory: str, name: str, n_train: int, texts: Sequence[st
     return part(slice(None, n_train), "train"), part(slice(n_train, None), "test")
 
 
-def load_split(files: DataFiles) -> Split:
-    with open(files.fasttext_path, encoding="utf-8") as lines:
-        # Each line is "__label__<y> <text>"; the labels come from the .npy file.
-        texts = [line.rstrip("\n").split(" ", 1)[1] for line in lines]
-    features = None if files.features_path is None else np.load(files.features_path)
-    return Split(texts, np.load(files.labels_path), features, files.fasttext_path)
+def user_split(directory: str, name: str, text_path: str,
+               features_path: str | None) -> DataFiles:
+    """A user's fastText-format file (one label per line, first) and optional
+    .npy features, checked once here so that every row reads them alike."""
+    labels = []
+    with open(text_path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            tokens = line.split()
+            n_labels = sum(token.startswith(FASTTEXT_LABEL_PREFIX) for token in tokens)
+            if n_labels != 1 or not tokens[0].startswith(FASTTEXT_LABEL_PREFIX):
+                raise ValueError(
+                    f"{text_path}, line {number}: expected one {FASTTEXT_LABEL_PREFIX} label "
+                    f"at the start of each line (single-label data), got {n_labels} labels")
+            labels.append(tokens[0][len(FASTTEXT_LABEL_PREFIX):])
+    if not labels:
+        raise ValueError(f"{text_path}: no examples")
+    if features_path is not None:
+        shape = np.load(features_path, mmap_mode="r").shape
+        if len(shape) != 2 or shape[0] != len(labels):
+            raise ValueError(f"{features_path}: expected a 2-d array with one row per line of "
+                             f"{text_path} ({len(labels)}), got shape {shape}")
+    labels_path = os.path.join(directory, f"{name}.labels.npy")
+    np.save(labels_path, np.array(labels))
+    return DataFiles(os.path.abspath(text_path), labels_path,
+                     None if features_path is None else os.path.abspath(features_path))
 
 
-def measure(spec: ModelSpec, train_files: DataFiles, test_files: DataFiles) -> Measurement:
+def load_split(files: DataFiles, texts: bool, features: bool) -> Split:
+    """The forms of the split that a row uses."""
+    loaded_texts = None
+    if texts:
+        with open(files.fasttext_path, encoding="utf-8") as lines:
+            # Each line is "__label__<y> <text>"; the labels come from the .npy file.
+            loaded_texts = [(line.split(None, 1)[1:] or [""])[0].rstrip("\n") for line in lines]
+    return Split(np.load(files.labels_path), loaded_texts,
+                 np.load(files.features_path) if features else None, files.fasttext_path)
+
+
+def n_features_of(files: DataFiles) -> int:
+    assert files.features_path is not None
+    return int(np.load(files.features_path, mmap_mode="r").shape[1])
+
+
+# -- measuring a row ---------------------------------------------------------
+
+
+def measure(spec: ModelSpec, train_files: DataFiles, test_files: DataFiles,
+            directory: str) -> Measurement:
     """Runs in a fresh process, so that the peak memory is this model's alone."""
-    train, test = load_split(train_files), load_split(test_files)
+    def load(files: DataFiles) -> Split:
+        return load_split(files, spec.uses_texts, spec.uses_features)
+
+    train, test = load(train_files), load(test_files)
+    if spec.max_train is not None:
+        train = train.head(spec.max_train)
     if spec.prepare is not None:
         train, test = spec.prepare(train, test)
+    import_peer(spec.peer)
     gc.collect()
     loaded_mb = peak_rss_mb()
-    predict, fit_seconds = timed(lambda: spec.train(train, spec.hp))
+    model, fit_seconds = timed(lambda: spec.train(train, spec.hp))
     train_peak_mb = peak_rss_mb() - loaded_mb
-    predicted, predict_seconds = timed(lambda: predict(test))
+    predicted, predict_seconds = timed(lambda: model.predict(test))
+
+    stem = os.path.join(directory, re.sub(r"\W+", "_", spec.name))
+    probabilities_path = None
+    if spec.keep_probabilities:
+        probabilities_path = f"{stem}.probabilities.npy"
+        np.save(probabilities_path, model.predict_proba(test))
+    model.save(f"{stem}.model")
+    model_mb = os.path.getsize(f"{stem}.model") / 1e6
+    os.remove(f"{stem}.model")
     return Measurement(
         fit_seconds=fit_seconds,
+        train_examples_per_second=len(train.y) * spec.hp.epochs / fit_seconds,
         accuracy=float(np.mean(predicted == test.y)),
         predictions_per_second=len(test.y) / predict_seconds,
         train_peak_mb=train_peak_mb,
+        model_mb=model_mb,
+        feature_bytes=spec.feature_bytes,
+        n_train=len(train.y),
+        probabilities_path=probabilities_path,
     )
 
 
 def measure_in_fresh_process(spec: ModelSpec, train_files: DataFiles,
-                             test_files: DataFiles, repeats: int) -> Outcome:
+                             test_files: DataFiles, repeats: int, directory: str) -> Outcome:
     """The best of `repeats` runs, each in a fresh process: the shared machine's
     noise only ever adds time, so the fastest run is the most faithful."""
     if not PEERS[spec.peer]:
-        return f"{spec.peer} not installed"
+        return f"skipped: {spec.peer} not installed"
     runs = []
     for attempt in range(repeats):
         print(f"  running {spec.name} ({attempt + 1}/{repeats}) ...", file=sys.stderr, flush=True)
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
             try:
-                runs.append(pool.submit(measure, spec, train_files, test_files).result())
-            except Exception as error:  # one failing model must not hide the other rows
+                runs.append(pool.submit(measure, spec, train_files, test_files,
+                                        directory).result())
+            # An argument this mmfast does not take (a fusion it does not have)
+            # skips the row; any error fails only its row.
+            except (ValueError, TypeError) as error:
+                return f"skipped: {type(error).__name__}: {error}"
+            except Exception as error:
                 return f"failed: {type(error).__name__}: {error}"
+    best = min(runs, key=lambda run: run.fit_seconds)
+    return replace(best, accuracy=runs[0].accuracy,
+                   predictions_per_second=max(run.predictions_per_second for run in runs),
+                   train_peak_mb=max(run.train_peak_mb for run in runs),
+                   probabilities_path=runs[0].probabilities_path)
+
+
+def late_fusion(row: LateFusion, outcomes: dict[str, Outcome], train_files: DataFiles,
+                test_files: DataFiles) -> Outcome:
+    parts = [outcomes[name] for name in row.parts]
+    missing = [name for name, part in zip(row.parts, parts) if not isinstance(part, Measurement)]
+    if missing:
+        return f"skipped: needs {' and '.join(missing)}"
+    first, second = parts
+    assert isinstance(first, Measurement) and isinstance(second, Measurement)
+    assert first.probabilities_path and second.probabilities_path
+    # Both models' columns are the sorted training labels.
+    classes = np.unique(np.load(train_files.labels_path))
+    probabilities = (np.load(first.probabilities_path) + np.load(second.probabilities_path)) / 2
+    predicted = classes[probabilities.argmax(axis=1)]
+    fit_seconds = first.fit_seconds + second.fit_seconds
     return Measurement(
-        fit_seconds=min(run.fit_seconds for run in runs),
-        accuracy=runs[0].accuracy,
-        predictions_per_second=max(run.predictions_per_second for run in runs),
-        train_peak_mb=max(run.train_peak_mb for run in runs),
+        fit_seconds=fit_seconds,
+        train_examples_per_second=1 / (1 / first.train_examples_per_second
+                                       + 1 / second.train_examples_per_second),
+        accuracy=float(np.mean(predicted == np.load(test_files.labels_path))),
+        predictions_per_second=1 / (1 / first.predictions_per_second
+                                    + 1 / second.predictions_per_second),
+        train_peak_mb=max(first.train_peak_mb, second.train_peak_mb),
+        model_mb=first.model_mb + second.model_mb,
+        feature_bytes=max(first.feature_bytes or 0, second.feature_bytes or 0),
+        n_train=first.n_train,
     )
 
 
-def run_table(title: str, specs: list[ModelSpec], train_files: DataFiles,
-              test_files: DataFiles, ratio_header: str, repeats: int) -> dict[str, Outcome]:
-    outcomes = {spec.name: measure_in_fresh_process(spec, train_files, test_files, repeats)
-                for spec in specs}
+def run_table(title: str, rows: list[Row], train_files: DataFiles, test_files: DataFiles,
+              ratio_header: str, repeats: int, directory: str) -> dict[str, Outcome]:
+    outcomes: dict[str, Outcome] = {}
+    for row in rows:
+        outcomes[row.name] = (
+            late_fusion(row, outcomes, train_files, test_files) if isinstance(row, LateFusion)
+            else measure_in_fresh_process(row, train_files, test_files, repeats, directory))
     print(f"\n{title} (best of {repeats} run{'s' if repeats > 1 else ''})")
-    print(format_table(specs, outcomes, ratio_header))
+    print(format_table(rows, outcomes, ratio_header))
     return outcomes
 
 
-def format_table(specs: list[ModelSpec], outcomes: dict[str, Outcome],
-                 ratio_header: str) -> str:
-    show_bytes = any(spec.feature_bytes is not None for spec in specs)
+def format_table(rows: list[Row], outcomes: dict[str, Outcome], ratio_header: str) -> str:
+    show_bytes = any(isinstance(row, ModelSpec) and row.feature_bytes is not None
+                     for row in rows)
     header = ["model"] + (["feature B/ex"] if show_bytes else []) + [
-        "train s", ratio_header, "accuracy %", "predict ex/s", "train peak MB"]
-    rows = []
-    for spec in specs:
-        outcome = outcomes[spec.name]
-        cells = [spec.name] + ([str(spec.feature_bytes)] if show_bytes else [])
+        "train s", ratio_header, "train ex/s", "accuracy %", "model MB", "predict ex/s",
+        "train peak MB"]
+    lines = []
+    for row in rows:
+        outcome = outcomes[row.name]
+        cells = [row.name]
         if isinstance(outcome, Measurement):
-            baseline = outcomes.get(spec.baseline)
+            baseline = outcomes.get(row.baseline)
             ratio = (f"{outcome.fit_seconds / baseline.fit_seconds:.2f}×"
                      if isinstance(baseline, Measurement) else "n/a")
-            cells += [f"{outcome.fit_seconds:.2f}", ratio, f"{100 * outcome.accuracy:.2f}",
-                      f"{outcome.predictions_per_second:,.0f}", f"{outcome.train_peak_mb:,.0f}"]
+            cells += ([str(outcome.feature_bytes or 0)] if show_bytes else []) + [
+                f"{outcome.fit_seconds:.2f}", ratio, f"{outcome.train_examples_per_second:,.0f}",
+                f"{100 * outcome.accuracy:.2f}", f"{outcome.model_mb:,.1f}",
+                f"{outcome.predictions_per_second:,.0f}", f"{outcome.train_peak_mb:,.0f}"]
         else:
             cells.append(outcome)
-        rows.append(cells)
+        lines.append(cells)
     # A reason spans the measurement columns, so it does not set their widths.
-    measured = [row for row in rows if len(row) == len(header)]
-    widths = [max(len(row[i]) for row in [header, *measured]) for i in range(len(header))]
-    widths[0] = max(len(row[0]) for row in [header, *rows])
-    lines = []
-    for row in [header, *rows]:
-        first, *rest = row
-        lines.append("  ".join([first.ljust(widths[0])] +
-                               [cell.rjust(width) for cell, width in zip(rest, widths[1:])]))
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(line.rstrip() for line in lines)
+    measured = [cells for cells in lines if len(cells) == len(header)]
+    widths = [max(len(cells[i]) for cells in [header, *measured]) for i in range(len(header))]
+    widths[0] = max(len(cells[0]) for cells in [header, *lines])
+    text = []
+    for cells in [header, *lines]:
+        first, *rest = cells
+        text.append("  ".join([first.ljust(widths[0])] +
+                              [cell.rjust(width) for cell, width in zip(rest, widths[1:])]))
+    text.insert(1, "-" * len(text[0]))
+    return "\n".join(line.rstrip() for line in text)
 
 
-def text_specs(dims: list[int], threads: int) -> list[ModelSpec]:
-    specs = []
+# -- the text table ----------------------------------------------------------
+
+
+def text_specs(dims: list[int], hp: Hyperparameters) -> list[Row]:
+    specs: list[Row] = []
     for dim in dims:
-        hp = Hyperparameters(dim=dim, threads=threads)
         fasttext_row = f"fastText dim={dim}"
         specs += [
-            ModelSpec(f"mmfast dim={dim}", "mmfast", train_mmfast, hp, fasttext_row),
-            ModelSpec(fasttext_row, "fastText", train_fasttext, hp, fasttext_row),
+            ModelSpec(f"mmfast dim={dim}", "mmfast", train_mmfast, replace(hp, dim=dim),
+                      fasttext_row),
+            ModelSpec(fasttext_row, "fastText", train_fasttext, replace(hp, dim=dim),
+                      fasttext_row),
         ]
     # A linear model on hashed n-grams has no embedding dim; it is compared to
     # fastText at the first dim.
-    specs.append(ModelSpec("sklearn hashing+SGD", "scikit-learn", train_sklearn,
-                           Hyperparameters(dim=dims[0], threads=threads),
-                           f"fastText dim={dims[0]}"))
+    specs.append(ModelSpec("sklearn hashing+SGD", "scikit-learn", train_sklearn_text,
+                           replace(hp, dim=dims[0]), f"fastText dim={dims[0]}"))
     return specs
 
 
-def multimodal_specs(dim: int, threads: int) -> list[ModelSpec]:
-    hp = Hyperparameters(dim=dim, threads=threads)
-    text_only = "mmfast text-only"
-    n_codes = 16  # one byte each (n_bits=8)
-    pq = {"fusion": "pq", "n_subquantizers": n_codes, "n_bits": 8}
-    rspq = {"fusion": "rspq", "n_subquantizers": n_codes, "subspace_dim": N_FEATURES // n_codes,
-            "n_bits": 8}
-
-    def fused(name: str, fusion: dict[str, Any], use_text: bool = True,
-              precoded: bool = False) -> ModelSpec:
-        prepare = partial(encode_features, fusion=fusion) if precoded else None
-        return ModelSpec(name, "mmfast", partial(train_mmfast, fusion=fusion, use_text=use_text),
-                         hp, text_only, feature_bytes=n_codes, prepare=prepare)
-
-    rspq_name = f"rspq R={n_codes} s={rspq['subspace_dim']}"
-    return [
-        ModelSpec(text_only, "mmfast", train_mmfast, hp, text_only, feature_bytes=0),
-        # Quantizer fitted and features encoded inside the timed fit:
-        fused(f"mmfast pq M={n_codes}", pq),
-        fused(f"mmfast {rspq_name}", rspq),
-        fused(f"mmfast features-only (pq M={n_codes})", pq, use_text=False),
-        # Features encoded once beforehand (untimed); the fit trains on the codes:
-        fused(f"mmfast pq M={n_codes}, codes given", pq, precoded=True),
-        fused(f"mmfast {rspq_name}, codes given", rspq, precoded=True),
-    ]
-
-
-def print_target_check(dims: list[int], outcomes: dict[str, Outcome]) -> None:
+def print_text_targets(dims: list[int], outcomes: dict[str, Outcome]) -> None:
     for dim in dims:
         ours, theirs = outcomes[f"mmfast dim={dim}"], outcomes[f"fastText dim={dim}"]
         if isinstance(ours, Measurement) and isinstance(theirs, Measurement):
             print(f"dim {dim}: mmfast train {ours.fit_seconds / theirs.fit_seconds:.2f}× fastText, "
                   f"accuracy {100 * (ours.accuracy - theirs.accuracy):+.2f} points, predict "
                   f"{ours.predictions_per_second / theirs.predictions_per_second:.2f}× fastText")
-    print(TARGETS)
+    print(TEXT_TARGETS)
+
+
+# -- the multi-modal table ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FusionSet:
+    """A generated multi-modal set and the settings of its table."""
+
+    title: str
+    generate: Callable[..., tuple[list[str], np.ndarray, np.ndarray]]
+    n_train: int
+    n_test: int
+    quick_sizes: tuple[int, int]  # (n_train, n_test) with --quick
+    quick_settings: dict[str, Any]  # the generator's settings with --quick
+    hp: Hyperparameters
+    why: str  # why these settings
+    sgd_max_train: int | None = None  # scikit-learn's training examples (None: all)
+
+
+FUSION_SETS = {
+    "food101": FusionSet(
+        "Food-101-like", make_food101_like, 90_000, 10_000, (5_000, 1_000), {"n_classes": 21},
+        Hyperparameters(dim=100), "softmax, as fastText's default"),
+    "flickrtag": FusionSet(
+        "FlickrTag-like", make_flickrtag_like, 1_000_000, 50_000, (20_000, 4_000),
+        {"n_classes": 51}, Hyperparameters(dim=50, loss="hs"),
+        "hierarchical softmax, as fastText trains on tags, and dim 50: with dim 100 "
+        "bilinear_gated alone would take ~6 min, the table over 35 min on 2 cores",
+        # scikit-learn fits one binary SGD per class: 500 classes × 1M × 512-d
+        # × 5 epochs would take most of an hour on 2 cores.
+        sgd_max_train=50_000),
+}
+
+
+def fusion_specs(hp: Hyperparameters, n_train: int, n_features: int,
+                 sgd_max_train: int | None = None) -> list[Row]:
+    if sgd_max_train is not None and sgd_max_train >= n_train:
+        sgd_max_train = None
+    float_bytes = 4 * n_features  # float32 features
+    pq = {"fusion": "pq", "n_subquantizers": N_CODES, "n_bits": 8}
+    rspq = {"fusion": "rspq", "n_subquantizers": N_CODES,
+            "subspace_dim": max(1, n_features // N_CODES), "n_bits": 8}
+
+    def mmfast_row(name: str, fusion: dict[str, Any] | None, use_text: bool = True,
+                   feature_bytes: int = float_bytes, **options: Any) -> ModelSpec:
+        return ModelSpec(name, "mmfast", partial(train_mmfast, fusion=fusion, use_text=use_text),
+                         hp, TEXT_ONLY, uses_texts=use_text, uses_features=fusion is not None,
+                         feature_bytes=feature_bytes if fusion else 0, **options)
+
+    return [
+        mmfast_row(TEXT_ONLY, None, keep_probabilities=True),
+        ModelSpec("fastText text-only", "fastText", train_fasttext, hp, TEXT_ONLY,
+                  feature_bytes=0),
+        mmfast_row(FEATURES_ONLY, {"fusion": "add"}, use_text=False, keep_probabilities=True),
+        *[mmfast_row(name, fusion) for name, fusion in CONTINUOUS.items()],
+        mmfast_row(BILINEAR, {"fusion": "bilinear_gated"}),
+        # Quantizer fitted and features encoded inside the timed fit:
+        mmfast_row(f"pq M={N_CODES}", pq, feature_bytes=N_CODES),
+        mmfast_row(f"rspq R={N_CODES} s={rspq['subspace_dim']}", rspq, feature_bytes=N_CODES),
+        # Features encoded once beforehand (untimed); the fit trains on the codes:
+        mmfast_row(PQ_CODES_GIVEN, pq, feature_bytes=N_CODES,
+                   prepare=partial(encode_features, fusion=pq)),
+        LateFusion(LATE_FUSION, (TEXT_ONLY, FEATURES_ONLY), TEXT_ONLY),
+        ModelSpec(SGD_FEATURES + ("" if sgd_max_train is None else
+                                  f" (first {sgd_max_train:,} train examples)"),
+                  "scikit-learn", train_sklearn_features, hp, TEXT_ONLY, uses_texts=False,
+                  uses_features=True, feature_bytes=float_bytes, max_train=sgd_max_train),
+    ]
+
+
+def print_fusion_targets(rows: list[Row], outcomes: dict[str, Outcome]) -> None:
+    """The issue's targets, each a ratio of two rows of this run."""
+    measured = {name: outcome for name, outcome in outcomes.items()
+                if isinstance(outcome, Measurement)}
+    sgd = next(row.name for row in rows if row.name.startswith(SGD_FEATURES))
+
+    def seconds_per_example(name: str) -> float:
+        return 1 / measured[name].train_examples_per_second
+
+    def verdict(met: bool) -> str:
+        return "met" if met else "MISSED"
+
+    def continuous_vs_single_modalities() -> str:
+        both = seconds_per_example(TEXT_ONLY) + seconds_per_example(FEATURES_ONLY)
+        return "; ".join(
+            f"{name} {seconds_per_example(name) / both:.2f}× "
+            f"({verdict(seconds_per_example(name) <= 1.2 * both)})" if name in measured
+            else f"{name} n/a" for name in CONTINUOUS)
+
+    def features_only_vs_sgd() -> str:
+        ours, theirs = measured[FEATURES_ONLY], measured[sgd]
+        ratio = ours.train_examples_per_second / theirs.train_examples_per_second
+        points = 100 * (ours.accuracy - theirs.accuracy)
+        if theirs.n_train == ours.n_train:
+            met = ratio >= 3 and points >= 0
+            return f"{ratio:.2f}×, accuracy {points:+.2f} points ({verdict(met)})"
+        return (f"{ratio:.2f}× ({verdict(ratio >= 3)}); accuracy not comparable: scikit-learn "
+                f"trained on {theirs.n_train:,} of the {ours.n_train:,} examples")
+
+    def pq_vs_text_only() -> str:
+        ratio = seconds_per_example(PQ_CODES_GIVEN) / seconds_per_example(TEXT_ONLY)
+        return f"{ratio:.2f}× ({verdict(ratio <= 1.3)})"
+
+    def fused_above_single_modalities() -> str:
+        best_single = max(measured[TEXT_ONLY].accuracy, measured[FEATURES_ONLY].accuracy)
+        fused = [row.name for row in rows if row.name in measured and (
+            isinstance(row, LateFusion) or row.uses_texts and row.uses_features)]
+        below = [name for name in fused if measured[name].accuracy <= best_single]
+        return f"{len(fused) - len(below)} of {len(fused)}" + (
+            f" (not: {', '.join(below)})" if below else "")
+
+    print("targets, as ratios of this run's rows:")
+    for label, needs, describe in [
+        ("add, max, gated: time per example ≤ 1.2× (text-only + features-only)",
+         (TEXT_ONLY, FEATURES_ONLY), continuous_vs_single_modalities),
+        ("features-only: throughput ≥ 3× scikit-learn SGDClassifier at equal or better "
+         "accuracy", (FEATURES_ONLY, sgd), features_only_vs_sgd),
+        ("pq, codes given: time per example ≤ 1.3× text-only", (PQ_CODES_GIVEN, TEXT_ONLY),
+         pq_vs_text_only),
+        ("paper's shape: fused models above both single modalities",
+         (TEXT_ONLY, FEATURES_ONLY), fused_above_single_modalities),
+    ]:
+        missing = [name for name in needs if name not in measured]
+        print(f"  {label}: " + (f"n/a (no {' or '.join(missing)} row)" if missing
+                                else describe()))
+
+
+def run_fusion_table(title: str, hp: Hyperparameters, why: str, train_files: DataFiles,
+                     test_files: DataFiles, repeats: int, directory: str,
+                     sgd_max_train: int | None = None) -> None:
+    print(f"settings: dim {hp.dim}, {hp.epochs} epochs, lr {hp.lr}, word n-grams "
+          f"{hp.word_ngrams}, {hp.buckets:,} buckets, loss {hp.loss} ({why}); bilinear_gated "
+          f"has dim² = {hp.dim ** 2:,} hidden units; pq/rspq "
+          f"{N_CODES} codes of 8 bits; alpha, feature lr and feature scaling at mmfast's "
+          "defaults; scikit-learn: StandardScaler + SGDClassifier (hinge, one-vs-rest), "
+          f"{hp.epochs} epochs")
+    n_train = len(np.load(train_files.labels_path, mmap_mode="r"))
+    rows = fusion_specs(hp, n_train, n_features_of(train_files), sgd_max_train)
+    outcomes = run_table(title, rows, train_files, test_files, "vs text-only", repeats,
+                         directory)
+    print_fusion_targets(rows, outcomes)
+
+
+# -- command line ------------------------------------------------------------
 
 
 def describe_machine(threads: int) -> None:
@@ -283,61 +547,136 @@ def describe_machine(threads: int) -> None:
     missing = [name for name, present in PEERS.items() if not present]
     print(f"machine: {len(os.sched_getaffinity(0))} CPUs (nproc), {platform.machine()}, "
           f"Python {platform.python_version()}, numpy {np.__version__}; threads={threads}")
-    print(f"peers: {found}" + (f"; not installed: {', '.join(missing)}" if missing else ""))
+    print(f"peers: {found}" + (f"; not installed: {', '.join(missing)} (their rows are "
+                               "skipped)" if missing else ""))
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 60k/10k text and 10k/2k multi-modal examples")
-    parser.add_argument("--n-train", type=int, help="training documents (default 300000)")
-    parser.add_argument("--n-test", type=int, help="held-out documents (default 50000)")
-    parser.add_argument("--n-train-multimodal", type=int,
-                        help="training examples of the multi-modal table (default 300000)")
+                        help="smoke run (CI): 10-20k examples per set, fewer classes, "
+                             f"{QUICK_BUCKETS:,} buckets, one run per row")
+    parser.add_argument("--sets", default="text,food101,flickrtag",
+                        help="tables to print, of text, food101, flickrtag "
+                             "(default all three)")
     parser.add_argument("--threads", type=int, default=2, help="training threads (default 2)")
-    parser.add_argument("--dims", default="100,10", help="embedding dims (default 100,10)")
     parser.add_argument("--repeats", type=int,
-                        help="runs per row, the fastest reported (default 3; 1 with --quick)")
+                        help="runs per row, the fastest reported (default 3 for the text "
+                             "table, 1 for the multi-modal ones; 1 with --quick)")
+    parser.add_argument("--n-train", type=int,
+                        help="training examples of every generated set (default: text 300000, "
+                             "food101 90000, flickrtag 1000000)")
+    parser.add_argument("--n-test", type=int,
+                        help="test examples of every generated set (default: text 50000, "
+                             "food101 10000, flickrtag 50000)")
+    parser.add_argument("--dims", default="100,10", help="text table's embedding dims "
+                                                         "(default 100,10)")
+    parser.add_argument("--dim", type=int, help="multi-modal tables' dim (default 100)")
+    parser.add_argument("--epochs", type=int, help="multi-modal tables' epochs (default 5)")
+    parser.add_argument("--loss", choices=("softmax", "hs"),
+                        help="multi-modal tables' loss (default: food101 and your data "
+                             "softmax, flickrtag hs)")
+    parser.add_argument("--train", help="your training data, a fastText-format file "
+                                        "(one __label__ per line, first)")
+    parser.add_argument("--test", help="your test data, same format")
+    parser.add_argument("--train-features", help=".npy (n, d) float features, one row per "
+                                                  "line of --train")
+    parser.add_argument("--test-features", help=".npy features of --test")
     args = parser.parse_args()
-    quick_or_full = (60_000, 10_000, 10_000, 1) if args.quick else (300_000, 50_000, 300_000, 3)
-    for name, default in zip(("n_train", "n_test", "n_train_multimodal", "repeats"),
-                             quick_or_full):
-        if getattr(args, name) is None:
-            setattr(args, name, default)
     args.dims = [int(dim) for dim in args.dims.split(",")]
+    args.sets = args.sets.split(",")
+    unknown = set(args.sets) - {"text", *FUSION_SETS}
+    if unknown:
+        parser.error(f"--sets: unknown {', '.join(sorted(unknown))}; "
+                     f"choose from text, {', '.join(FUSION_SETS)}")
+    if (args.train is None) != (args.test is None):
+        parser.error("--train and --test go together")
+    if (args.train_features is None) != (args.test_features is None):
+        parser.error("--train-features and --test-features go together")
+    if args.train_features is not None and args.train is None:
+        parser.error("--train-features needs --train and --test")
     return args
+
+
+def sizes(args: argparse.Namespace, full: tuple[int, int], quick: tuple[int, int],
+          ) -> tuple[int, int]:
+    n_train, n_test = quick if args.quick else full
+    return args.n_train or n_train, args.n_test or n_test
+
+
+def shared_settings(args: argparse.Namespace, hp: Hyperparameters) -> Hyperparameters:
+    """A table's settings with the command line's overrides."""
+    overrides = {name: getattr(args, name) for name in ("dim", "epochs", "loss")
+                 if getattr(args, name) is not None}
+    return replace(hp, threads=args.threads,
+                   **({"buckets": QUICK_BUCKETS} if args.quick else {}), **overrides)
+
+
+def run_text_table(args: argparse.Namespace, directory: str, repeats: int) -> None:
+    hp = shared_settings(args, Hyperparameters(dim=args.dims[0]))
+    n_train, n_test = sizes(args, (300_000, 50_000), (20_000, 5_000))
+    (texts, y), seconds = timed(lambda: make_text_classification(
+        n_train + n_test, n_classes=N_CLASSES_TEXT))
+    print(f"\ntext data: {n_train:,} train / {n_test:,} test documents, {N_CLASSES_TEXT} "
+          f"classes (generated in {seconds:.1f} s); dims {args.dims}, {hp.epochs} epochs, lr "
+          f"{hp.lr}, word n-grams {hp.word_ngrams}, {hp.buckets:,} buckets, loss {hp.loss}")
+    train_files, test_files = write_train_test(directory, "text", n_train, texts, y)
+    del texts, y
+    outcomes = run_table("Text classification", text_specs(args.dims, hp), train_files,
+                         test_files, "vs fastText", repeats, directory)
+    print_text_targets(args.dims, outcomes)
+
+
+def run_generated_fusion_table(args: argparse.Namespace, key: str, directory: str,
+                               repeats: int) -> None:
+    data = FUSION_SETS[key]
+    n_train, n_test = sizes(args, (data.n_train, data.n_test), data.quick_sizes)
+    settings = data.quick_settings if args.quick else {}
+    (texts, features, y), seconds = timed(lambda: data.generate(n_samples=n_train + n_test,
+                                                                **settings))
+    print(f"\n{data.title} data: {n_train:,} train / {n_test:,} test examples, "
+          f"{len(np.unique(y))} classes, {features.shape[1]}-d float32 features "
+          f"(mean norm {np.linalg.norm(features[:1000], axis=1).mean():.0f}; generated in "
+          f"{seconds:.1f} s)")
+    train_files, test_files = write_train_test(directory, key, n_train, texts, y, features)
+    del texts, features, y
+    run_fusion_table(f"{data.title}: text + features", shared_settings(args, data.hp),
+                     data.why, train_files, test_files, repeats, directory,
+                     data.sgd_max_train)
+
+
+def run_user_table(args: argparse.Namespace, directory: str, repeats: int) -> None:
+    try:
+        train_files = user_split(directory, "user-train", args.train, args.train_features)
+        test_files = user_split(directory, "user-test", args.test, args.test_features)
+    except (ValueError, OSError) as error:
+        sys.exit(f"speed.py: error: {error}")
+    print(f"\nyour data: {args.train} / {args.test}"
+          + (f", features {args.train_features} / {args.test_features}"
+             if args.train_features else ""))
+    if args.train_features is None:
+        hp = shared_settings(args, Hyperparameters(dim=args.dims[0]))
+        outcomes = run_table("Your data: text", text_specs(args.dims, hp), train_files,
+                             test_files, "vs fastText", repeats, directory)
+        print_text_targets(args.dims, outcomes)
+    else:
+        run_fusion_table("Your data: text + features",
+                         shared_settings(args, Hyperparameters(dim=100)), "your data",
+                         train_files, test_files, repeats, directory)
 
 
 def main() -> None:
     args = parse_args()
     describe_machine(args.threads)
-    hp = Hyperparameters(dim=args.dims[0], threads=args.threads)
-    print(f"shared settings: dims {args.dims}, epochs {hp.epochs}, lr {hp.lr}, "
-          f"word_ngrams {hp.word_ngrams}, buckets {hp.buckets:,}, loss softmax")
     with tempfile.TemporaryDirectory(prefix="mmfast-bench-") as directory:
-        (texts, y), seconds = timed(lambda: make_text_classification(
-            args.n_train + args.n_test, n_classes=N_CLASSES_TEXT))
-        print(f"\ntext data: {args.n_train:,} train / {args.n_test:,} test documents, "
-              f"{N_CLASSES_TEXT} classes (generated in {seconds:.1f} s)")
-        train_files, test_files = write_train_test(directory, "text", args.n_train, texts, y)
-        del texts, y
-        outcomes = run_table("Text classification", text_specs(args.dims, args.threads),
-                             train_files, test_files, "vs fastText", args.repeats)
-        print_target_check(args.dims, outcomes)
-
-        n_test = args.n_test // 5
-        texts, features, y = make_multimodal_classification(
-            args.n_train_multimodal + n_test, n_classes=N_CLASSES_MULTIMODAL,
-            n_features=N_FEATURES)
-        print(f"\nmulti-modal data: {args.n_train_multimodal:,} train / {n_test:,} test, "
-              f"{N_CLASSES_MULTIMODAL} classes, {N_FEATURES}-d float32 features "
-              f"({4 * N_FEATURES} B/example)")
-        train_files, test_files = write_train_test(
-            directory, "multimodal", args.n_train_multimodal, texts, y, features)
-        del texts, features, y
-        run_table("Multi-modal classification", multimodal_specs(args.dims[0], args.threads),
-                  train_files, test_files, "vs text-only", args.repeats)
-        print(MULTIMODAL_TARGETS)
+        if args.train is not None:
+            run_user_table(args, directory, args.repeats or 1)
+            return
+        if "text" in args.sets:
+            run_text_table(args, directory, args.repeats or (1 if args.quick else 3))
+        for key in FUSION_SETS:
+            if key in args.sets:
+                run_generated_fusion_table(args, key, directory, args.repeats or 1)
 
 
 if __name__ == "__main__":

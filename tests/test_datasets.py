@@ -3,7 +3,11 @@ import re
 import numpy as np
 import pytest
 
+import mmfast
 from mmfast.datasets import (
+    make_flickrtag_like,
+    make_food101_like,
+    make_fusion_classification,
     make_multimodal_classification,
     make_text_classification,
     write_fasttext_file,
@@ -95,6 +99,8 @@ def test_multimodal_rejects_bad_arguments():
         make_multimodal_classification(10, n_features=8, latent_dim=16)
     with pytest.raises(ValueError, match="doc_length"):
         make_multimodal_classification(10, doc_length=0)
+    with pytest.raises(ValueError, match="noise must"):
+        make_multimodal_classification(10, noise=-0.1)
 
 
 def test_text_confuses_classes_2k_and_2k_plus_1():
@@ -129,6 +135,94 @@ def test_features_confuse_classes_2k_plus_1_and_2k_plus_2():
         feature_partners_gap = np.linalg.norm(centroids[k + 1] - centroids[(k + 2) % n_classes])
         text_partners_gap = np.linalg.norm(centroids[k] - centroids[k + 1])
         assert feature_partners_gap < 0.2 * text_partners_gap
+
+
+def test_multimodal_is_fusion_classification_with_even_classes():
+    old = make_multimodal_classification(300, n_classes=6, n_features=16, noise=0.5, seed=2)
+    new = make_fusion_classification(300, 6, 16, text_noise=0.5, seed=2)
+    assert old[0] == new[0]
+    np.testing.assert_array_equal(old[1], new[1])
+    np.testing.assert_array_equal(old[2], new[2])
+
+
+def test_fusion_is_deterministic_for_a_seed():
+    def generate(seed: int) -> tuple:
+        return make_fusion_classification(300, 5, 32, class_imbalance=1.0, scale_spread=0.5,
+                                          feature_shift=0.5, seed=seed)
+
+    (texts_a, features_a, y_a), (texts_b, features_b, y_b) = generate(1), generate(1)
+    assert texts_a == texts_b
+    np.testing.assert_array_equal(features_a, features_b)
+    np.testing.assert_array_equal(y_a, y_b)
+    assert generate(2)[0] != texts_a
+
+
+@pytest.mark.parametrize("generate, n_classes, n_features", [
+    (make_food101_like, 101, 2048),
+    (make_flickrtag_like, 500, 512),
+])
+def test_benchmark_sets_shapes_and_cnn_like_features(generate, n_classes, n_features):
+    texts, features, y = generate(n_samples=3000)
+    assert len(texts) == 3000 and all(texts)
+    assert features.shape == (3000, n_features) and features.dtype == np.float32
+    assert y.shape == (3000,) and 0 <= y.min() and y.max() < n_classes
+    assert len(np.unique(y)) > n_classes // 2
+    # Non-negative, dense and far from unit norm, with dimensions of unequal scale:
+    # what plain SGD on raw CNN features struggles with.
+    assert features.min() == 0 and 0.3 < np.mean(features > 0) < 0.9
+    assert np.linalg.norm(features, axis=1).mean() > 10
+    spreads = features.std(axis=0)
+    assert np.percentile(spreads, 90) > 2 * np.percentile(spreads, 10)
+    assert generate(n_samples=10, n_features=64, latent_dim=8)[1].shape == (10, 64)
+
+
+def test_fusion_class_imbalance_follows_a_zipf_law():
+    _, _, uniform = make_fusion_classification(20_000, 10, 8, latent_dim=4)
+    _, _, skewed = make_fusion_classification(20_000, 10, 8, latent_dim=4, class_imbalance=1.0)
+    uniform_counts = np.sort(np.bincount(uniform, minlength=10))
+    skewed_counts = np.sort(np.bincount(skewed, minlength=10))
+    assert uniform_counts[-1] < 1.2 * uniform_counts[0]
+    # p(rank) ~ 1/(rank+1): the most frequent class is 10 times the rarest.
+    assert 7 < skewed_counts[-1] / skewed_counts[0] < 13
+
+
+def test_fusion_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="n_classes"):
+        make_fusion_classification(10, n_classes=2)
+    with pytest.raises(ValueError, match="latent_dim"):
+        make_fusion_classification(10, n_features=8, latent_dim=16)
+    with pytest.raises(ValueError, match="text_noise"):
+        make_fusion_classification(10, text_noise=1.5)
+    for name in ("class_imbalance", "cluster_std", "feature_noise", "feature_scale",
+                 "scale_spread"):
+        with pytest.raises(ValueError, match=name):
+            make_fusion_classification(10, **{name: -1.0})
+    with pytest.raises(ValueError, match="cluster_std"):
+        make_fusion_classification(10, cluster_std=float("nan"))
+    with pytest.raises(TypeError):
+        make_food101_like(n_sample=10)  # a misspelt setting is not ignored
+
+
+def test_fusion_task_needs_both_modalities():
+    """Odd class count: each modality alone tops out near (1 + 6 / 2) / 7 = 57%,
+    a fused (pq) model learns far more."""
+    texts, features, y = make_fusion_classification(3000, 7, 32, latent_dim=4, text_noise=0.5)
+    train, test = slice(0, 2400), slice(2400, None)
+    settings = dict(dim=16, epochs=20, word_ngrams=1, buckets=0, threads=1, verbose=0)
+    pq = dict(fusion="pq", n_subquantizers=4, n_bits=4)
+
+    def accuracy(use_texts: bool, use_features: bool) -> float:
+        model = mmfast.Classifier(**settings, **(pq if use_features else {}))
+        train_texts, test_texts = (texts[train], texts[test]) if use_texts else (None, None)
+        train_features, test_features = ((features[train], features[test]) if use_features
+                                         else (None, None))
+        model.fit(train_texts, y[train], features=train_features)
+        return model.score(test_texts, y[test], features=test_features)
+
+    text_only, features_only = accuracy(True, False), accuracy(False, True)
+    fused = accuracy(True, True)
+    assert text_only < 0.62 and features_only < 0.62
+    assert fused > max(text_only, features_only) + 0.2
 
 
 def test_fasttext_file_round_trip(tmp_path):
