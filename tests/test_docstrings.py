@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
+import re
 
 import pytest
 
@@ -49,3 +50,16 @@ def test_public_functions_have_numpydoc_sections(function):
     assert "\nParameters\n----------\n" in doc and "\nReturns\n-------\n" in doc
     for parameter in inspect.signature(function).parameters:
         assert f"\n{parameter} : " in doc, f"{function.__name__}: {parameter} undocumented"
+
+
+GENERATORS = [getattr(datasets, name) for name in datasets.__all__
+              if name.startswith(("make_", "write_", "load_", "clean_"))]
+
+
+@pytest.mark.parametrize("function", GENERATORS, ids=lambda function: function.__name__)
+def test_data_set_functions_have_typed_parameters(function):
+    doc = inspect.getdoc(function) or ""
+    assert "\nParameters\n----------\n" in doc
+    entries = re.findall(r"^\*{0,2}([\w, ]+) : (.+)$", doc, re.M)
+    documented = {name.strip() for names, _ in entries for name in names.split(",")}
+    assert set(inspect.signature(function).parameters) <= documented
