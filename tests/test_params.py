@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import mmfast
@@ -40,7 +42,7 @@ def test_core_config_fields_and_defaults_agree_with_the_table():
     fields = {name for name in dir(config) if not name.startswith("_")}
     assert fields == {param.core for param in CLASSIFIER if param.core}
     for param in CLASSIFIER:
-        if param.core is None or param.name == "threads":  # the core resolves 0 to a count
+        if param.core is None or param.name == "n_jobs":  # the core resolves 0 to a count
             continue
         assert getattr(config, param.core) == pytest.approx(param.to_core(param.default)), (
             param.name)
@@ -78,3 +80,21 @@ def test_every_parameter_is_checked_before_training(param):
     clf = mmfast.Classifier(**{param.name: "bad" if param.choices is None else "nonsense"})
     with pytest.raises((TypeError, ValueError), match=param.name):
         clf.fit(["a b", "c d"], [0, 1])
+
+
+def test_files_and_pickles_written_before_the_renaming_still_load():
+    clf = mmfast.Classifier(dim=4, buckets=100, n_jobs=1, random_state=3, verbose=0)
+    clf.fit(["a b", "c d"] * 5, [0, 1] * 5)
+    old_names = {"n_jobs": "threads", "random_state": "seed"}
+    metadata = json.loads(clf._metadata())
+    metadata["params"] = {old_names.get(k, k): v for k, v in metadata["params"].items()}
+    data = clf._core.to_bytes(json.dumps(metadata).encode())
+    loaded = mmfast.Classifier._from_core(*_core.Classifier.from_bytes(data))
+    assert (loaded.n_jobs, loaded.random_state) == (1, 3)
+    for estimator in (clf, mmfast.KMeans(n_clusters=2, n_jobs=1, random_state=3).fit(
+            np.eye(4, dtype=np.float32))):
+        state = {old_names.get(k, k): v for k, v in estimator.__getstate__().items()}
+        restored = type(estimator).__new__(type(estimator))
+        restored.__setstate__(state)
+        assert (restored.n_jobs, restored.random_state) == (1, 3)
+        assert not hasattr(restored, "threads") and not hasattr(restored, "seed")

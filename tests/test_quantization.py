@@ -44,7 +44,7 @@ def test_kmeans_finds_every_well_separated_blob():
     rng = np.random.default_rng(42)
     true_centers = rng.uniform(-10, 10, (5, 16))
     X = np.repeat(true_centers, 400, axis=0) + 0.1 * rng.standard_normal((2000, 16))
-    kmeans = mmfast.KMeans(n_clusters=40, seed=3).fit(X)
+    kmeans = mmfast.KMeans(n_clusters=40, random_state=3).fit(X)
     distances = np.sqrt(((kmeans.cluster_centers_[:, None] - true_centers[None]) ** 2).sum(-1))
     assert distances.min(axis=1).max() < 0.5  # each found center is in a blob
     assert distances.min(axis=0).max() < 0.5  # each blob has a found center
@@ -127,7 +127,8 @@ def test_rspq_averages_overlapping_subspaces(X):
 
 def test_rspq_subspaces_are_seeded(X):
     def subspaces(seed: int) -> np.ndarray:
-        return mmfast.RSPQ(n_subspaces=5, subspace_dim=7, n_bits=2, seed=seed).fit(X).subspaces_
+        rspq = mmfast.RSPQ(n_subspaces=5, subspace_dim=7, n_bits=2, random_state=seed)
+        return rspq.fit(X).subspaces_
 
     first = subspaces(1)
     assert first.shape == (5, 7) and first.dtype == np.int32
@@ -143,12 +144,12 @@ def test_rspq_subspaces_are_seeded(X):
 @pytest.mark.parametrize(
     "make",
     [
-        lambda threads: mmfast.KMeans(n_clusters=16, seed=5, threads=threads),
+        lambda threads: mmfast.KMeans(n_clusters=16, random_state=5, n_jobs=threads),
         lambda threads: mmfast.ProductQuantizer(
-            n_subquantizers=3, n_bits=5, seed=5, threads=threads
+            n_subquantizers=3, n_bits=5, random_state=5, n_jobs=threads
         ),
         lambda threads: mmfast.RSPQ(
-            n_subspaces=3, subspace_dim=5, n_bits=5, seed=5, threads=threads
+            n_subspaces=3, subspace_dim=5, n_bits=5, random_state=5, n_jobs=threads
         ),
     ],
 )
@@ -217,8 +218,8 @@ def test_params_follow_sklearn_conventions():
         "n_bits": 8,
         "n_iter": 25,
         "max_points_per_centroid": 256,
-        "seed": 0,
-        "threads": None,
+        "random_state": 0,
+        "n_jobs": None,
     }
     assert pq.set_params(n_bits=4) is pq and pq.n_bits == 4
     with pytest.raises(ValueError, match="invalid parameter 'bits'"):
@@ -244,8 +245,8 @@ def test_params_follow_sklearn_conventions():
         (mmfast.RSPQ(n_iter=0), "n_iter must be >= 1"),
         (mmfast.KMeans(n_clusters=0), r"n_clusters must be in \[1"),
         (mmfast.KMeans(max_points_per_centroid=0), "max_points_per_centroid must be >= 1"),
-        (mmfast.KMeans(seed=-1), "seed must be in"),
-        (mmfast.KMeans(threads=0), "threads must be >= 1"),
+        (mmfast.KMeans(random_state=-1), "random_state must be in"),
+        (mmfast.KMeans(n_jobs=0), "n_jobs must be >= 1"),
     ],
 )
 def test_bad_params_are_named(X, estimator, message):

@@ -67,10 +67,10 @@ y = [i % 3 for i in range(20000)]
 X = np.random.default_rng(0).random((3000, 8), dtype=np.float32)
 limit_threads()
 print(json.dumps({
-    "fit": outcome(lambda: mmfast.Classifier(dim=4, buckets=100, verbose=0, threads=5000)
+    "fit": outcome(lambda: mmfast.Classifier(dim=4, buckets=100, verbose=0, n_jobs=5000)
                    .fit(texts, y)),
-    "kmeans": outcome(lambda: mmfast.KMeans(n_clusters=3000, n_iter=1, threads=5000).fit(X)),
-    "after": outcome(lambda: mmfast.Classifier(dim=4, buckets=100, verbose=0, threads=2)
+    "kmeans": outcome(lambda: mmfast.KMeans(n_clusters=3000, n_iter=1, n_jobs=5000).fit(X)),
+    "after": outcome(lambda: mmfast.Classifier(dim=4, buckets=100, verbose=0, n_jobs=2)
                      .fit(texts, y)),
 }))
 """)
@@ -85,8 +85,8 @@ def test_per_thread_scratch_is_bounded_by_the_work():
     # threads=10**6 used to allocate ~1 GB of encoding scratch up front.
     result = run_child(_FEW_THREADS + """
 X = np.random.default_rng(0).random((600, 16), dtype=np.float32)
-pq = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=4, threads=1).fit(X)
-pq.threads = 10**6
+pq = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=4, n_jobs=1).fit(X)
+pq.n_jobs = 10**6
 limit_threads()
 print(json.dumps({"transform": outcome(lambda: pq.transform(X[:200]))}))
 """)
@@ -149,7 +149,7 @@ def test_divergence_stops_training_and_says_when_and_what_to_change(text_data, l
     texts, y = text_data
     with pytest.raises(ValueError, match=r"training diverged: the loss became (NaN|infinite) "
                                          r"in epoch \d+ of 5, .*% into training.*lower lr"):
-        fitted(texts, y, dim=10, lr=lr, loss=loss, threads=2)
+        fitted(texts, y, dim=10, lr=lr, loss=loss, n_jobs=2)
 
 
 def test_lr_half_at_dim_ten_still_trains(text_data):
@@ -273,10 +273,10 @@ def test_save_to_a_read_only_place_is_a_permission_error(small_model, tmp_path):
     ("params", "match"),
     [
         ({"dim": 2**40}, "dim must be <= 2147483647"),
-        ({"threads": 2**31}, "threads must be <= 2147483647"),
+        ({"n_jobs": 2**31}, "n_jobs must be <= 2147483647"),
         ({"word_ngrams": 2**35}, "word_ngrams must be <= 2147483647"),
         ({"epochs": 2**31}, "epochs must be <= 2147483647"),
-        ({"seed": 2**64}, r"seed must be in \[0, 18446744073709551615\]"),
+        ({"random_state": 2**64}, r"random_state must be in \[0, 18446744073709551615\]"),
         ({"buckets": 2**31}, r"buckets must be in \[0, 2147483646\]"),
     ],
 )
@@ -286,7 +286,7 @@ def test_out_of_range_integers_name_the_argument(params, match):
 
 
 def test_largest_seed_and_huge_k_are_accepted():
-    clf = fitted(["a b", "c d", "e f"], [0, 1, 2], seed=2**64 - 1, dim=2, buckets=0)
+    clf = fitted(["a b", "c d", "e f"], [0, 1, 2], random_state=2**64 - 1, dim=2, buckets=0)
     labels, probs = clf.predict_top(["a b"], k=2**40)  # capped at the 3 classes
     assert len(labels[0]) == 3 and len(probs[0]) == 3
 
@@ -380,7 +380,7 @@ print(json.dumps({{"outcome": outcome, "seconds": time.perf_counter() - start,
 _JOBS = {
     "kmeans fit": (
         "X = rng.random((20000, 16), dtype=np.float32)\n"
-        "km = mmfast.KMeans(n_clusters=8, n_iter=2, threads=2).fit(X)\n"
+        "km = mmfast.KMeans(n_clusters=8, n_iter=2, n_jobs=2).fit(X)\n"
         "before = km.cluster_centers_.copy()\n"
         "km.set_params(n_clusters=256, n_iter=10**6)",
         "km.fit(X)",
@@ -388,13 +388,13 @@ _JOBS = {
     ),
     "pq fit": (
         "X = rng.random((20000, 16), dtype=np.float32)\n"
-        "clf = mmfast.Classifier(fusion='pq', n_subquantizers=2, verbose=0, threads=2)\n"
-        "clf.quantizer = mmfast.ProductQuantizer(n_subquantizers=2, n_iter=10**6, threads=2)",
+        "clf = mmfast.Classifier(fusion='pq', n_subquantizers=2, verbose=0, n_jobs=2)\n"
+        "clf.quantizer = mmfast.ProductQuantizer(n_subquantizers=2, n_iter=10**6, n_jobs=2)",
         "clf.fit(None, np.arange(20000) % 2, features=X)",
         "not hasattr(clf, 'classes_') and not hasattr(clf.quantizer, 'centroids_')",
     ),
     "pq transform": (
-        "pq = mmfast.ProductQuantizer(n_subquantizers=1, n_bits=14, n_iter=1, threads=2)\n"
+        "pq = mmfast.ProductQuantizer(n_subquantizers=1, n_bits=14, n_iter=1, n_jobs=2)\n"
         "pq.fit(rng.random((2**14, 1), dtype=np.float32))\n"
         "X = rng.random((8_000_000, 1), dtype=np.float32)",
         "pq.transform(X)",
@@ -402,14 +402,14 @@ _JOBS = {
     ),
     "predict": (
         "texts = [f'w{i % 50} c{i % 1000}' for i in range(2000)]\n"
-        "clf = mmfast.Classifier(dim=300, epochs=1, buckets=100, verbose=0, threads=2)\n"
+        "clf = mmfast.Classifier(dim=300, epochs=1, buckets=100, verbose=0, n_jobs=2)\n"
         "clf.fit(texts, np.arange(2000) % 1000)",
         "clf.predict(['w1 c2 w3'] * 4_000_000)",
         "len(clf.classes_) == 1000",
     ),
     "fit setup": (
         "text = ' '.join(f'w{i}' for i in range(2000))\n"
-        "clf = mmfast.Classifier(min_count=10**9, buckets=0, word_ngrams=1, verbose=0, threads=2)",
+        "clf = mmfast.Classifier(min_count=10**9, buckets=0, word_ngrams=1, verbose=0, n_jobs=2)",
         "clf.fit([text] * 1_000_000, np.arange(1_000_000) % 2)",
         "not hasattr(clf, 'classes_')",
     ),

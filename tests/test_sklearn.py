@@ -71,10 +71,10 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
 }
 
 ESTIMATORS = [
-    FeaturesOnly(fusion="add", dim=16, epochs=20, lr=0.5, threads=1, verbose=0),
-    mmfast.KMeans(n_clusters=3, threads=1),
-    mmfast.ProductQuantizer(n_subquantizers=1, n_bits=2, threads=1),
-    mmfast.RSPQ(n_subspaces=2, subspace_dim=1, n_bits=2, threads=1),
+    FeaturesOnly(fusion="add", dim=16, epochs=20, lr=0.5, n_jobs=1, verbose=0),
+    mmfast.KMeans(n_clusters=3, n_jobs=1),
+    mmfast.ProductQuantizer(n_subquantizers=1, n_bits=2, n_jobs=1),
+    mmfast.RSPQ(n_subspaces=2, subspace_dim=1, n_bits=2, n_jobs=1),
 ]
 
 
@@ -123,7 +123,7 @@ def test_sklearn_checks_on_the_text_classifier(check):
 def test_sklearn_clustering_checks_on_kmeans(check):
     # check_estimator selects these by isinstance(ClusterMixin), which would
     # make scikit-learn a dependency; the tags say clusterer, so run them here.
-    check("KMeans", mmfast.KMeans(n_clusters=3, threads=1))
+    check("KMeans", mmfast.KMeans(n_clusters=3, n_jobs=1))
 
 
 def test_tags_say_what_the_input_is():
@@ -131,7 +131,7 @@ def test_tags_say_what_the_input_is():
     assert tags.estimator_type == "classifier"
     assert tags.input_tags.string and not tags.input_tags.two_d_array
     assert tags.classifier_tags.multi_label and tags.target_tags.required
-    assert tags.non_deterministic and not get_tags(mmfast.Classifier(threads=1)).non_deterministic
+    assert tags.non_deterministic and not get_tags(mmfast.Classifier(n_jobs=1)).non_deterministic
     for quantizer in (mmfast.ProductQuantizer(), mmfast.RSPQ()):
         tags = get_tags(quantizer)
         assert tags.input_tags.two_d_array and tags.transformer_tags.preserves_dtype == []
@@ -163,12 +163,12 @@ def multimodal():
     return np.asarray(texts), X, y
 
 
-FAST = dict(dim=8, epochs=5, lr=0.5, buckets=10_000, threads=1, verbose=0)
+FAST = dict(dim=8, epochs=5, lr=0.5, buckets=10_000, n_jobs=1, verbose=0)
 
 
 def test_clone_keeps_a_fitted_quantizer_fitted(multimodal):
     _, X, _ = multimodal
-    pq = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=3, threads=1).fit(X)
+    pq = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=3, n_jobs=1).fit(X)
     cloned = clone(mmfast.Classifier(fusion="pq", quantizer=pq))
     assert cloned.quantizer is not pq
     np.testing.assert_array_equal(cloned.quantizer.transform(X), pq.transform(X))
@@ -179,7 +179,7 @@ def test_clone_keeps_a_fitted_quantizer_fitted(multimodal):
 
 def test_cross_validation_uses_a_fitted_quantizer_as_fitted(multimodal):
     texts, X, y = multimodal
-    pq = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=3, threads=1).fit(X[:300])
+    pq = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=3, n_jobs=1).fit(X[:300])
     clf = mmfast.Classifier(fusion="pq", quantizer=pq, **FAST)
     with config_context(enable_metadata_routing=True):
         result = cross_validate(
@@ -221,7 +221,7 @@ def test_import_does_not_load_sklearn():
 
 def test_kmeans_follows_sklearn_cluster_kmeans():
     X, _ = make_blobs(n_samples=600, centers=4, n_features=5, random_state=0)
-    ours = mmfast.KMeans(n_clusters=4, threads=1).fit(X)
+    ours = mmfast.KMeans(n_clusters=4, n_jobs=1).fit(X)
     assert ours.labels_.shape == (600,) and ours.n_iter_ == 25
     distances = ours.transform(X[:10])
     expected = np.linalg.norm(X[:10, None] - ours.cluster_centers_[None], axis=2)

@@ -9,6 +9,14 @@ import inspect
 from typing import Any, TypeVar
 
 _Self = TypeVar("_Self", bound="Estimator")
+# Parameters renamed to scikit-learn's names: model files and pickles written
+# under the old names still load.
+_RENAMED = {"threads": "n_jobs", "seed": "random_state"}
+
+
+def renamed(params: dict[str, Any]) -> dict[str, Any]:
+    """`params` with the old names of renamed parameters replaced."""
+    return {_RENAMED.get(name, name): value for name, value in params.items()}
 
 
 class Estimator:

@@ -74,6 +74,7 @@ class Param:
     to_core: Callable[[Any], Any] = lambda value: value  # noqa: E731
     choices: tuple[Any, ...] | None = None
     option: bool = True  # a command-line option of `mmfast train`
+    flag: str | None = None  # its flag, when not --name-with-dashes
 
     def numpydoc(self) -> str:
         body = textwrap.fill(self.doc, 72, initial_indent="    ", subsequent_indent="    ")
@@ -147,12 +148,13 @@ CLASSIFIER: tuple[Param, ...] = (
           "fitted one is used as it is, never refitted (as scikit-learn's ``prefit``): "
           "``sklearn.base.clone`` keeps it fitted, so cross-validation and grid search reuse "
           "it.", _any, option=False),
-    Param("threads", None, "int or None", "Worker threads; None uses every core.",
+    Param("n_jobs", None, "int or None", "Worker threads; None uses every core.",
           _optional(_positive_int()), core="threads",
-          to_core=lambda threads: 0 if threads is None else threads),  # the core's 0: all
-    Param("seed", 0, "int",
-          "Seeds initialisation and example order; with ``threads=1`` a fit is bit-for-bit "
-          "reproducible.", _int(0, 2**64 - 1), core="seed"),
+          to_core=lambda n_jobs: 0 if n_jobs is None else n_jobs,  # the core's 0: all
+          flag="--thread"),  # fastText's name
+    Param("random_state", 0, "int",
+          "Seeds initialisation and example order; with ``n_jobs=1`` a fit is bit-for-bit "
+          "reproducible.", _int(0, 2**64 - 1), core="seed", flag="--seed"),
     Param("verbose", 1, "int", "1 shows a progress line while training, 0 is silent.",
           _int(0, INT32_MAX), option=False),  # the command line's --quiet sets it
 )

@@ -51,9 +51,9 @@ def check_seed(name: str, value: Any) -> int:
     return check_int(name, value, 0, 2**64 - 1)
 
 
-def check_threads(threads: Any) -> int:
+def check_threads(n_jobs: Any, name: str = "n_jobs") -> int:
     """The native threads argument: 0 (all cores) for None, else a positive int."""
-    return 0 if threads is None else check_positive_int("threads", threads)
+    return 0 if n_jobs is None else check_positive_int(name, n_jobs)
 
 
 def check_float(name: str, value: Any, minimum: float, inclusive: bool = False) -> float:

@@ -70,7 +70,7 @@ def autotune(
     search: Sequence[str] | None = None,
     fusions: Sequence[str] = DEFAULT_FUSIONS,
     refit: bool = True,
-    seed: int = 0,
+    random_state: int = 0,
     verbose: int = 1,
 ) -> tuple[Classifier, list[Trial]]:
     """Search Classifier hyper-parameters on a validation set within a time budget.
@@ -85,7 +85,7 @@ def autotune(
         The training features, if any.
     validation : tuple, default=None
         ``(texts, y)`` or ``(texts, y, features)`` to score trials on; None
-        splits ``validation_size`` of the examples off, at random with ``seed``.
+        splits ``validation_size`` of the examples off, at random with ``random_state``.
     validation_size : float, default=0.2
         The share of the examples split off when ``validation`` is None.
     budget : float, default=300.0
@@ -114,9 +114,9 @@ def autotune(
         again on all the data (True) or return the best trial's model, fitted
         on the rest (False). With a given ``validation`` the best trial's
         model is returned: it already saw all the training data.
-    seed : int, default=0
+    random_state : int, default=0
         Seeds the split and the search (each trial's model keeps
-        ``start.seed``).
+        ``start.random_state``).
     verbose : int, default=1
         1 prints a line per trial on stderr.
 
@@ -142,7 +142,7 @@ def autotune(
     k = check_int("k", k, 1)
     if max_trials is not None:
         max_trials = check_int("max_trials", max_trials, 1)
-    rng = np.random.default_rng(check_int("seed", seed, 0))
+    rng = np.random.default_rng(check_int("random_state", random_state, 0))
     if texts is not None and (is_path(texts) or not isinstance(texts, Sequence)):
         raise TypeError("texts must be a sequence of str or None (autotune does not read files)")
     if features is not None:

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core, _explain, _params, metrics
-from ._estimator import Estimator
+from ._estimator import Estimator, renamed
 from ._params import CONTINUOUS_FUSIONS
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags, features_routing
@@ -87,7 +87,7 @@ class Classifier(Estimator):
     >>> texts, X, y = mmfast.make_multimodal_classification(
     ...     n_samples=2000, n_classes=4, n_features=16, vocab_size=500, latent_dim=4)
     >>> clf = mmfast.Classifier(fusion="add", dim=16, epochs=10, lr=0.5, buckets=100_000,
-    ...                         threads=1, verbose=0)
+    ...                         n_jobs=1, verbose=0)
     >>> clf.fit(texts[:1500], y[:1500], features=X[:1500]).predict(texts[:3], features=X[:3])
     array([...])
     >>> clf.score(texts[1500:], y[1500:], features=X[1500:]) > 0.6  # text alone: 0.45
@@ -114,8 +114,8 @@ class Classifier(Estimator):
         n_bits: int = 8,
         alpha: float = 0.5,
         quantizer: ProductQuantizer | RSPQ | None = None,
-        threads: int | None = None,
-        seed: int = 0,
+        n_jobs: int | None = None,
+        random_state: int = 0,
         verbose: int = 1,
     ) -> None:
         self.dim = dim
@@ -136,8 +136,8 @@ class Classifier(Estimator):
         self.n_bits = n_bits
         self.alpha = alpha
         self.quantizer = quantizer
-        self.threads = threads
-        self.seed = seed
+        self.n_jobs = n_jobs
+        self.random_state = random_state
         self.verbose = verbose
 
     # -- scikit-learn interoperability -----------------------------------
@@ -145,7 +145,7 @@ class Classifier(Estimator):
     _estimator_type = "classifier"
 
     def __sklearn_tags__(self) -> Any:
-        return classifier_tags(deterministic=self.threads == 1)
+        return classifier_tags(deterministic=self.n_jobs == 1)
 
     def __sklearn_is_fitted__(self) -> bool:
         return getattr(self, "_core", None) is not None
@@ -294,7 +294,7 @@ class Classifier(Estimator):
         shape = {"n_subquantizers": self.n_subquantizers} if fusion == "pq" else {
             "n_subspaces": self.n_subquantizers, "subspace_dim": self.subspace_dim
         }
-        return kind(n_bits=self.n_bits, seed=self.seed, threads=self.threads, **shape)
+        return kind(n_bits=self.n_bits, random_state=self.random_state, n_jobs=self.n_jobs, **shape)
 
     # -- prediction ------------------------------------------------------
 
@@ -575,7 +575,7 @@ class Classifier(Estimator):
         return self.classes_
 
     def _threads(self) -> int:
-        return check_threads(self.threads)
+        return check_threads(self.n_jobs)
 
     def _inputs(self, texts: Texts, features: Any) -> _Inputs:
         """What the core predicts from: texts, dense features and codes (each
@@ -630,7 +630,7 @@ class Classifier(Estimator):
     def _from_core(cls, core: Any, metadata: bytes) -> Classifier:
         try:
             meta = json.loads(metadata)
-            clf = cls(**meta["params"])
+            clf = cls(**renamed(meta["params"]))
             clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
             clf.multilabel_ = bool(meta["multilabel"])
             clf.fusion_ = _trained_fusion(core, meta["params"]["fusion"])
@@ -668,7 +668,7 @@ class Classifier(Estimator):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        state = dict(state)
+        state = renamed(state)
         model = state.pop("_model", None)
         if model is not None:
             fitted = self._from_core(*_core.Classifier.from_bytes(model))

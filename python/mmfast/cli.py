@@ -7,6 +7,9 @@ FILE.npy`` gives each line's dense feature vector (row i for line i).
   mmfast predict model.mmf test.txt [-k 3] [--threshold 0.1]   ('-' reads stdin)
   mmfast quantize features.npy -o codes.npy [--method rspq ...]
 
+Options are named as the Classifier's parameters, except where fastText has
+a name: ``--thread`` (``n_jobs``) and ``--seed`` (``random_state``).
+
 Results go to standard output, progress and messages to standard error. Exit
 status: 0 on success, 1 on bad input (the message says which), 2 on bad
 usage, 130 when interrupted, 141 when the reader of the output went away
@@ -174,7 +177,8 @@ def _predict(args: argparse.Namespace) -> None:
 def _quantize(args: argparse.Namespace) -> None:
     _check_output(args.output)
     X = np.load(args.input, allow_pickle=False)
-    common = dict(n_bits=args.n_bits, n_iter=args.n_iter, seed=args.seed, threads=args.threads)
+    common = dict(n_bits=args.n_bits, n_iter=args.n_iter, random_state=args.random_state,
+                  n_jobs=args.n_jobs)
     quantizer = (
         ProductQuantizer(n_subquantizers=args.n_subquantizers, **common) if args.method == "pq"
         else RSPQ(n_subspaces=args.n_subquantizers, subspace_dim=args.subspace_dim, **common)
@@ -190,7 +194,7 @@ def _quantize(args: argparse.Namespace) -> None:
 
 def _load_model(args: argparse.Namespace) -> Classifier:
     clf = load(args.model)
-    return clf.set_params(threads=args.threads) if args.threads is not None else clf
+    return clf.set_params(n_jobs=args.n_jobs) if args.n_jobs is not None else clf
 
 
 def _write_lines(lines: Iterable[str]) -> None:
@@ -231,9 +235,10 @@ def _option_type(param: Param) -> dict[str, Any]:
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     for param in _model_options():
-        parser.add_argument(f"--{param.name.replace('_', '-')}", dest=param.name,
-                            default=param.default, help=param.doc.replace("%", "%%"),
-                            **_option_type(param))
+        flag = param.flag or f"--{param.name.replace('_', '-')}"
+        parser.add_argument(flag, dest=param.name, default=param.default,
+                            help=param.doc.replace("%", "%%"),
+                            **{"metavar": flag[2:].upper(), **_option_type(param)})
 
 
 def _add_input_options(parser: argparse.ArgumentParser, what: str) -> None:
@@ -244,7 +249,7 @@ def _add_input_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("-k", type=int, default=1, help="labels predicted per line")
     parser.add_argument("--threshold", type=float, default=0.0,
                         help="only labels with at least this probability")
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--thread", dest="n_jobs", type=int, default=None,
                         help="worker threads (default: the model's setting, None: all cores)")
 
 
@@ -289,8 +294,10 @@ def _parser() -> argparse.ArgumentParser:
                           help="dimensions per rspq subspace")
     quantize.add_argument("--n-bits", type=int, default=8, help="each code has 2**n_bits values")
     quantize.add_argument("--n-iter", type=int, default=25, help="k-means iterations")
-    quantize.add_argument("--seed", type=int, default=0, help="seeds the k-means")
-    quantize.add_argument("--threads", type=int, default=None, help="None: all cores")
+    quantize.add_argument("--seed", dest="random_state", type=int, default=0,
+                          help="seeds the k-means")
+    quantize.add_argument("--thread", dest="n_jobs", type=int, default=None,
+                          help="worker threads; None: all cores")
     quantize.set_defaults(run=_quantize)
     return parser
 

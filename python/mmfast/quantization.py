@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._estimator import Estimator
+from ._estimator import Estimator, renamed
 from ._sklearn_compat import transformer_tags
 from ._validation import (
     INT32_MAX,
@@ -41,8 +41,8 @@ class _NativeEstimator(Estimator):
     _native_type: Any  # the _core class whose from_bytes restores _model
     n_iter: int
     max_points_per_centroid: int
-    seed: int
-    threads: int | None
+    random_state: int
+    n_jobs: int | None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -51,6 +51,7 @@ class _NativeEstimator(Estimator):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state = renamed(state)
         if "_model" in state:
             state = dict(state, _model=self._native_type.from_bytes(state["_model"]))
         self.__dict__.update(state)
@@ -62,7 +63,7 @@ class _NativeEstimator(Estimator):
             "max_points_per_centroid": check_positive_int(
                 "max_points_per_centroid", self.max_points_per_centroid, INT64_MAX
             ),
-            "seed": check_seed("seed", self.seed),
+            "seed": check_seed("random_state", self.random_state),
         }
 
     def _check_samples(self, n_samples: int, n_centroids: int, what: str, name: str) -> None:
@@ -83,7 +84,7 @@ class KMeans(_NativeEstimator):
     random subset), starting from ``n_clusters`` distinct random samples, for
     exactly ``n_iter`` iterations; a cluster that becomes empty takes over half
     of a populated one. Needs at least ``n_clusters`` samples. The result
-    depends on ``seed`` only, not on ``threads``. Methods and attributes follow
+    depends on ``random_state`` only, not on ``n_jobs``. Methods and attributes follow
     ``sklearn.cluster.KMeans`` where the names are shared.
 
     Parameters
@@ -94,9 +95,9 @@ class KMeans(_NativeEstimator):
         Lloyd iterations.
     max_points_per_centroid : int, default=256
         Training uses at most this many samples per centroid.
-    seed : int, default=0
+    random_state : int, default=0
         Seeds the subset and the initial centroids.
-    threads : int or None, default=None
+    n_jobs : int or None, default=None
         Worker threads; None uses every core.
 
     Attributes
@@ -120,7 +121,7 @@ class KMeans(_NativeEstimator):
     >>> import numpy as np
     >>> import mmfast
     >>> X = np.random.default_rng(0).normal(size=(1000, 8)).astype(np.float32)
-    >>> km = mmfast.KMeans(n_clusters=16, threads=1).fit(X)
+    >>> km = mmfast.KMeans(n_clusters=16, n_jobs=1).fit(X)
     >>> km.cluster_centers_.shape, km.predict(X[:3]).shape, km.transform(X[:3]).shape
     ((16, 8), (3,), (3, 16))
     """
@@ -132,14 +133,14 @@ class KMeans(_NativeEstimator):
         n_clusters: int = 256,
         n_iter: int = 25,
         max_points_per_centroid: int = 256,
-        seed: int = 0,
-        threads: int | None = None,
+        random_state: int = 0,
+        n_jobs: int | None = None,
     ) -> None:
         self.n_clusters = n_clusters
         self.n_iter = n_iter
         self.max_points_per_centroid = max_points_per_centroid
-        self.seed = seed
-        self.threads = threads
+        self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def __sklearn_tags__(self) -> Any:
         return transformer_tags(preserves_dtype=["float32"], clusterer=True)
@@ -161,7 +162,7 @@ class KMeans(_NativeEstimator):
         """
         n_clusters = check_int("n_clusters", self.n_clusters, 1, INT32_MAX)
         kmeans = self._kmeans_options()
-        threads = check_threads(self.threads)
+        threads = check_threads(self.n_jobs)
         X = as_float_matrix("X", X)
         self._check_samples(X.shape[0], n_clusters, "clusters (n_clusters)", "X")
 
@@ -224,7 +225,7 @@ class KMeans(_NativeEstimator):
         """
         check_fitted(self, "_model")
         X = as_float_matrix("X", X, self.n_features_in_, self)
-        return self._model.distances(X, check_threads(self.threads))
+        return self._model.distances(X, check_threads(self.n_jobs))
 
     def fit_transform(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
         """Fit, then return the distances of X to every centroid.
@@ -265,7 +266,7 @@ class KMeans(_NativeEstimator):
         """Nearest centroid of each row and the squared distance to it."""
         check_fitted(self, "_model")
         X = as_float_matrix("X", X, self.n_features_in_, self)
-        return self._model.assign(X, check_threads(self.threads))
+        return self._model.assign(X, check_threads(self.n_jobs))
 
 
 class _SubspaceQuantizer(_NativeEstimator):
@@ -304,7 +305,7 @@ class _SubspaceQuantizer(_NativeEstimator):
         ``features``)."""
         n_bits = check_int("n_bits", self.n_bits, 1, 16)
         kmeans = self._kmeans_options()
-        threads = check_threads(self.threads)
+        threads = check_threads(self.n_jobs)
         X = as_float_matrix(name, X)
         model = self._make_model(X.shape[1], n_bits, kmeans, name)
         self._check_samples(X.shape[0], 2**n_bits, "centroids per codebook (2**n_bits)", name)
@@ -327,8 +328,8 @@ class _SubspaceQuantizer(_NativeEstimator):
     def _from_native(cls, model: Any) -> Self:
         """A fitted estimator around a trained native quantizer, such as the one a
         saved Classifier carries."""
-        params = dict(n_bits=model.n_bits, n_iter=model.n_iter,
-                      max_points_per_centroid=model.max_points_per_centroid, seed=model.seed)
+        params = dict(n_bits=model.n_bits, n_iter=model.n_iter, random_state=model.seed,
+                      max_points_per_centroid=model.max_points_per_centroid)
         estimator = cls(**params, **cls._native_params(model))
         estimator._set_fitted(model)
         return estimator
@@ -351,7 +352,7 @@ class _SubspaceQuantizer(_NativeEstimator):
     def _transform(self, X: npt.ArrayLike, name: str) -> np.ndarray:
         check_fitted(self, "_model")
         X = as_float_matrix(name, X, self.n_features_in_, self)
-        return self._model.encode(X, check_threads(self.threads))
+        return self._model.encode(X, check_threads(self.n_jobs))
 
     def fit_transform(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
         """Fit, then encode X.
@@ -387,7 +388,7 @@ class _SubspaceQuantizer(_NativeEstimator):
         check_fitted(self, "_model")
         model = self._model
         codes = as_code_matrix("codes", codes, model.n_codes, model.n_centroids)
-        return model.decode(codes, check_threads(self.threads))
+        return model.decode(codes, check_threads(self.n_jobs))
 
 
 class ProductQuantizer(_SubspaceQuantizer):
@@ -407,9 +408,9 @@ class ProductQuantizer(_SubspaceQuantizer):
         k-means iterations per codebook.
     max_points_per_centroid : int, default=256
         Each k-means trains on at most this many samples per centroid.
-    seed : int, default=0
+    random_state : int, default=0
         Seeds the k-means.
-    threads : int or None, default=None
+    n_jobs : int or None, default=None
         Worker threads; None uses every core. The result does not depend on it.
 
     Attributes
@@ -426,7 +427,7 @@ class ProductQuantizer(_SubspaceQuantizer):
     >>> import numpy as np
     >>> import mmfast
     >>> X = np.random.default_rng(0).normal(size=(1000, 16)).astype(np.float32)
-    >>> pq = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=4, threads=1).fit(X)
+    >>> pq = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=4, n_jobs=1).fit(X)
     >>> codes = pq.transform(X)
     >>> codes.shape, codes.dtype, pq.inverse_transform(codes).shape
     ((1000, 4), dtype('uint8'), (1000, 16))
@@ -438,15 +439,15 @@ class ProductQuantizer(_SubspaceQuantizer):
         n_bits: int = 8,
         n_iter: int = 25,
         max_points_per_centroid: int = 256,
-        seed: int = 0,
-        threads: int | None = None,
+        random_state: int = 0,
+        n_jobs: int | None = None,
     ) -> None:
         self.n_subquantizers = n_subquantizers
         self.n_bits = n_bits
         self.n_iter = n_iter
         self.max_points_per_centroid = max_points_per_centroid
-        self.seed = seed
-        self.threads = threads
+        self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _make_model(
         self, n_features: int, n_bits: int, kmeans: dict[str, int], name: str
@@ -488,9 +489,9 @@ class RSPQ(_SubspaceQuantizer):
         k-means iterations per codebook.
     max_points_per_centroid : int, default=256
         Each k-means trains on at most this many samples per centroid.
-    seed : int, default=0
+    random_state : int, default=0
         Seeds the subspaces and the k-means.
-    threads : int or None, default=None
+    n_jobs : int or None, default=None
         Worker threads; None uses every core. The result does not depend on it.
 
     Attributes
@@ -507,7 +508,7 @@ class RSPQ(_SubspaceQuantizer):
     >>> import numpy as np
     >>> import mmfast
     >>> X = np.random.default_rng(0).normal(size=(1000, 16)).astype(np.float32)
-    >>> rspq = mmfast.RSPQ(n_subspaces=6, subspace_dim=4, n_bits=4, threads=1).fit(X)
+    >>> rspq = mmfast.RSPQ(n_subspaces=6, subspace_dim=4, n_bits=4, n_jobs=1).fit(X)
     >>> rspq.transform(X).shape, rspq.subspaces_.shape
     ((1000, 6), (6, 4))
     """
@@ -519,16 +520,16 @@ class RSPQ(_SubspaceQuantizer):
         n_bits: int = 8,
         n_iter: int = 25,
         max_points_per_centroid: int = 256,
-        seed: int = 0,
-        threads: int | None = None,
+        random_state: int = 0,
+        n_jobs: int | None = None,
     ) -> None:
         self.n_subspaces = n_subspaces
         self.subspace_dim = subspace_dim
         self.n_bits = n_bits
         self.n_iter = n_iter
         self.max_points_per_centroid = max_points_per_centroid
-        self.seed = seed
-        self.threads = threads
+        self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _make_model(
         self, n_features: int, n_bits: int, kmeans: dict[str, int], name: str
