@@ -57,5 +57,8 @@ def test_the_blocks_run_in_order(document, tmp_path):
                                 timeout=600)
         if result.returncode != 0:
             pytest.fail(f"{document}: {language} block failed:\n{code}\n{result.stderr}")
+        # speed.py reports a row that raised as skipped, with the exception's name.
+        crashed = re.findall(r"skipped: \w*(?:Error|Exception)\b.*", result.stdout)
+        assert not crashed, f"{document}: {language} block:\n{code}\n{crashed}"
         ran += 1
     assert ran, f"{document}: no block ran"
