@@ -1,6 +1,8 @@
 #include "matrix.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstring>
 #include <new>
 
@@ -69,6 +71,26 @@ Matrix Matrix::uniform(int64_t rows, int64_t cols, float bound, uint64_t seed, i
     fill_uniform_range(data, begin, end, bound, key);
   });
   return m;
+}
+
+namespace {
+
+// Written so that it vectorizes: no early exit.
+MMFAST_CLONES bool range_bounded(const float* data, int64_t n, float limit) {
+  int outside = 0;
+#pragma omp simd reduction(| : outside)
+  for (int64_t i = 0; i < n; ++i) outside |= !(std::fabs(data[i]) <= limit);
+  return outside == 0;
+}
+
+}  // namespace
+
+bool Matrix::bounded(float limit, int threads) const {
+  std::atomic<bool> ok{true};
+  parallel_for_blocks(size(), int64_t{1} << 20, threads, [&](int64_t begin, int64_t end, int) {
+    if (!range_bounded(data() + begin, end - begin, limit)) ok = false;
+  });
+  return ok;
 }
 
 void Matrix::write(BinaryWriter& out) const {

@@ -26,6 +26,10 @@ class Matrix {
   float* data() { return data_.get(); }
   const float* data() const { return data_.get(); }
 
+  // Whether every entry x has |x| <= limit (NaN never does); reads every
+  // entry, on `threads`.
+  bool bounded(float limit, int threads) const;
+
   void write(BinaryWriter& out) const;
   static Matrix read(BinaryReader& in);
 

@@ -1,6 +1,8 @@
 #include "model.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "serialization.h"
 #include "simd.h"
@@ -146,6 +148,19 @@ MMFAST_CLONES void Model::predict(const ExampleView& example, float* probs,
                                   ModelScratch& scratch) const {
   forward(example, scratch);
   loss_->predict(scratch.fusion.z.data(), output_, probs, scratch.loss);
+}
+
+bool Model::bounded(int threads) const {
+  // A hidden entry is a mean of embeddings plus alpha times a mean: at most
+  // (1 + alpha) * limit; a score sums width products with an output weight.
+  // (The projection's output also depends on the features: its weights are
+  // held to the same bound, which catches at least infinities and NaN.)
+  const double limit = std::sqrt(std::numeric_limits<float>::max() /
+                                 (static_cast<double>(fusion_.width()) * (1.0 + shape_.alpha)));
+  const auto bound = static_cast<float>(limit);
+  return text_embeddings_.bounded(bound, threads) &&
+         feature_embeddings_.bounded(bound, threads) && output_.bounded(bound, threads) &&
+         (!projection_ || projection_->weights().bounded(bound, threads));
 }
 
 void Model::write(BinaryWriter& out) const {

@@ -64,6 +64,10 @@ class Model {
   // probs: n_classes() values (see Loss::predict).
   void predict(const ExampleView& example, float* probs, ModelScratch& scratch) const;
 
+  // Whether every weight is small enough that no score can overflow float32
+  // (|w| <= sqrt(FLT_MAX / (dim * (1 + alpha)))): false once training diverged.
+  bool bounded(int threads) const;
+
   const ModelShape& shape() const { return shape_; }
   const Fusion& fusion() const { return fusion_; }
   int32_t n_classes() const { return static_cast<int32_t>(class_counts_.size()); }

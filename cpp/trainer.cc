@@ -21,12 +21,11 @@ void shuffle(std::vector<int64_t>& items, Rng& rng) {
 
 }  // namespace
 
-std::invalid_argument Trainer::diverged(float loss, int epoch, int64_t done, int64_t total,
-                                        float lr) const {
+std::invalid_argument Trainer::diverged(const std::string& what, int epoch, int64_t done,
+                                        int64_t total, float lr) const {
   std::ostringstream message;
   message.precision(3);
-  message << "training diverged: the loss became " << (std::isnan(loss) ? "NaN" : "infinite")
-          << " in epoch " << epoch + 1 << " of " << options_.epochs << ", "
+  message << "training diverged: " << what << " in epoch " << epoch + 1 << " of " << options_.epochs << ", "
           << 100.0 * static_cast<double>(done) / static_cast<double>(total)
           << "% into training (learning rate then " << lr << "); lower lr (it is "
           << options_.lr << ")";
@@ -101,7 +100,10 @@ void Trainer::work(int worker, std::vector<int64_t> order) {
           const float loss = model_.train(example, data.labels.row(i), data.labels.row_size(i),
                                           options_.lr * decay, options_.feature_lr * decay,
                                           scratch);
-          if (!std::isfinite(loss)) throw diverged(loss, epoch, done, total, options_.lr * decay);
+          if (!std::isfinite(loss)) {
+            throw diverged(std::isnan(loss) ? "the loss became NaN" : "the loss became infinite",
+                           epoch, done, total, options_.lr * decay);
+          }
           loss_sum += loss;
           ++loss_count;
         }
@@ -135,6 +137,13 @@ void Trainer::join() {
     if (t.joinable()) t.join();
   }
   if (error_) std::rethrow_exception(error_);
+  // The last steps can blow weights up after their loss was checked: refuse
+  // weights so large that scores overflow, which would make predictions NaN.
+  if (!stop_ && !model_.bounded(options_.threads)) {
+    const int64_t total = data_->size() * options_.epochs;
+    throw diverged("the weights grew too large for float32 scores", options_.epochs - 1, total,
+                   total, 0.0f);
+  }
 }
 
 Progress Trainer::progress() const {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -59,8 +60,9 @@ class Trainer {
   };
 
   void work(int worker, std::vector<int64_t> order);
-  // The error a worker raises when an example's loss is not finite: lr too high.
-  std::invalid_argument diverged(float loss, int epoch, int64_t done, int64_t total,
+  // The error when the loss or the weights stop being finite (lr too high):
+  // `what` happened at that point of training.
+  std::invalid_argument diverged(const std::string& what, int epoch, int64_t done, int64_t total,
                                  float lr) const;
 
   Model& model_;

@@ -41,6 +41,11 @@ def run_child(code: str, timeout: float = 120) -> dict:
 # -- threads -------------------------------------------------------------
 
 # Caps the address space so that only a few dozen 8 MB thread stacks fit.
+# Sanitizer runtimes reserve terabytes of address space: no cap is possible.
+limits_address_space = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or bool(os.environ.get("MMFAST_SANITIZER")),
+    reason="needs /proc and RLIMIT_AS, and no sanitizer runtime",
+)
 _FEW_THREADS = """
 import json, resource
 import numpy as np
@@ -59,7 +64,7 @@ def outcome(call):
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and RLIMIT_AS")
+@limits_address_space
 def test_threads_that_cannot_start_are_reported_not_fatal():
     result = run_child(_FEW_THREADS + """
 texts = [f"w{i} x{i % 7}" for i in range(20000)]
@@ -80,7 +85,7 @@ print(json.dumps({
     assert result["after"] == "ok"  # the process is intact
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and RLIMIT_AS")
+@limits_address_space
 def test_per_thread_scratch_is_bounded_by_the_work():
     # threads=10**6 used to allocate ~1 GB of encoding scratch up front.
     result = run_child(_FEW_THREADS + """

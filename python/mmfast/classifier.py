@@ -652,7 +652,9 @@ class Classifier(Estimator):
         """Write the model to a file (versioned and checksummed).
 
         The file is written under a temporary name and renamed, so a failed
-        save leaves any previous file intact.
+        save leaves any previous file intact. A path the system refuses raises
+        the matching OSError (FileNotFoundError, IsADirectoryError,
+        PermissionError, ...) naming ``path``.
 
         Parameters
         ----------
