@@ -417,12 +417,12 @@ class FusionSet:
 FUSION_SETS = {
     "food101": FusionSet(
         "Food-101-like", make_food101_like, 90_000, 10_000, (5_000, 1_000), {"n_classes": 21},
-        Hyperparameters(dim=100), "softmax, as fastText's default"),
+        Hyperparameters(dim=100), "fastText's default"),
     "flickrtag": FusionSet(
         "FlickrTag-like", make_flickrtag_like, 1_000_000, 50_000, (20_000, 4_000),
         {"n_classes": 51}, Hyperparameters(dim=50, loss="hs"),
-        "hierarchical softmax, as fastText trains on tags, and dim 50: with dim 100 "
-        "bilinear_gated alone would take ~6 min, the table over 35 min on 2 cores",
+        "as fastText trains on tags; dim 50: at dim 100 bilinear_gated alone would take "
+        "~6 min, the table over 35 min on 2 cores",
         # scikit-learn fits one binary SGD per class: 500 classes × 1M × 512-d
         # × 5 epochs would take most of an hour on 2 cores.
         sgd_max_train=50_000),
