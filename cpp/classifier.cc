@@ -38,46 +38,67 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
   check(batch.size > 0, "no examples to train on");
   check(batch.texts.empty() || static_cast<int64_t>(batch.texts.size()) == batch.size,
         "texts and features have different lengths");
-  const bool has_text = !batch.texts.empty();
-  const bool has_features = batch.codes != nullptr || batch.features != nullptr;
   check(batch.codes == nullptr || batch.features == nullptr,
         "features: give codes or dense values, not both");
-  check(has_text || has_features, "nothing to train on: no texts, no features");
-  check(has_features == (config_.fusion != FusionKind::kText),
-        has_features ? "features: given, but the model fuses none (fusion is text only)"
-                     : "features are required by fusion '" + fusion_name(config_.fusion) + "'");
-  check(batch.codes == nullptr || (batch.n_codes >= 1 && codebook_size >= 1 &&
-                                   codebook_size <= 65536),
-        "features: bad code shape");
-  check(batch.codes == nullptr || config_.fusion == FusionKind::kAdd,
-        "features: codes are fused by addition");
   check(batch.features == nullptr || batch.n_features >= 1, "features: no columns");
-  check_labels(labels, batch.size, n_classes);
+  const bool has_text = !batch.texts.empty();
+  check_labels(RaggedView(labels), batch.size, n_classes);
+  // The arrays the Dataset views, kept alive by it.
+  struct Examples {
+    RaggedArray tokens;
+    RaggedArray labels;
+    std::vector<uint16_t> codes;
+  };
+  auto examples = std::make_shared<Examples>();
   // Built aside and committed last, so that an interrupted call (check_stop)
   // leaves this object as it was. A features-only model has no text table and
   // no vocabulary.
   Dictionary dictionary(config_.word_ngrams, has_text ? config_.buckets : 0);
-  auto data = std::make_shared<Dataset>();
   if (has_text) {
     dictionary.build(batch.texts, config_.min_count, config_.train.threads);
-    data->tokens = encode_texts(dictionary, batch.texts, config_.train.threads);
-    check(has_features || !data->tokens.values.empty(),
-          "texts: nothing to train on: no text has a word in the vocabulary or an n-gram (the "
-          "texts are empty, e.g. label-only lines, or min_count=" +
-              std::to_string(config_.min_count) + " drops every word" +
-              (config_.buckets == 0 ? " and buckets=0 leaves no n-grams)" : ")"));
+    examples->tokens = encode_texts(dictionary, batch.texts, config_.train.threads);
   } else {
-    data->tokens.offsets.assign(batch.size + 1, 0);
+    examples->tokens.offsets.assign(batch.size + 1, 0);
   }
   if (batch.codes != nullptr) {
+    check(batch.n_codes >= 1 && codebook_size >= 1 && codebook_size <= 65536,
+          "features: bad code shape");
     check_codes(batch, codebook_size);
-    data->codes.assign(batch.codes, batch.codes + batch.size * batch.n_codes);
+    examples->codes.assign(batch.codes, batch.codes + batch.size * batch.n_codes);
+  }
+  examples->labels = std::move(labels);
+  auto data = std::make_shared<Dataset>();
+  data->tokens = RaggedView(examples->tokens);
+  data->labels = RaggedView(examples->labels);
+  data->n_classes = n_classes;
+  if (batch.codes != nullptr) {
+    data->codes16 = examples->codes.data();
     data->n_codes = batch.n_codes;
   }
   data->features = batch.features;
   data->n_features = batch.features ? batch.n_features : 0;
-  data->labels = std::move(labels);
-  data->n_classes = n_classes;
+  data->owner = std::move(examples);
+  return prepare_fit(std::move(dictionary), has_text, std::move(data), codebook_size);
+}
+
+std::unique_ptr<Trainer> Classifier::prepare_fit(Dictionary dictionary, bool has_text,
+                                                 std::shared_ptr<const Dataset> data,
+                                                 int64_t codebook_size) {
+  check(data->size() > 0, "no examples to train on");
+  const bool has_features = data->n_codes > 0 || data->n_features > 0;
+  check(has_text || has_features, "nothing to train on: no texts, no features");
+  check(has_features == (config_.fusion != FusionKind::kText),
+        has_features ? "features: given, but the model fuses none (fusion is text only)"
+                     : "features are required by fusion '" + fusion_name(config_.fusion) + "'");
+  check(data->n_codes == 0 || (codebook_size >= 1 && codebook_size <= 65536),
+        "features: bad code shape");
+  check(data->n_codes == 0 || config_.fusion == FusionKind::kAdd,
+        "features: codes are fused by addition");
+  check(has_features || data->tokens.n_values() > 0,
+        "texts: nothing to train on: no text has a word in the vocabulary or an n-gram (the "
+        "texts are empty, e.g. label-only lines, or min_count=" +
+            std::to_string(config_.min_count) + " drops every word" +
+            (config_.buckets == 0 ? " and buckets=0 leaves no n-grams)" : ")"));
 
   ModelShape shape;
   shape.text_rows = has_text ? dictionary.n_rows() : 0;
@@ -92,10 +113,10 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
   shape.neg = config_.neg;
   const int threads = config_.train.threads;
   const Standardization scaling =
-      !batch.features ? Standardization{}
-      : config_.standardize ? Standardization::fit(batch.features, batch.size, batch.n_features,
-                                                   threads)
-                            : Standardization::identity(batch.n_features);
+      !data->features ? Standardization{}
+      : config_.standardize
+          ? Standardization::fit(data->features, data->size(), data->n_features, threads)
+          : Standardization::identity(data->n_features);
   model_.emplace(shape, data->class_counts(), scaling, config_.train.seed, threads);
   dictionary_ = std::move(dictionary);
   quantizer_.reset();
@@ -109,7 +130,7 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
 float Classifier::train_steps(const Batch& batch, const RaggedArray& labels, float lr,
                               float feature_lr) {
   check_batch(batch);
-  check_labels(labels, batch.size, n_classes());
+  check_labels(RaggedView(labels), batch.size, n_classes());
   Model& m = *model_;
   ModelScratch scratch = m.make_scratch(config_.train.seed, 0);
   std::vector<int32_t> ids;
@@ -182,7 +203,7 @@ ExampleView Classifier::example_of(const Batch& batch, int64_t i, std::vector<in
     example.n_tokens = static_cast<int32_t>(ids.size());
   }
   if (batch.codes != nullptr) {
-    example.codes = batch.codes + i * batch.n_codes;
+    example.codes16 = batch.codes + i * batch.n_codes;
     example.n_codes = batch.n_codes;
   }
   if (batch.features != nullptr) {

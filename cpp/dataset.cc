@@ -40,21 +40,21 @@ RaggedArray encode_texts(const Dictionary& dict, const std::vector<std::string_v
 
 std::vector<int64_t> Dataset::class_counts() const {
   std::vector<int64_t> counts(n_classes, 0);
-  for (int32_t c : labels.values) ++counts[c];
+  const int32_t* ids = labels.row(0);
+  for (int64_t k = 0, n = labels.n_values(); k < n; ++k) ++counts[ids[k]];
   return counts;
 }
 
-void check_labels(const RaggedArray& labels, int64_t n_examples, int32_t n_classes) {
+void check_labels(const RaggedView& labels, int64_t n_examples, int32_t n_classes) {
   check(n_classes >= 1, "n_classes must be >= 1");
   check(labels.rows() == n_examples, "labels: expected " + std::to_string(n_examples) +
                                          " rows, got " + std::to_string(labels.rows()));
-  check(labels.offsets.front() == 0 &&
-            labels.offsets.back() == static_cast<int64_t>(labels.values.size()),
-        "labels: offsets do not match the number of label ids");
+  check(labels.offsets[0] == 0, "labels: offsets must start at 0");
   for (int64_t i = 0; i < labels.rows(); ++i) {
     check(labels.offsets[i] <= labels.offsets[i + 1], "labels: offsets must be non-decreasing");
   }
-  for (int32_t c : labels.values) {
+  for (int64_t k = 0, n = labels.n_values(); k < n; ++k) {
+    const int32_t c = labels.values[k];
     check(c >= 0 && c < n_classes, "labels: class id " + std::to_string(c) + " outside [0, " +
                                        std::to_string(n_classes) + ")");
   }

@@ -56,24 +56,32 @@ int32_t Dictionary::find(std::string_view word, uint64_t h) const {
   return table_[slot_of(word, h)];
 }
 
-void Dictionary::add(std::string_view word, uint64_t h, int64_t count,
-                     std::vector<int64_t>& counts) {
+void Dictionary::add(std::string_view word, uint64_t h, int64_t count) {
   const int64_t slot = slot_of(word, h);
   if (table_[slot] >= 0) {
-    counts[table_[slot]] += count;
+    counts_[table_[slot]] += count;
     return;
   }
   check(n_words() < INT32_MAX, "vocabulary exceeds 2^31 words");
   table_[slot] = static_cast<int32_t>(n_words());
   words_.emplace_back(word);
   hashes_.push_back(h);
-  counts.push_back(count);
+  counts_.push_back(count);
   if (2 * n_words() > static_cast<int64_t>(table_.size())) rebuild_table(2 * table_.size());
 }
 
 void Dictionary::build(const std::vector<std::string_view>& texts, int64_t min_count,
                        int threads) {
   check(min_count >= 1, "min_count must be >= 1");
+  words_.clear();
+  hashes_.clear();
+  counts_.clear();
+  rebuild_table(1024);
+  count(texts, threads);
+  keep_frequent(min_count);
+}
+
+void Dictionary::count(const std::vector<std::string_view>& texts, int threads) {
   // Each worker counts a contiguous chunk of the texts; merging the chunks in
   // order keeps words in order of first appearance, whatever the threads.
   const int64_t n = static_cast<int64_t>(texts.size());
@@ -81,30 +89,29 @@ void Dictionary::build(const std::vector<std::string_view>& texts, int64_t min_c
   // Empty until their worker runs: no table is allocated for threads that
   // fail to start.
   std::vector<Dictionary> parts(threads);
-  std::vector<std::vector<int64_t>> part_counts(threads);
   parallel_for(n, threads, [&](int64_t begin, int64_t end, int worker) {
     parts[worker] = Dictionary(word_ngrams_, buckets_);
     StopCheck stop_check(kStopCheckBytes);
     for (int64_t i = begin; i < end; ++i) {
       stop_check.done(static_cast<int64_t>(texts[i].size()) + 1);
       for_each_token(texts[i], [&](std::string_view token) {
-        parts[worker].add(token, hash_word(token), 1, part_counts[worker]);
+        parts[worker].add(token, hash_word(token), 1);
       });
     }
   });
-  words_.clear();
-  hashes_.clear();
-  rebuild_table(1024);
-  std::vector<int64_t> counts;
-  for (int w = 0; w < threads; ++w) {
-    for (int64_t id = 0; id < parts[w].n_words(); ++id) {
-      add(parts[w].words_[id], parts[w].hashes_[id], part_counts[w][id], counts);
+  for (const Dictionary& part : parts) {
+    for (int64_t id = 0; id < part.n_words(); ++id) {
+      add(part.words_[id], part.hashes_[id], part.counts_[id]);
     }
   }
+}
+
+void Dictionary::keep_frequent(int64_t min_count) {
+  check(min_count >= 1, "min_count must be >= 1");
   // Keep frequent words, in order of first appearance.
   int64_t kept = 0;
   for (int64_t id = 0; id < n_words(); ++id) {
-    if (counts[id] < min_count) continue;
+    if (counts_[id] < min_count) continue;
     if (kept != id) {
       words_[kept] = std::move(words_[id]);
       hashes_[kept] = hashes_[id];
@@ -113,6 +120,8 @@ void Dictionary::build(const std::vector<std::string_view>& texts, int64_t min_c
   }
   words_.resize(kept);
   hashes_.resize(kept);
+  counts_.clear();
+  counts_.shrink_to_fit();
   check(n_rows() <= INT32_MAX, "words + buckets exceed the 2^31 - 1 rows of the embedding table");
   int64_t capacity = 1024;
   while (capacity < 2 * kept) capacity *= 2;

@@ -48,6 +48,10 @@ class Dictionary {
   // Counts every word of `texts` (on `threads` threads) and keeps those seen
   // >= min_count times.
   void build(const std::vector<std::string_view>& texts, int64_t min_count, int threads);
+  // build() in steps, for texts that arrive in chunks: count() adds the words
+  // of each chunk, keep_frequent() then keeps those seen >= min_count times.
+  void count(const std::vector<std::string_view>& texts, int threads);
+  void keep_frequent(int64_t min_count);
 
   int64_t n_words() const { return static_cast<int64_t>(words_.size()); }
   int64_t n_rows() const { return n_words() + buckets_; }
@@ -76,7 +80,7 @@ class Dictionary {
   // half full so probes stay short.
   int64_t slot_of(std::string_view word, uint64_t h) const;
   // Adds `count` occurrences of `word` (hash `h`), appending it if new.
-  void add(std::string_view word, uint64_t h, int64_t count, std::vector<int64_t>& counts);
+  void add(std::string_view word, uint64_t h, int64_t count);
   void rebuild_table(int64_t capacity);
   // Calls emit(row, first, last) for each row of `text`, in encoding order.
   template <typename Emit>
@@ -87,6 +91,7 @@ class Dictionary {
   std::vector<std::string> words_;
   std::vector<uint64_t> hashes_;  // hash_word(words_[i])
   std::vector<int32_t> table_;    // word id or -1
+  std::vector<int64_t> counts_;   // occurrences of each word, while counting
 };
 
 }  // namespace mmfast

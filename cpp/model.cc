@@ -95,7 +95,7 @@ inline void Model::forward(const ExampleView& example, ModelScratch& scratch) co
     std::fill(u, u + dim, 0.0f);
     const float weight = example.n_codes ? shape_.alpha / example.n_codes : 0.0f;
     for (int32_t m = 0; m < example.n_codes; ++m) {
-      axpy(weight, feature_embeddings_.row(code_row(m, example.codes[m])), u, dim);
+      axpy(weight, feature_embeddings_.row(code_row(m, example.code(m))), u, dim);
     }
   }
   fusion_.forward(f);
@@ -134,7 +134,7 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
   } else if (example.n_codes > 0) {
     const float share = shape_.alpha / example.n_codes;
     for (int32_t m = 0; m < example.n_codes; ++m) {
-      axpy(share, f.du.data(), feature_embeddings_.row(code_row(m, example.codes[m])), dim);
+      axpy(share, f.du.data(), feature_embeddings_.row(code_row(m, example.code(m))), dim);
     }
   }
   return loss;

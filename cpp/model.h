@@ -86,7 +86,7 @@ class Model {
         Matrix feature_embeddings, std::optional<Projection> projection, Matrix output);
   // Leaves t, u and z of scratch.fusion set for `example`.
   void forward(const ExampleView& example, ModelScratch& scratch) const;
-  int64_t code_row(int32_t m, uint16_t code) const { return m * shape_.codebook_size + code; }
+  int64_t code_row(int32_t m, int32_t code) const { return m * shape_.codebook_size + code; }
 
   ModelShape shape_;
   Fusion fusion_;

@@ -1,5 +1,6 @@
 #include "projection.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common.h"
@@ -15,30 +16,41 @@ Standardization Standardization::identity(int64_t d) {
 Standardization Standardization::fit(const float* x, int64_t n, int64_t d, int threads) {
   check(n >= 1 && d >= 1, "features: need at least one row and one column");
   // Fixed chunks of rows, each summed on its own and merged in order, so the
-  // result is the same for any thread count.
+  // result is the same for any thread count. Chunks go in groups, merged
+  // group by group, so memory does not grow with n.
   constexpr int64_t kChunk = 4096;
+  constexpr int64_t kGroup = 64;  // chunks summed side by side
   const int64_t chunks = (n + kChunk - 1) / kChunk;
-  std::vector<double> sums(chunks * d, 0.0), squares(chunks * d, 0.0);
-  parallel_for_blocks(chunks, 1, threads, [&](int64_t begin, int64_t end, int) {
-    for (int64_t c = begin; c < end; ++c) {
-      double* sum = sums.data() + c * d;
-      double* square = squares.data() + c * d;
-      for (int64_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) {
-        const float* row = x + i * d;
-        for (int64_t j = 0; j < d; ++j) {
-          sum[j] += row[j];
-          square[j] += static_cast<double>(row[j]) * row[j];
+  std::vector<double> sums(kGroup * d), squares(kGroup * d);
+  std::vector<double> total_sum(d, 0.0), total_square(d, 0.0);
+  for (int64_t first = 0; first < chunks; first += kGroup) {
+    const int64_t group = std::min(kGroup, chunks - first);
+    std::fill(sums.begin(), sums.end(), 0.0);
+    std::fill(squares.begin(), squares.end(), 0.0);
+    parallel_for_blocks(group, 1, threads, [&](int64_t begin, int64_t end, int) {
+      for (int64_t g = begin; g < end; ++g) {
+        double* sum = sums.data() + g * d;
+        double* square = squares.data() + g * d;
+        const int64_t c = first + g;
+        for (int64_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) {
+          const float* row = x + i * d;
+          for (int64_t j = 0; j < d; ++j) {
+            sum[j] += row[j];
+            square[j] += static_cast<double>(row[j]) * row[j];
+          }
         }
       }
+    });
+    for (int64_t g = 0; g < group; ++g) {
+      for (int64_t j = 0; j < d; ++j) {
+        total_sum[j] += sums[g * d + j];
+        total_square[j] += squares[g * d + j];
+      }
     }
-  });
+  }
   Standardization out = identity(d);
   for (int64_t j = 0; j < d; ++j) {
-    double sum = 0.0, square = 0.0;
-    for (int64_t c = 0; c < chunks; ++c) {
-      sum += sums[c * d + j];
-      square += squares[c * d + j];
-    }
+    const double sum = total_sum[j], square = total_square[j];
     const double mean = sum / n;
     const double variance = std::max(0.0, square / n - mean * mean);
     const double scale = std::sqrt(variance);

@@ -27,6 +27,8 @@ constexpr uint64_t kChecksumBytes = 8;  // trailing checksum
 
 uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 
+}  // namespace
+
 // Folds `size` bytes into `h`: four independent 64-bit lanes keep the CPU
 // busy (several GB/s), the tail goes byte by byte.
 uint64_t checksum_update(uint64_t h, const void* data, size_t size) {
@@ -44,8 +46,6 @@ uint64_t checksum_update(uint64_t h, const void* data, size_t size) {
   for (; i < size; ++i) h = (h ^ p[i]) * kPrime;
   return (h ^ size) * kPrime;
 }
-
-}  // namespace
 
 BinaryWriter::BinaryWriter(std::ostream& out) : out_(out), checksum_(kChecksumSeed) {
   block_.reserve(kChecksumBlock);

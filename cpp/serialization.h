@@ -36,6 +36,9 @@ class FileError : public std::runtime_error {
   std::string path_;
 };
 
+// The checksum BinaryWriter keeps: `h` updated with `size` bytes.
+uint64_t checksum_update(uint64_t h, const void* data, size_t size);
+
 // Writes values and keeps a running checksum of everything written.
 class BinaryWriter {
  public:

@@ -1,6 +1,7 @@
 #include "text_file.h"
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <unordered_map>
 
@@ -13,6 +14,17 @@ namespace {
 constexpr size_t kReadChunk = size_t{16} << 20;  // bytes read between check_stop() calls
 
 bool is_label(std::string_view token) { return token.substr(0, kLabelPrefix.size()) == kLabelPrefix; }
+
+// The position of the first \r or \n at or after `pos` (npos if none).
+// Two memchr scans: find_first_of would call memchr once per byte.
+size_t line_end(std::string_view text, size_t pos) {
+  const char* base = text.data();
+  const void* newline = std::memchr(base + pos, '\n', text.size() - pos);
+  const size_t limit = newline ? static_cast<const char*>(newline) - base : text.size();
+  const void* carriage_return = std::memchr(base + pos, '\r', limit - pos);
+  if (carriage_return) return static_cast<const char*>(carriage_return) - base;
+  return newline ? limit : std::string_view::npos;
+}
 
 // Labels become Python str: they must be valid UTF-8 (no overlong forms,
 // surrogates or code points beyond U+10FFFF).
@@ -70,36 +82,96 @@ std::string read_whole_file(const std::string& path) {
 
 }  // namespace
 
+FastTextLine split_fasttext_line(std::string_view line, std::vector<std::string_view>& labels,
+                                 std::string& scratch) {
+  // Labels usually lead the line; the text is then the rest of it, as is.
+  FastTextLine out;
+  size_t text_start = line.size();
+  bool labels_in_front = true;
+  for_each_token(line, [&](std::string_view token) {
+    out.has_token = true;
+    if (!is_label(token)) {
+      if (text_start == line.size()) text_start = token.data() - line.data();
+      return;
+    }
+    if (text_start != line.size()) labels_in_front = false;
+    labels.push_back(token.substr(kLabelPrefix.size()));
+  });
+  if (labels_in_front) {
+    out.text = line.substr(text_start);
+    return out;
+  }
+  scratch.clear();
+  for_each_token(line, [&](std::string_view token) {
+    if (is_label(token)) return;
+    if (!scratch.empty()) scratch += ' ';
+    scratch += token;
+  });
+  out.text = scratch;
+  return out;
+}
+
+void for_each_line_chunk(
+    const std::string& path, size_t chunk_bytes,
+    const std::function<void(const std::vector<std::string_view>&, uint64_t)>& fn) {
+  std::ifstream in(path, std::ios::binary);
+  check(static_cast<bool>(in), "texts: cannot open file '" + path + "'");
+  std::string buffer;  // an unfinished line, then the chunk read after it
+  std::vector<std::string_view> lines;
+  uint64_t bytes_read = 0;
+  for (bool end_of_file = false; !end_of_file;) {
+    check_stop();
+    const size_t kept = buffer.size();
+    buffer.resize(kept + chunk_bytes);
+    in.read(&buffer[kept], static_cast<std::streamsize>(chunk_bytes));
+    const auto got = static_cast<size_t>(in.gcount());
+    check(in.good() || in.eof(), "texts: cannot read file '" + path + "'");
+    buffer.resize(kept + got);
+    bytes_read += got;
+    end_of_file = in.eof();
+    const std::string_view all(buffer);
+    lines.clear();
+    size_t pos = 0;
+    for (;;) {
+      const size_t end = line_end(all, pos);
+      if (end == std::string_view::npos) break;
+      // A \r that ends the chunk may be the first half of a \r\n.
+      if (all[end] == '\r' && end + 1 == all.size() && !end_of_file) break;
+      lines.push_back(all.substr(pos, end - pos));
+      pos = end + (all.substr(end, 2) == "\r\n" ? 2 : 1);
+    }
+    if (end_of_file && pos < all.size()) {
+      lines.push_back(all.substr(pos));
+      pos = all.size();
+    }
+    if (!lines.empty()) fn(lines, bytes_read);
+    buffer.erase(0, pos);
+  }
+}
+
 std::unique_ptr<LabeledTexts> read_fasttext_file(const std::string& path, bool keep_unlabeled) {
   auto result = std::make_unique<LabeledTexts>();
   LabeledTexts& out = *result;
   out.contents = read_whole_file(path);
   std::unordered_map<std::string_view, int32_t> label_ids;  // first-appearance ids
   std::vector<std::string_view> names;
+  std::vector<std::string_view> names_of_line;
+  std::string scratch;
   std::string_view all(out.contents);
   size_t pos = 0;
   for (int64_t line_number = 1; pos < all.size(); ++line_number) {
     if (line_number % (16 * kStopCheckEvery) == 0) check_stop();
     // Lines end at \n, \r\n or a lone \r (as Python's universal newlines).
-    size_t end = all.find_first_of("\r\n", pos);
+    size_t end = line_end(all, pos);
     if (end == std::string_view::npos) end = all.size();
     std::string_view line = all.substr(pos, end - pos);
     pos = end + (all.substr(end, 2) == "\r\n" ? 2 : 1);
 
-    // Labels usually lead the line; the text is then the rest of it, as is.
+    names_of_line.clear();
+    const FastTextLine parts = split_fasttext_line(line, names_of_line, scratch);
     std::vector<int32_t> line_labels;
-    size_t text_start = line.size();
-    bool labels_in_front = true;
-    bool has_token = false;
-    for_each_token(line, [&](std::string_view token) {
-      has_token = true;
-      if (!is_label(token)) {
-        if (text_start == line.size()) text_start = token.data() - line.data();
-        return;
-      }
-      if (text_start != line.size()) labels_in_front = false;
-      auto [it, inserted] = label_ids.emplace(token.substr(kLabelPrefix.size()),
-                                              static_cast<int32_t>(names.size()));
+    for (std::string_view name : names_of_line) {
+      auto [it, inserted] = label_ids.emplace(name, static_cast<int32_t>(names.size()));
       if (inserted) {
         check(is_utf8(it->first), "texts: file '" + path + "', line " +
                                       std::to_string(line_number) +
@@ -107,22 +179,16 @@ std::unique_ptr<LabeledTexts> read_fasttext_file(const std::string& path, bool k
         names.push_back(it->first);
       }
       line_labels.push_back(it->second);
-    });
-    if (!keep_unlabeled && (!has_token || line_labels.empty())) {
-      out.skipped_lines += has_token ? 1 : 0;
+    }
+    if (!keep_unlabeled && (!parts.has_token || line_labels.empty())) {
+      out.skipped_lines += parts.has_token ? 1 : 0;
       continue;
     }
-    if (labels_in_front) {
-      out.texts.push_back(line.substr(text_start));
-    } else {
-      std::string text;
-      for_each_token(line, [&](std::string_view token) {
-        if (is_label(token)) return;
-        if (!text.empty()) text += ' ';
-        text += token;
-      });
-      out.rewritten.push_back(std::move(text));
+    if (parts.text.data() == scratch.data()) {
+      out.rewritten.push_back(scratch);
       out.texts.push_back(out.rewritten.back());
+    } else {
+      out.texts.push_back(parts.text);
     }
     out.labels.values.insert(out.labels.values.end(), line_labels.begin(), line_labels.end());
     out.labels.offsets.push_back(static_cast<int64_t>(out.labels.values.size()));

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,6 +24,25 @@ struct LabeledTexts {
   RaggedArray labels;                    // indices into label_names
   int64_t skipped_lines = 0;             // unlabeled lines with words dropped (keep_unlabeled=false)
 };
+
+// One line of a fastText file: its labels go to `labels` (names without the
+// prefix); its text is the rest of the line after leading labels, or, when
+// labels are mixed into the words, the words joined in `scratch`.
+// has_token: false for a blank line.
+struct FastTextLine {
+  std::string_view text;
+  bool has_token = false;
+};
+FastTextLine split_fasttext_line(std::string_view line, std::vector<std::string_view>& labels,
+                                 std::string& scratch);
+
+// Reads `path` in chunks of about `chunk_bytes` and calls fn(lines,
+// bytes_read) with the complete lines of each chunk, in order, without their
+// line ends (\n, \r\n or a lone \r). Never holds more than a chunk and one
+// line in memory.
+void for_each_line_chunk(
+    const std::string& path, size_t chunk_bytes,
+    const std::function<void(const std::vector<std::string_view>& lines, uint64_t bytes_read)>& fn);
 
 // Reads `path` (held by pointer: `texts` point into `contents`, which must
 // not move). Lines end at \n, \r\n or a lone \r. With keep_unlabeled, every

@@ -1,5 +1,6 @@
 #include "trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -12,9 +13,17 @@ namespace mmfast {
 namespace {
 
 constexpr int64_t kPublishEvery = 256;  // examples between counter updates
+// Examples read together: a block is a contiguous run of examples (a few
+// pages of a mapped dataset), so a random order over blocks, and over the
+// examples of a few blocks at a time (a window), costs no page fault per
+// example and no index per example. Mixing several random blocks keeps a
+// file sorted by label from feeding one class for a whole block.
+constexpr int64_t kBlockSize = 256;
+constexpr int64_t kBlocksPerWindow = 8;
 
-void shuffle(std::vector<int64_t>& items, Rng& rng) {
-  for (int64_t i = static_cast<int64_t>(items.size()) - 1; i > 0; --i) {
+template <typename T>
+void shuffle(T* items, int64_t n, Rng& rng) {
+  for (int64_t i = n - 1; i > 0; --i) {
     std::swap(items[i], items[rng.below(static_cast<uint64_t>(i) + 1)]);
   }
 }
@@ -49,19 +58,20 @@ Trainer::~Trainer() {
 
 void Trainer::start() {
   check(workers_.empty(), "training already started");
-  // Each worker owns a fixed random share of the examples and visits it in a
-  // fresh order every epoch: no barrier between epochs, and threads=1 is
-  // fully deterministic.
-  const int64_t n = data_->size();
-  std::vector<int64_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
+  // Each worker owns a fixed random share of the blocks and visits it in a
+  // fresh order every epoch, the examples of each window of blocks in a fresh
+  // order too: no barrier between epochs, and threads=1 is fully
+  // deterministic.
+  const int64_t n_blocks = (data_->size() + kBlockSize - 1) / kBlockSize;
+  std::vector<int64_t> blocks(n_blocks);
+  std::iota(blocks.begin(), blocks.end(), 0);
   Rng rng(options_.seed, 0x5EEDu);
-  shuffle(order, rng);
+  shuffle(blocks.data(), n_blocks, rng);
   running_ = options_.threads;
   try {
     for (int w = 0; w < options_.threads; ++w) {
-      std::vector<int64_t> share(order.begin() + n * w / options_.threads,
-                                 order.begin() + n * (w + 1) / options_.threads);
+      std::vector<int64_t> share(blocks.begin() + n_blocks * w / options_.threads,
+                                 blocks.begin() + n_blocks * (w + 1) / options_.threads);
       workers_.emplace_back(&Trainer::work, this, w, std::move(share));
     }
   } catch (const std::system_error& e) {
@@ -72,13 +82,16 @@ void Trainer::start() {
   }
 }
 
-void Trainer::work(int worker, std::vector<int64_t> order) {
+void Trainer::work(int worker, std::vector<int64_t> blocks) {
   try {
     const Dataset& data = *data_;
+    const int64_t n = data.size();
     ModelScratch scratch = model_.make_scratch(options_.seed, 1 + static_cast<uint64_t>(worker));
     Rng order_rng(options_.seed, (uint64_t{1} << 32) + static_cast<uint64_t>(worker));
     Counters& counters = counters_[worker];
-    const int64_t total = static_cast<int64_t>(order.size()) * options_.epochs;
+    int64_t share = 0;
+    for (int64_t b : blocks) share += std::min(n, (b + 1) * kBlockSize) - b * kBlockSize;
+    const int64_t total = share * options_.epochs;
     int64_t done = 0;
     double loss_sum = 0.0;
     int64_t loss_count = 0;
@@ -87,29 +100,42 @@ void Trainer::work(int worker, std::vector<int64_t> order) {
       counters.loss_sum.store(loss_sum, std::memory_order_relaxed);
       counters.loss_count.store(loss_count, std::memory_order_relaxed);
     };
+    std::vector<int64_t> window;  // the examples of a few blocks, in a random order
+    window.reserve(kBlockSize * kBlocksPerWindow);
+    const int64_t n_blocks = static_cast<int64_t>(blocks.size());
     for (int epoch = 0; epoch < options_.epochs && !stop_.load(); ++epoch) {
-      shuffle(order, order_rng);
-      const int64_t share = static_cast<int64_t>(order.size());
-      for (int64_t k = 0; k < share; ++k) {
-        const int64_t i = order[k];
-        if (k + 1 < share) model_.prefetch(data.example(order[k + 1]));
-        // Linear decay to 0 over this worker's share of all epochs.
-        const float decay = 1.0f - static_cast<float>(done) / total;
-        const ExampleView example = data.example(i);
-        if (!example.empty() && data.labels.row_size(i) > 0) {
-          const float loss = model_.train(example, data.labels.row(i), data.labels.row_size(i),
-                                          options_.lr * decay, options_.feature_lr * decay,
-                                          scratch);
-          if (!std::isfinite(loss)) {
-            throw diverged(std::isnan(loss) ? "the loss became NaN" : "the loss became infinite",
-                           epoch, done, total, options_.lr * decay);
+      shuffle(blocks.data(), n_blocks, order_rng);
+      for (int64_t first = 0; first < n_blocks && !stop_.load(); first += kBlocksPerWindow) {
+        window.clear();
+        for (int64_t k = first; k < std::min(n_blocks, first + kBlocksPerWindow); ++k) {
+          for (int64_t i = blocks[k] * kBlockSize; i < std::min(n, (blocks[k] + 1) * kBlockSize);
+               ++i) {
+            window.push_back(i);
           }
-          loss_sum += loss;
-          ++loss_count;
         }
-        if (++done % kPublishEvery == 0) {
-          publish();
-          if (stop_.load(std::memory_order_relaxed)) break;
+        const int64_t size = static_cast<int64_t>(window.size());
+        shuffle(window.data(), size, order_rng);
+        for (int64_t k = 0; k < size; ++k) {
+          const int64_t i = window[k];
+          if (k + 1 < size) model_.prefetch(data.example(window[k + 1]));
+          // Linear decay to 0 over this worker's share of all epochs.
+          const float decay = 1.0f - static_cast<float>(done) / total;
+          const ExampleView example = data.example(i);
+          if (!example.empty() && data.labels.row_size(i) > 0) {
+            const float loss = model_.train(example, data.labels.row(i),
+                                            data.labels.row_size(i), options_.lr * decay,
+                                            options_.feature_lr * decay, scratch);
+            if (!std::isfinite(loss)) {
+              throw diverged(std::isnan(loss) ? "the loss became NaN" : "the loss became infinite",
+                             epoch, done, total, options_.lr * decay);
+            }
+            loss_sum += loss;
+            ++loss_count;
+          }
+          if (++done % kPublishEvery == 0) {
+            publish();
+            if (stop_.load(std::memory_order_relaxed)) break;
+          }
         }
       }
     }

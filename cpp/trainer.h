@@ -59,7 +59,8 @@ class Trainer {
     std::atomic<int64_t> loss_count{0};
   };
 
-  void work(int worker, std::vector<int64_t> order);
+  // Trains on the blocks of kBlockSize examples numbered `blocks`.
+  void work(int worker, std::vector<int64_t> blocks);
   // The error when the loss or the weights stop being finite (lr too high):
   // `what` happened at that point of training.
   std::invalid_argument diverged(const std::string& what, int epoch, int64_t done, int64_t total,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ._sklearn_compat import not_fitted_error
 from .autotune import autotune
 from .classifier import Classifier, load
+from .dataset_file import Dataset, DatasetWriter
 from .datasets import make_multimodal_classification, make_text_classification, write_fasttext_file
 from .quantization import RSPQ, KMeans, ProductQuantizer
 
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Classifier",
+    "Dataset",
+    "DatasetWriter",
     "KMeans",
     "NotFittedError",
     "ProductQuantizer",

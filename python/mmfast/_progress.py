@@ -50,3 +50,31 @@ class ProgressLine:
         if self._text:
             self._stream.write(("\r" if self._in_place else "") + self._text + "\n")
             self._stream.flush()
+
+
+class CompileProgressLine(ProgressLine):
+    """Shows a dataset compile's pass, bytes read, lines and lines/s."""
+
+    def __init__(self, source: str, stream: TextIO | None = None) -> None:
+        super().__init__(stream)
+        self._source = source
+        self._pass = 0
+        self._pass_start = self._start
+
+    def update(self, progress: dict[str, float]) -> None:
+        now = time.perf_counter()
+        if progress["pass"] != self._pass:
+            self._pass, self._pass_start = int(progress["pass"]), now
+        what = "counting words" if self._pass == 1 else "writing"
+        total = progress["bytes_total"] or 1
+        rate = progress["lines"] / max(now - self._pass_start, 1e-9)
+        self._text = (
+            f"Compiling {self._source}: pass {self._pass}/2 ({what}) "
+            f"{100 * progress['bytes_read'] / total:5.1f}% | "
+            f"{progress['bytes_read'] / 2**20:,.0f} of {total / 2**20:,.0f} MiB | "
+            f"{progress['lines']:,} lines | {rate:,.0f} lines/s | "
+            f"elapsed {_clock(now - self._start)}"
+        )
+        if self._in_place:
+            self._stream.write("\r" + self._text)
+            self._stream.flush()

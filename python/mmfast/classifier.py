@@ -32,6 +32,7 @@ from ._validation import (
     check_threads,
     is_path,
 )
+from .dataset_file import Dataset, is_compiled_dataset
 from .quantization import RSPQ, ProductQuantizer
 
 # A sequence of str, or the path of a fastText-format file; None: no texts.
@@ -186,10 +187,16 @@ class Classifier(Estimator):
 
         Parameters
         ----------
-        texts : sequence of str, path-like or None
+        texts : sequence of str, path-like, Dataset or None
             The examples' texts, or the path of a fastText-format file (one
             example per line; its ``__label__`` tokens are the labels). None:
-            the features alone.
+            the features alone. Also an :class:`mmfast.Dataset` or the path of
+            a compiled dataset: texts, labels and features then all come from
+            it (``y`` and ``features`` stay None) and training reads it in
+            place, memory-mapped. Its word_ngrams, buckets and min_count must
+            be this Classifier's. With ``n_jobs=1`` and the same
+            ``random_state``, the model is the same, bit for bit, as one
+            trained on the same examples as lists.
         y : array-like of shape (n_samples,), sequence of label lists, or None
             One label per example, or a list of labels per example
             (multi-label). Labels are all str, or all numbers (int, bool, or
@@ -207,6 +214,9 @@ class Classifier(Estimator):
             diverges raises ValueError.
         """
         params = _params.validated(self)
+        if isinstance(texts, Dataset) or (is_path(texts) and is_compiled_dataset(texts)):
+            dataset = texts if isinstance(texts, Dataset) else Dataset(texts, params["n_jobs"])
+            return self._fit_dataset(dataset, y, features, params)
         core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
         if is_path(texts):
             data = _labelled_file(texts, y)
@@ -230,13 +240,75 @@ class Classifier(Estimator):
         quantizer, dense, codes, codebook_size = self._fit_features(features, len(offsets) - 1)
         trainer = core.prepare_fit(core_texts, dense, codes, offsets, ids, len(classes),
                                    codebook_size)
-        _run(trainer, params["verbose"])
+        n_features = 0 if dense is None else dense.shape[1]
+        return self._train(core, trainer, classes, multilabel, quantizer, n_features,
+                           params["verbose"])
+
+    def _fit_dataset(
+        self, dataset: Dataset, y: Any, features: Any, params: dict[str, Any]
+    ) -> Classifier:
+        if y is not None or features is not None:
+            raise ValueError("y and features must be None when training on a Dataset: "
+                             "labels and features come from it")
+        theirs = dataset.settings
+        if any(getattr(self, name) != value for name, value in theirs.items()):
+            ours = ", ".join(f"{name}={getattr(self, name)}" for name in theirs)
+            compiled = ", ".join(f"{name}={value}" for name, value in theirs.items())
+            raise ValueError(
+                f"dataset {dataset.path!r} was compiled with {compiled}, but this Classifier "
+                f"has {ours}: set the dataset's (clf.set_params(**dataset.settings)) or "
+                "compile it again with these"
+            )
+        fusion = params["fusion"]
+        quantizer, codebook_size = None, 0
+        if dataset.n_features:
+            if fusion not in CONTINUOUS_FUSIONS:
+                hint = ("call dataset.encode_features(quantizer) first to train on codes"
+                        if fusion in _QUANTIZERS else "set fusion, e.g. 'add'")
+                raise ValueError(f"dataset {dataset.path!r} holds float features, which "
+                                 f"fusion={fusion!r} does not take: {hint}")
+        elif dataset.n_codes:
+            if fusion not in _QUANTIZERS:
+                raise ValueError(f"dataset {dataset.path!r} holds feature codes: fusion must be "
+                                 f"'pq' or 'rspq', got {fusion!r}")
+            quantizer = self._dataset_quantizer(dataset, fusion)
+            codebook_size = (quantizer._model.n_centroids if quantizer is not None
+                             else 2 ** params["n_bits"])
+            if dataset._native.max_code >= codebook_size:
+                raise ValueError(f"dataset {dataset.path!r} has codes up to "
+                                 f"{dataset._native.max_code}, beyond the {codebook_size} "
+                                 f"values of n_bits={self.n_bits}")
+        elif fusion is not None:
+            raise ValueError(f"features are required with fusion={fusion!r}, and dataset "
+                             f"{dataset.path!r} has none")
+        core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
+        trainer = core.prepare_fit_dataset(dataset._native, codebook_size)
+        return self._train(core, trainer, dataset.classes_, dataset.multilabel, quantizer,
+                           dataset.n_features, params["verbose"])
+
+    def _dataset_quantizer(self, dataset: Dataset, fusion: str) -> Any:
+        """The quantizer of a dataset's codes: the one it stores, else the fitted
+        ``quantizer`` parameter, else None (predict then needs codes)."""
+        native = dataset.quantizer
+        if native is None:
+            given = self.quantizer is not None and getattr(self.quantizer, "_model", None)
+            return self._quantizer(fusion) if given else None
+        expected = _core.ProductQuantizer if fusion == "pq" else _core.RandomSampleProductQuantizer
+        if not isinstance(native, expected):
+            raise ValueError(f"dataset {dataset.path!r} has codes of a "
+                             f"{type(native).__name__}, which fusion={fusion!r} does not use")
+        return _QUANTIZERS[fusion]._from_native(native)
+
+    def _train(self, core: Any, trainer: Any, classes: np.ndarray, multilabel: bool,
+               quantizer: Any, n_features: int, verbose: int) -> Classifier:
+        """Runs the trainer, then keeps what was learned."""
+        _run(trainer, verbose)
         self.__dict__.pop("n_features_in_", None)
         if quantizer is not None:
             core.set_quantizer(quantizer._model)
             self.n_features_in_ = quantizer.n_features_in_
-        elif dense is not None:
-            self.n_features_in_ = dense.shape[1]
+        elif n_features:
+            self.n_features_in_ = n_features
         self._core = core
         self.classes_ = classes
         self.multilabel_ = multilabel
@@ -581,6 +653,9 @@ class Classifier(Estimator):
         """What the core predicts from: texts, dense features and codes (each
         None when the model does not take it)."""
         core = self._fitted_core()
+        if isinstance(texts, Dataset):
+            raise TypeError("texts: predicting from a compiled Dataset is not supported; pass "
+                            "the texts (a list or a fastText-format file) and features")
         core_texts: _core.Texts
         if isinstance(texts, _core.LabeledTexts):
             core_texts = texts
