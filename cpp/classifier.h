@@ -66,8 +66,7 @@ class Classifier {
   // compiled dataset): initializes the weights and returns the trainer.
   // has_text: false trains a features-only model.
   std::unique_ptr<Trainer> prepare_fit(Dictionary dictionary, bool has_text,
-                                       std::shared_ptr<const Dataset> data,
-                                       int64_t codebook_size);
+                                       std::shared_ptr<const Dataset> data, int64_t codebook_size);
 
   // One SGD step per example of `batch`, in order, on this thread: for
   // tests that compare a step with a reference. Returns the summed loss.
