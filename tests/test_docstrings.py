@@ -10,11 +10,13 @@ import re
 import pytest
 
 import mmfast
-from mmfast import classifier, datasets, metrics, quantization
+from mmfast import classifier, dataset_file, datasets, metrics, quantization
 
 # mmfast.autotune is the function; its module is imported by name.
-MODULES = [classifier, quantization, datasets, metrics, importlib.import_module("mmfast.autotune")]
-CLASSES = [mmfast.Classifier, mmfast.KMeans, mmfast.ProductQuantizer, mmfast.RSPQ]
+MODULES = [classifier, quantization, datasets, metrics, dataset_file,
+           importlib.import_module("mmfast.autotune")]
+CLASSES = [mmfast.Classifier, mmfast.KMeans, mmfast.ProductQuantizer, mmfast.RSPQ,
+           mmfast.Dataset, dataset_file.DatasetWriter]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda module: module.__name__)
@@ -30,7 +32,8 @@ def test_public_classes_and_methods_have_numpydoc_sections(cls):
         assert f"\n{section}\n{'-' * len(section)}\n" in doc, f"{cls.__name__}: no {section}"
     documented = doc.split("\nAttributes\n")[0]
     for name in inspect.signature(cls).parameters:
-        assert f"\n{name} : " in documented, f"{cls.__name__}: parameter {name} undocumented"
+        assert re.search(rf"\n(\w+, )*{name}(, \w+)* : ", documented), (
+            f"{cls.__name__}: parameter {name} undocumented")
     for name, method in inspect.getmembers(cls, inspect.isfunction):
         if name.startswith("_"):
             continue
@@ -38,7 +41,8 @@ def test_public_classes_and_methods_have_numpydoc_sections(cls):
         assert "\nReturns\n-------\n" in method_doc or "\nParameters\n" in method_doc, (
             f"{cls.__name__}.{name}: no numpydoc Parameters or Returns")
         for parameter in list(inspect.signature(method).parameters)[1:]:
-            assert f"{parameter} : " in method_doc, f"{cls.__name__}.{name}: {parameter}"
+            assert re.search(rf"(\w+, )*\**{parameter}(, \w+)* : ", method_doc), (
+                f"{cls.__name__}.{name}: {parameter}")
 
 
 FUNCTIONS = [mmfast.load, mmfast.autotune, *(getattr(metrics, name) for name in metrics.__all__)]
