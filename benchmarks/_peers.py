@@ -159,8 +159,8 @@ def train_mmfast(
     are used; without ``use_text`` the model sees the features alone."""
     classifier = mmfast.Classifier(
         dim=hp.dim, epochs=hp.epochs, lr=hp.lr, word_ngrams=hp.word_ngrams,
-        buckets=hp.buckets, min_count=1, loss=hp.loss, threads=hp.threads,
-        seed=hp.seed, verbose=0, **(fusion or {}),
+        buckets=hp.buckets, min_count=1, loss=hp.loss, n_jobs=hp.threads,
+        random_state=hp.seed, verbose=0, **(fusion or {}),
     )
     model = MmfastModel(classifier, use_text, use_features=fusion is not None)
     classifier.fit(y=train.y, **model._inputs(train))

@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
     n_train, n_test, n_features = (5_000, 2_000, 64) if args.quick else (50_000, 10_000, 256)
-    common = dict(dim=32, verbose=0, threads=args.threads)
+    common = dict(dim=32, verbose=0, n_jobs=args.threads)
     print(f"{n_train} training / {n_test} test examples, 10 classes, {n_features} features; "
           "default settings except dim=32")
     columns = list(VARIANTS)

@@ -58,7 +58,7 @@ def best_time(run: Callable[[], Any], repeats: int) -> tuple[float, Any]:
 
 class MmfastPQ:
     def __init__(self, d: int, m: int, threads: int) -> None:
-        self.pq = mmfast.ProductQuantizer(n_subquantizers=m, n_bits=N_BITS, threads=threads)
+        self.pq = mmfast.ProductQuantizer(n_subquantizers=m, n_bits=N_BITS, n_jobs=threads)
 
     def train(self, X: np.ndarray) -> None:
         self.pq.fit(X)

@@ -128,11 +128,13 @@ def worker(job: dict[str, Any]) -> dict[str, Any]:
 
     dataset = mmfast.Dataset(job["dataset"])
     fusion = "pq" if job["kind"] == "pq" else "add"
-    clf = mmfast.Classifier(dim=job["dim"], epochs=job["epochs"], threads=job["threads"],
+    clf = mmfast.Classifier(dim=job["dim"], epochs=job["epochs"], n_jobs=job["threads"],
                             fusion=fusion, n_subquantizers=N_CODES, verbose=0)
     # What Classifier.fit(dataset) does, with the weights' initialization (the
     # same at every size) timed apart from the SGD epochs.
-    core = mmfast._core.Classifier(**clf._core_args())
+    params = mmfast._params.validated(clf)
+    core = mmfast._core.Classifier(mmfast._params.core_config(params,
+                                                              mmfast._core.ClassifierConfig()))
     codebook = 2**clf.n_bits if fusion == "pq" else 0
     init_s, init_peak, trainer = measured(lambda: core.prepare_fit_dataset(dataset._native,
                                                                             codebook))

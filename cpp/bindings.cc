@@ -214,9 +214,10 @@ class MemoryBuffer : public std::streambuf {
   }
 
  protected:
-  pos_type seekoff(off_type offset, std::ios_base::seekdir from,
-                   std::ios_base::openmode) override {
-    char* base = from == std::ios_base::beg ? eback() : from == std::ios_base::cur ? gptr() : egptr();
+  pos_type seekoff(off_type offset, std::ios_base::seekdir from, std::ios_base::openmode) override {
+    char* base = from == std::ios_base::beg   ? eback()
+                 : from == std::ios_base::cur ? gptr()
+                                              : egptr();
     if (offset < eback() - base || offset > egptr() - base) return pos_type(off_type(-1));
     setg(eback(), base + offset, egptr());
     return pos_type(gptr() - eback());
@@ -275,9 +276,8 @@ py::array_t<float> fusion_forward(const std::string& kind, const std::string& ga
   return to_numpy(s.z);
 }
 
-py::tuple fusion_backward(const std::string& kind, const std::string& gate,
-                          const CArray<float>& t, const CArray<float>& u,
-                          const CArray<float>& dz) {
+py::tuple fusion_backward(const std::string& kind, const std::string& gate, const CArray<float>& t,
+                          const CArray<float>& u, const CArray<float>& dz) {
   check(t.ndim() == 1 && u.ndim() == 1 && t.size() == u.size() && t.size() >= 1,
         "t and u must be 1-D arrays of the same size");
   const Fusion fusion(parse_fusion(kind), parse_gate(gate), static_cast<int32_t>(t.size()));
@@ -295,9 +295,50 @@ py::tuple load_result(Classifier classifier, const std::string& metadata) {
   return py::make_tuple(std::move(classifier), py::bytes(metadata));
 }
 
+// A field of ClassifierConfig::train as a property of the config.
+template <typename T>
+void def_train_option(py::class_<ClassifierConfig>& config, const char* name,
+                      T TrainOptions::* field) {
+  config.def_property(
+      name, [field](const ClassifierConfig& c) { return c.train.*field; },
+      [field](ClassifierConfig& c, T value) { c.train.*field = value; });
+}
+
+// The core's hyperparameters, one property per field that
+// python/mmfast/_params.py sets, by name, from a Classifier's parameters
+// (tests/test_params.py checks that the names and defaults agree).
+void bind_classifier_config(py::module_& m) {
+  using Config = ClassifierConfig;
+  py::class_<Config> config(m, "ClassifierConfig");
+  config.def(py::init<>())
+      .def_readwrite("dim", &Config::dim)
+      .def_readwrite("word_ngrams", &Config::word_ngrams)
+      .def_readwrite("buckets", &Config::buckets)
+      .def_readwrite("min_count", &Config::min_count)
+      .def_property(
+          "loss", [](const Config& c) { return loss_name(c.loss); },
+          [](Config& c, const std::string& name) { c.loss = parse_loss(name); })
+      .def_readwrite("neg", &Config::neg)
+      .def_property(
+          "fusion", [](const Config& c) { return fusion_name(c.fusion); },
+          [](Config& c, const std::string& name) { c.fusion = parse_fusion(name); })
+      .def_property(
+          "gate", [](const Config& c) { return gate_name(c.gate); },
+          [](Config& c, const std::string& name) { c.gate = parse_gate(name); })
+      .def_readwrite("alpha", &Config::alpha)
+      .def_readwrite("standardize", &Config::standardize)
+      .def_property(
+          "threads", [](const Config& c) { return c.train.threads; },
+          [](Config& c, int threads) { c.train.threads = resolve_threads(threads); },
+          "Worker threads; setting 0 means every core.");
+  def_train_option(config, "epochs", &TrainOptions::epochs);
+  def_train_option(config, "lr", &TrainOptions::lr);
+  def_train_option(config, "feature_lr", &TrainOptions::feature_lr);
+  def_train_option(config, "seed", &TrainOptions::seed);
+}
+
 void bind_classifier(py::module_& m) {
-  py::class_<LabeledTexts>(m, "LabeledTexts",
-                           "Texts and labels read from a fastText-format file.")
+  py::class_<LabeledTexts>(m, "LabeledTexts", "Texts and labels read from a fastText-format file.")
       .def("__len__", [](const LabeledTexts& t) { return t.texts.size(); })
       .def_property_readonly("label_names", [](const LabeledTexts& t) { return t.label_names; })
       .def_property_readonly("label_offsets",
@@ -329,28 +370,7 @@ void bind_classifier(py::module_& m) {
       });
 
   py::class_<Classifier>(m, "Classifier")
-      .def(py::init([](int dim, int word_ngrams, int64_t buckets, int64_t min_count,
-                       const std::string& loss, int neg, const std::string& fusion,
-                       const std::string& gate, float alpha, bool standardize, int epochs,
-                       float lr, float feature_lr, int threads, uint64_t seed) {
-             ClassifierConfig config;
-             config.dim = dim;
-             config.word_ngrams = word_ngrams;
-             config.buckets = buckets;
-             config.min_count = min_count;
-             config.loss = parse_loss(loss);
-             config.neg = neg;
-             config.fusion = parse_fusion(fusion);
-             config.gate = parse_gate(gate);
-             config.alpha = alpha;
-             config.standardize = standardize;
-             config.train = TrainOptions{epochs, lr, feature_lr, resolve_threads(threads), seed};
-             return Classifier(config);
-           }),
-           py::arg("dim"), py::arg("word_ngrams"), py::arg("buckets"), py::arg("min_count"),
-           py::arg("loss"), py::arg("neg"), py::arg("fusion"), py::arg("gate"), py::arg("alpha"),
-           py::arg("standardize"), py::arg("epochs"), py::arg("lr"), py::arg("feature_lr"),
-           py::arg("threads"), py::arg("seed"))
+      .def(py::init<const ClassifierConfig&>(), py::arg("config"))
       .def(
           "prepare_fit",
           [](Classifier& self, py::handle texts, py::handle features, py::handle codes,
@@ -485,8 +505,8 @@ void bind_classifier(py::module_& m) {
           py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("threads"))
       .def(
           "predict_top",
-          [](const Classifier& self, py::handle texts, py::handle features, py::handle codes,
-             int k, float threshold, int threads) {
+          [](const Classifier& self, py::handle texts, py::handle features, py::handle codes, int k,
+             float threshold, int threads) {
             check(k >= 1, "k must be >= 1, got " + std::to_string(k));
             auto input = batch_input(texts, features, codes, /*allow_empty=*/true);
             const auto n = static_cast<py::ssize_t>(input->batch.size);
@@ -562,27 +582,28 @@ std::string quantizer_bytes(const Quantizer& quantizer) {
 
 void bind_datasets(py::module_& m) {
   py::class_<CompileJob>(m, "CompileJob")
-      .def("wait", [](CompileJob& job, double seconds) { return job.task->wait(seconds); },
-           py::arg("seconds"), py::call_guard<py::gil_scoped_release>())
+      .def(
+          "wait", [](CompileJob& job, double seconds) { return job.task->wait(seconds); },
+          py::arg("seconds"), py::call_guard<py::gil_scoped_release>())
       .def("request_stop", [](CompileJob& job) { job.progress.stop = true; })
-      .def("join", [](CompileJob& job) { job.task->join(); },
-           py::call_guard<py::gil_scoped_release>())
+      .def(
+          "join", [](CompileJob& job) { job.task->join(); },
+          py::call_guard<py::gil_scoped_release>())
       .def("progress", [](const CompileJob& job) {
         const CompileProgress& p = job.progress;
-        return py::dict(py::arg("pass") = p.pass.load(),
-                        py::arg("bytes_read") = p.bytes_read.load(),
-                        py::arg("bytes_total") = p.bytes_total.load(),
-                        py::arg("lines") = p.lines.load());
+        return py::dict(
+            py::arg("pass") = p.pass.load(), py::arg("bytes_read") = p.bytes_read.load(),
+            py::arg("bytes_total") = p.bytes_total.load(), py::arg("lines") = p.lines.load());
       });
 
   m.def(
       "compile_dataset",
-      [](const std::string& text_path, const std::string& out_path,
-         const std::string& feature_path, uint64_t feature_offset, const std::string& dtype,
-         int64_t rows, int64_t cols, bool by_reference, const std::string& reference,
-         int word_ngrams, int64_t buckets, int64_t min_count, bool numeric_labels, int threads) {
-        const FeatureSource features{feature_path, feature_offset, dtype, rows, cols,
-                                     by_reference, reference};
+      [](const std::string& text_path, const std::string& out_path, const std::string& feature_path,
+         uint64_t feature_offset, const std::string& dtype, int64_t rows, int64_t cols,
+         bool by_reference, const std::string& reference, int word_ngrams, int64_t buckets,
+         int64_t min_count, bool numeric_labels, int threads) {
+        const FeatureSource features{feature_path, feature_offset, dtype,    rows,
+                                     cols,         by_reference,   reference};
         const DatasetSettings settings{word_ngrams, buckets, min_count, numeric_labels};
         threads = resolve_threads(threads);
         auto job = std::make_unique<CompileJob>();
@@ -591,10 +612,10 @@ void bind_datasets(py::module_& m) {
             [=] { compile_dataset(text_path, features, settings, threads, out_path, *progress); });
         return job;
       },
-      py::arg("text_path"), py::arg("out_path"), py::arg("feature_path"),
-      py::arg("feature_offset"), py::arg("dtype"), py::arg("rows"), py::arg("cols"),
-      py::arg("by_reference"), py::arg("reference"), py::arg("word_ngrams"), py::arg("buckets"),
-      py::arg("min_count"), py::arg("numeric_labels"), py::arg("threads"),
+      py::arg("text_path"), py::arg("out_path"), py::arg("feature_path"), py::arg("feature_offset"),
+      py::arg("dtype"), py::arg("rows"), py::arg("cols"), py::arg("by_reference"),
+      py::arg("reference"), py::arg("word_ngrams"), py::arg("buckets"), py::arg("min_count"),
+      py::arg("numeric_labels"), py::arg("threads"),
       "Starts compiling a fastText-format file into a dataset file; returns the running job.");
 
   py::class_<CompiledDataset, std::shared_ptr<CompiledDataset>>(
@@ -632,8 +653,8 @@ void bind_datasets(py::module_& m) {
       .def_property_readonly("max_code", [](const CompiledDataset& d) { return d.meta().max_code; })
       .def_property_readonly("n_features",
                              [](const CompiledDataset& d) { return d.meta().n_features; })
-      .def_property_readonly(
-          "feature_reference", [](const CompiledDataset& d) { return d.meta().feature_reference; })
+      .def_property_readonly("feature_reference",
+                             [](const CompiledDataset& d) { return d.meta().feature_reference; })
       .def_property_readonly("quantizer",
                              [](const CompiledDataset& d) -> py::object {
                                if (d.meta().quantizer.empty()) return py::none();
@@ -644,8 +665,8 @@ void bind_datasets(py::module_& m) {
           [](py::object self) -> py::object {
             const auto data = self.cast<const CompiledDataset&>().examples();
             if (data->features == nullptr) return py::none();
-            return readonly_view<float>({data->size(), int64_t{data->n_features}},
-                                        data->features, self);
+            return readonly_view<float>({data->size(), int64_t{data->n_features}}, data->features,
+                                        self);
           },
           "The dense features, read in place (None without).")
       .def(
@@ -689,9 +710,9 @@ std::string shape_of(const py::array& array) {
 
 // Throws ValueError unless `array` is 2-D with `cols` columns.
 void check_matrix(const py::array& array, const char* name, int64_t cols) {
-  check(array.ndim() == 2 && array.shape(1) == cols,
-                std::string(name) + " must have shape (n, " + std::to_string(cols) + "), got " +
-                    shape_of(array));
+  check(array.ndim() == 2 && array.shape(1) == cols, std::string(name) + " must have shape (n, " +
+                                                         std::to_string(cols) + "), got " +
+                                                         shape_of(array));
 }
 
 template <typename Object>
@@ -752,8 +773,7 @@ py::array_t<float> decode_as(const mmfast::Quantizer& quantizer, const py::array
   return out;
 }
 
-py::array_t<float> decode(const mmfast::Quantizer& quantizer, const py::array& codes,
-                          int threads) {
+py::array_t<float> decode(const mmfast::Quantizer& quantizer, const py::array& codes, int threads) {
   check_matrix(codes, "codes", quantizer.n_codes());
   if (py::isinstance<py::array_t<uint8_t>>(codes)) {
     return decode_as<uint8_t>(quantizer, codes, threads);
@@ -816,6 +836,19 @@ static void bind_quantizers(py::module_& m) {
           },
           py::arg("x"), py::arg("threads") = 0,
           "Nearest centroid of each row and the squared distance to it.")
+      .def(
+          "distances",
+          [](const KMeans& kmeans, const CArray<float>& x, int threads) {
+            check_matrix(x, "X", kmeans.dim());
+            check(kmeans.is_trained(), "k-means is not trained");
+            py::array_t<float> out({static_cast<int64_t>(x.shape(0)), kmeans.k()});
+            float* data = out.mutable_data();
+            py::gil_scoped_release release;
+            kmeans.distances(x.data(), x.shape(0), data, threads);
+            return out;
+          },
+          py::arg("x"), py::arg("threads") = 0,
+          "(n, k) Euclidean distances of each row to each centroid.")
       .def_property_readonly("centroids",
                              [](const KMeans& kmeans) {
                                return py::array_t<float>({kmeans.k(), kmeans.dim()},
@@ -852,8 +885,8 @@ static void bind_quantizers(py::module_& m) {
         });
       });
 
-  py::class_<SubspaceQuantizer, Quantizer, std::shared_ptr<SubspaceQuantizer>>(
-      m, "SubspaceQuantizer")
+  py::class_<SubspaceQuantizer, Quantizer, std::shared_ptr<SubspaceQuantizer>>(m,
+                                                                               "SubspaceQuantizer")
       .def_property_readonly("n_iter",
                              [](const SubspaceQuantizer& q) { return q.kmeans_options().n_iter; })
       .def_property_readonly(
@@ -869,8 +902,8 @@ static void bind_quantizers(py::module_& m) {
           },
           py::arg("r"), "The dimensions code r quantizes, increasing.")
       .def(
-          "codebook", [](const SubspaceQuantizer& q, int r) { return q.codebook(r); },
-          py::arg("r"), "A copy of codebook r (a trained KMeans).");
+          "codebook", [](const SubspaceQuantizer& q, int r) { return q.codebook(r); }, py::arg("r"),
+          "A copy of codebook r (a trained KMeans).");
 
   py::class_<mmfast::ProductQuantizer, SubspaceQuantizer,
              std::shared_ptr<mmfast::ProductQuantizer>>(m, "ProductQuantizer")
@@ -880,45 +913,46 @@ static void bind_quantizers(py::module_& m) {
                  dim, n_subquantizers, n_bits, options(n_iter, max_points_per_centroid, seed));
            }),
            py::arg("dim"), py::arg("n_subquantizers"), py::arg("n_bits") = 8,
-           py::arg("n_iter") = 25, py::arg("max_points_per_centroid") = 256,
-           py::arg("seed") = 0);
+           py::arg("n_iter") = 25, py::arg("max_points_per_centroid") = 256, py::arg("seed") = 0);
 
   py::class_<mmfast::RandomSampleProductQuantizer, SubspaceQuantizer,
-             std::shared_ptr<mmfast::RandomSampleProductQuantizer>>(
-      m, "RandomSampleProductQuantizer")
+             std::shared_ptr<mmfast::RandomSampleProductQuantizer>>(m,
+                                                                    "RandomSampleProductQuantizer")
       .def(py::init([options](int64_t dim, int n_subspaces, int subspace_dim, int n_bits,
                               int n_iter, int64_t max_points_per_centroid, uint64_t seed) {
              return std::make_shared<mmfast::RandomSampleProductQuantizer>(
                  dim, n_subspaces, subspace_dim, n_bits,
                  options(n_iter, max_points_per_centroid, seed));
            }),
-           py::arg("dim"), py::arg("n_subspaces"), py::arg("subspace_dim"),
-           py::arg("n_bits") = 8, py::arg("n_iter") = 25,
-           py::arg("max_points_per_centroid") = 256, py::arg("seed") = 0);
+           py::arg("dim"), py::arg("n_subspaces"), py::arg("subspace_dim"), py::arg("n_bits") = 8,
+           py::arg("n_iter") = 25, py::arg("max_points_per_centroid") = 256, py::arg("seed") = 0);
 }
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "mmfast native core";
-  main_thread_id = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+  main_thread_id =
+      py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
   py::register_exception_translator([](std::exception_ptr error) {
     try {
       if (error) std::rethrow_exception(error);
     } catch (const FileError& e) {
       // OSError(errno, message, path) is the errno's subclass (FileNotFoundError, ...).
-      py::object os_error = py::reinterpret_borrow<py::object>(PyExc_OSError)(
-          e.error(), e.what(), e.path());
+      py::object os_error =
+          py::reinterpret_borrow<py::object>(PyExc_OSError)(e.error(), e.what(), e.path());
       PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(os_error.ptr())), os_error.ptr());
     } catch (const Interrupted&) {
       PyErr_SetNone(PyExc_KeyboardInterrupt);
     }
   });
-  m.def("default_threads", [] { return resolve_threads(0); },
-        "Number of threads used when threads=None.");
+  m.def(
+      "default_threads", [] { return resolve_threads(0); },
+      "Number of threads used when threads=None.");
   m.def("fusion_forward", &fusion_forward, py::arg("fusion"), py::arg("gate"), py::arg("t"),
         py::arg("u"), "z = fusion(t, u), as the model computes it.");
   m.def("fusion_backward", &fusion_backward, py::arg("fusion"), py::arg("gate"), py::arg("t"),
         py::arg("u"), py::arg("dz"), "(dt, du): the gradient dz of z carried back to t and u.");
   bind_quantizers(m);
+  bind_classifier_config(m);
   bind_classifier(m);
   bind_datasets(m);
 }

@@ -15,7 +15,8 @@ void check_codes(const Batch& batch, int64_t codebook_size) {
   const int64_t total = batch.size * batch.n_codes;
   for (int64_t i = 0; i < total; ++i) {
     check(batch.codes[i] < codebook_size, "features: code " + std::to_string(batch.codes[i]) +
-                                              " outside [0, " + std::to_string(codebook_size) + ")");
+                                              " outside [0, " + std::to_string(codebook_size) +
+                                              ")");
   }
 }
 
@@ -152,8 +153,8 @@ void Classifier::set_quantizer(std::shared_ptr<const Quantizer> quantizer) {
               quantizer->n_centroids() == m.shape().codebook_size,
           "quantizer: its codes (" + std::to_string(quantizer->n_codes()) + " of " +
               std::to_string(quantizer->n_centroids()) + " values) do not match the model's (" +
-              std::to_string(m.shape().n_codes) + " of " +
-              std::to_string(m.shape().codebook_size) + ")");
+              std::to_string(m.shape().n_codes) + " of " + std::to_string(m.shape().codebook_size) +
+              ")");
   }
   quantizer_ = std::move(quantizer);
 }
@@ -179,9 +180,9 @@ void Classifier::check_batch(const Batch& batch) const {
   }
   if (shape.n_codes > 0) {
     check(batch.codes != nullptr, "features are required: this model was trained with them");
-    check(batch.n_codes == shape.n_codes,
-          "features: expected " + std::to_string(shape.n_codes) + " codes per example, got " +
-              std::to_string(batch.n_codes));
+    check(batch.n_codes == shape.n_codes, "features: expected " + std::to_string(shape.n_codes) +
+                                              " codes per example, got " +
+                                              std::to_string(batch.n_codes));
     check_codes(batch, shape.codebook_size);
   } else if (shape.n_features > 0) {
     check(batch.features != nullptr, "features are required: this model was trained with them");
@@ -218,8 +219,7 @@ void Classifier::for_each_prediction(const Batch& batch, int threads, Fn&& fn) c
   check_batch(batch);
   const Model& m = model();
   parallel_for_blocks(batch.size, 256, threads, [&](int64_t begin, int64_t end, int worker) {
-    ModelScratch scratch =
-        m.make_scratch(config_.train.seed, 1000 + static_cast<uint64_t>(worker));
+    ModelScratch scratch = m.make_scratch(config_.train.seed, 1000 + static_cast<uint64_t>(worker));
     std::vector<int32_t> ids;
     std::vector<uint64_t> hashes;
     std::vector<float> probs(m.n_classes());

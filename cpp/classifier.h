@@ -40,7 +40,7 @@ struct ClassifierConfig {
   // a batch without texts trains a features-only (kFeatures) model.
   FusionKind fusion = FusionKind::kText;
   Gate gate = Gate::kFeatures;
-  float alpha = 1.0f;             // weight of the feature tokens against the text
+  float alpha = 0.5f;             // weight of the feature tokens against the text
   bool standardize = true;        // dense features: per-dimension mean and scale
   // TrainOptions::feature_lr, when <= 0: default_feature_lr(lr, n_features).
   TrainOptions train;
@@ -66,8 +66,7 @@ class Classifier {
   // compiled dataset): initializes the weights and returns the trainer.
   // has_text: false trains a features-only model.
   std::unique_ptr<Trainer> prepare_fit(Dictionary dictionary, bool has_text,
-                                       std::shared_ptr<const Dataset> data,
-                                       int64_t codebook_size);
+                                       std::shared_ptr<const Dataset> data, int64_t codebook_size);
 
   // One SGD step per example of `batch`, in order, on this thread: for
   // tests that compare a step with a reference. Returns the summed loss.

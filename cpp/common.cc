@@ -33,8 +33,8 @@ void check_stop() {
 
 std::invalid_argument thread_start_error(int started, int requested, const std::exception& why) {
   return std::invalid_argument("threads: the system could start only " + std::to_string(started) +
-                               " of the " + std::to_string(requested) +
-                               " threads asked for (" + why.what() + "); ask for fewer threads");
+                               " of the " + std::to_string(requested) + " threads asked for (" +
+                               why.what() + "); ask for fewer threads");
 }
 
 namespace {
@@ -90,8 +90,7 @@ void run_workers(int threads, const std::function<void(int)>& body) {
 
 }  // namespace
 
-void parallel_for(int64_t n, int threads,
-                  const std::function<void(int64_t, int64_t, int)>& fn) {
+void parallel_for(int64_t n, int threads, const std::function<void(int64_t, int64_t, int)>& fn) {
   if (n <= 0) return;
   threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, n)));
   run_workers(threads, [&](int worker) {

@@ -1,5 +1,8 @@
 #include "dataset_file.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -12,9 +15,6 @@
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "common.h"
 #include "serialization.h"
@@ -170,8 +170,8 @@ class DatasetFileWriter {
   void write_at(uint64_t offset, const void* data, uint64_t bytes) {
     const auto* p = static_cast<const char*>(data);
     while (bytes > 0) {
-      const ssize_t n = ::pwrite(fd_, p, std::min<uint64_t>(bytes, 1 << 30),
-                                 static_cast<off_t>(offset));
+      const ssize_t n =
+          ::pwrite(fd_, p, std::min<uint64_t>(bytes, 1 << 30), static_cast<off_t>(offset));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) fail_write(tmp_);
       p += n;
@@ -232,9 +232,9 @@ DatasetMeta read_meta(const uint8_t* data, uint64_t size) {
   meta.feature_header_checksum = in.read<uint64_t>();
   meta.quantizer = in.read_string();
   in.finish();
-  in.expect(meta.n_codes >= 0 && meta.n_features >= 0 &&
-                (meta.n_codes == 0 || meta.n_features == 0),
-            "bad feature shape");
+  in.expect(
+      meta.n_codes >= 0 && meta.n_features >= 0 && (meta.n_codes == 0 || meta.n_features == 0),
+      "bad feature shape");
   in.expect(meta.n_codes == 0 || meta.code_bytes == 1 || meta.code_bytes == 2, "bad code width");
   return meta;
 }
@@ -299,9 +299,8 @@ class FeatureReader {
     const auto size = static_cast<uint64_t>(in_.tellg());
     check(source.cols >= 1 && source.rows >= 0 &&
               size >= source.offset + row_bytes_ * static_cast<uint64_t>(source.rows),
-          "features: file '" + source.path + "' is shorter than " +
-              std::to_string(source.rows) + " rows of " + std::to_string(source.cols) +
-              " values");
+          "features: file '" + source.path + "' is shorter than " + std::to_string(source.rows) +
+              " rows of " + std::to_string(source.cols) + " values");
     in_.seekg(static_cast<std::streamoff>(source.offset));
   }
   // The next `rows` rows, as raw bytes.
@@ -430,26 +429,26 @@ void compile_dataset(const std::string& text_path, const FeatureSource& features
   std::vector<std::string> first_seen;
   int64_t n_examples = 0, n_label_ids = 0, n_lines = 0;
   ChunkExamples chunk;
-  for_each_line_chunk(text_path, kTextChunk, [&](const std::vector<std::string_view>& lines,
-                                                 uint64_t bytes_read) {
-    check_not_stopped(progress);
-    chunk.clear();
-    parse_lines(lines, n_lines + 1, has_features, text_path, chunk);
-    for (std::string_view name : chunk.labels) {
-      auto [it, inserted] =
-          label_index.emplace(std::string(name), static_cast<int32_t>(first_seen.size()));
-      if (inserted) first_seen.push_back(it->first);
-    }
-    for (size_t i = 0; i < chunk.texts.size(); ++i) {
-      meta.multilabel |= chunk.label_offsets[i + 1] - chunk.label_offsets[i] != 1;
-    }
-    meta.dictionary.count(chunk.texts, threads);
-    n_examples += static_cast<int64_t>(chunk.texts.size());
-    n_label_ids += static_cast<int64_t>(chunk.labels.size());
-    n_lines += static_cast<int64_t>(lines.size());
-    progress.bytes_read = bytes_read;
-    progress.lines = n_lines;
-  });
+  for_each_line_chunk(
+      text_path, kTextChunk, [&](const std::vector<std::string_view>& lines, uint64_t bytes_read) {
+        check_not_stopped(progress);
+        chunk.clear();
+        parse_lines(lines, n_lines + 1, has_features, text_path, chunk);
+        for (std::string_view name : chunk.labels) {
+          auto [it, inserted] =
+              label_index.emplace(std::string(name), static_cast<int32_t>(first_seen.size()));
+          if (inserted) first_seen.push_back(it->first);
+        }
+        for (size_t i = 0; i < chunk.texts.size(); ++i) {
+          meta.multilabel |= chunk.label_offsets[i + 1] - chunk.label_offsets[i] != 1;
+        }
+        meta.dictionary.count(chunk.texts, threads);
+        n_examples += static_cast<int64_t>(chunk.texts.size());
+        n_label_ids += static_cast<int64_t>(chunk.labels.size());
+        n_lines += static_cast<int64_t>(lines.size());
+        progress.bytes_read = bytes_read;
+        progress.lines = n_lines;
+      });
   meta.dictionary.keep_frequent(settings.min_count);
   check(n_examples > 0, "texts: file '" + text_path +
                             "' has no labelled lines (labels are tokens that start with "
@@ -466,8 +465,8 @@ void compile_dataset(const std::string& text_path, const FeatureSource& features
     meta.feature_reference = features.reference;
     meta.feature_offset = features.offset;
     const MappedFile file(features.path);
-    check(file.size() >= features.offset + static_cast<uint64_t>(features.rows * features.cols) *
-                                               sizeof(float),
+    check(file.size() >= features.offset +
+                             static_cast<uint64_t>(features.rows * features.cols) * sizeof(float),
           "features: file '" + features.path + "' is shorter than " +
               std::to_string(features.rows) + " rows of " + std::to_string(features.cols) +
               " floats");
@@ -505,47 +504,46 @@ void compile_dataset(const std::string& text_path, const FeatureSource& features
   std::vector<int32_t> label_ids;
   std::vector<uint8_t> codes8;
   std::vector<uint16_t> codes16;
-  for_each_line_chunk(text_path, kTextChunk, [&](const std::vector<std::string_view>& lines,
-                                                 uint64_t bytes_read) {
-    check_not_stopped(progress);
-    chunk.clear();
-    parse_lines(lines, n_lines + 1, has_features, text_path, chunk);
-    const RaggedArray tokens = encode_texts(meta.dictionary, chunk.texts, threads);
-    offsets.resize(tokens.rows());
-    for (int64_t i = 0; i < tokens.rows(); ++i) offsets[i] = token_base + tokens.offsets[i + 1];
-    token_base += static_cast<int64_t>(tokens.values.size());
-    out.append(kTokenIds, tokens.values.data(), tokens.values.size() * sizeof(int32_t));
-    out.append(kTokenOffsets, offsets.data(), offsets.size() * sizeof(int64_t));
-    for (size_t i = 0; i + 1 < chunk.label_offsets.size(); ++i) {
-      offsets[i] = label_base + chunk.label_offsets[i + 1];
-    }
-    label_base += static_cast<int64_t>(chunk.labels.size());
-    out.append(kLabelOffsets, offsets.data(), offsets.size() * sizeof(int64_t));
-    label_ids.clear();
-    for (std::string_view name : chunk.labels) label_ids.push_back(class_of.at(name));
-    out.append(kLabelIds, label_ids.data(), label_ids.size() * sizeof(int32_t));
-    if (rows) {
-      const int64_t count = static_cast<int64_t>(chunk.texts.size());
-      const std::vector<char>& raw = rows->next(count);
-      if (!has_codes) {
-        out.append(kFeatures, raw.data(), raw.size());
-      } else if (meta.code_bytes == 1) {
-        convert_codes(raw, features.dtype, static_cast<size_t>(count * meta.n_codes), codes8);
-        out.append(kCodes, codes8.data(), codes8.size());
-      } else {
-        convert_codes(raw, features.dtype, static_cast<size_t>(count * meta.n_codes), codes16);
-        out.append(kCodes, codes16.data(), codes16.size() * sizeof(uint16_t));
-      }
-    }
-    n_lines += static_cast<int64_t>(lines.size());
-    progress.bytes_read = bytes_read;
-    progress.lines = n_lines;
-  });
+  for_each_line_chunk(
+      text_path, kTextChunk, [&](const std::vector<std::string_view>& lines, uint64_t bytes_read) {
+        check_not_stopped(progress);
+        chunk.clear();
+        parse_lines(lines, n_lines + 1, has_features, text_path, chunk);
+        const RaggedArray tokens = encode_texts(meta.dictionary, chunk.texts, threads);
+        offsets.resize(tokens.rows());
+        for (int64_t i = 0; i < tokens.rows(); ++i) offsets[i] = token_base + tokens.offsets[i + 1];
+        token_base += static_cast<int64_t>(tokens.values.size());
+        out.append(kTokenIds, tokens.values.data(), tokens.values.size() * sizeof(int32_t));
+        out.append(kTokenOffsets, offsets.data(), offsets.size() * sizeof(int64_t));
+        for (size_t i = 0; i + 1 < chunk.label_offsets.size(); ++i) {
+          offsets[i] = label_base + chunk.label_offsets[i + 1];
+        }
+        label_base += static_cast<int64_t>(chunk.labels.size());
+        out.append(kLabelOffsets, offsets.data(), offsets.size() * sizeof(int64_t));
+        label_ids.clear();
+        for (std::string_view name : chunk.labels) label_ids.push_back(class_of.at(name));
+        out.append(kLabelIds, label_ids.data(), label_ids.size() * sizeof(int32_t));
+        if (rows) {
+          const int64_t count = static_cast<int64_t>(chunk.texts.size());
+          const std::vector<char>& raw = rows->next(count);
+          if (!has_codes) {
+            out.append(kFeatures, raw.data(), raw.size());
+          } else if (meta.code_bytes == 1) {
+            convert_codes(raw, features.dtype, static_cast<size_t>(count * meta.n_codes), codes8);
+            out.append(kCodes, codes8.data(), codes8.size());
+          } else {
+            convert_codes(raw, features.dtype, static_cast<size_t>(count * meta.n_codes), codes16);
+            out.append(kCodes, codes16.data(), codes16.size() * sizeof(uint16_t));
+          }
+        }
+        n_lines += static_cast<int64_t>(lines.size());
+        progress.bytes_read = bytes_read;
+        progress.lines = n_lines;
+      });
   out.finish(n_examples, threads);
 }
 
-std::shared_ptr<const CompiledDataset> CompiledDataset::open(const std::string& path,
-                                                             int threads) {
+std::shared_ptr<const CompiledDataset> CompiledDataset::open(const std::string& path, int threads) {
   auto dataset = std::make_shared<CompiledDataset>(Key{});
   CompiledDataset& d = *dataset;
   d.path_ = path;
@@ -651,9 +649,9 @@ void CompiledDataset::validate(int threads) {
   check_ids(kTokenIds, meta_.dictionary.n_rows());
   check_ids(kLabelIds, static_cast<int64_t>(meta_.label_names.size()));
   expect_size(kCodes, n * meta_.n_codes * meta_.code_bytes);
-  check(meta_.n_codes == 0 ||
-            (meta_.max_code >= 0 && meta_.max_code < (1 << (8 * meta_.code_bytes))),
-        "bad largest code");
+  check(
+      meta_.n_codes == 0 || (meta_.max_code >= 0 && meta_.max_code < (1 << (8 * meta_.code_bytes))),
+      "bad largest code");
   // Every code at most max_code, which the model's codebook covers.
   auto check_codes = [&](auto code) {
     using Code = decltype(code);
@@ -689,12 +687,11 @@ void CompiledDataset::validate(int threads) {
                           meta_.feature_header_checksum;
     if (!same) {
       // Not the dataset's fault: say which file changed.
-      throw std::invalid_argument("features: file '" + where + "' does not match dataset '" +
-                                  path_ + "' (compiled against " +
-                                  std::to_string(meta_.feature_file_bytes) + " bytes holding " +
-                                  std::to_string(n) + " rows of " +
-                                  std::to_string(meta_.n_features) + " floats; found " +
-                                  std::to_string(feature_file_.size()) + " bytes)");
+      throw std::invalid_argument(
+          "features: file '" + where + "' does not match dataset '" + path_ +
+          "' (compiled against " + std::to_string(meta_.feature_file_bytes) + " bytes holding " +
+          std::to_string(n) + " rows of " + std::to_string(meta_.n_features) + " floats; found " +
+          std::to_string(feature_file_.size()) + " bytes)");
     }
     features_ = reinterpret_cast<const float*>(feature_file_.data() + meta_.feature_offset);
   }

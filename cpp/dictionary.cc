@@ -70,8 +70,7 @@ void Dictionary::add(std::string_view word, uint64_t h, int64_t count) {
   if (2 * n_words() > static_cast<int64_t>(table_.size())) rebuild_table(2 * table_.size());
 }
 
-void Dictionary::build(const std::vector<std::string_view>& texts, int64_t min_count,
-                       int threads) {
+void Dictionary::build(const std::vector<std::string_view>& texts, int64_t min_count, int threads) {
   check(min_count >= 1, "min_count must be >= 1");
   words_.clear();
   hashes_.clear();
@@ -94,9 +93,8 @@ void Dictionary::count(const std::vector<std::string_view>& texts, int threads) 
     StopCheck stop_check(kStopCheckBytes);
     for (int64_t i = begin; i < end; ++i) {
       stop_check.done(static_cast<int64_t>(texts[i].size()) + 1);
-      for_each_token(texts[i], [&](std::string_view token) {
-        parts[worker].add(token, hash_word(token), 1);
-      });
+      for_each_token(
+          texts[i], [&](std::string_view token) { parts[worker].add(token, hash_word(token), 1); });
     }
   });
   for (const Dictionary& part : parts) {

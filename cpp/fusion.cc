@@ -23,8 +23,10 @@ FusionKind parse_fusion(const std::string& name) {
   for (int32_t k = 0; k <= static_cast<int32_t>(FusionKind::kBilinearGated); ++k) {
     if (fusion_name(static_cast<FusionKind>(k)) == name) return static_cast<FusionKind>(k);
   }
-  throw std::invalid_argument("fusion must be one of 'text', 'features', 'add', 'max', "
-                              "'gated', 'bilinear_gated', got '" + name + "'");
+  throw std::invalid_argument(
+      "fusion must be one of 'text', 'features', 'add', 'max', "
+      "'gated', 'bilinear_gated', got '" +
+      name + "'");
 }
 
 std::string fusion_name(FusionKind kind) {

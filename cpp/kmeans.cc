@@ -37,9 +37,8 @@ std::vector<float> gather_rows(const float* x, int64_t dim, const std::vector<in
 
 void check_kmeans_options(const KMeansOptions& options) {
   check(options.n_iter >= 1, "k-means n_iter must be >= 1, got " + std::to_string(options.n_iter));
-  check(options.max_points_per_centroid >= 1,
-        "k-means max_points_per_centroid must be >= 1, got " +
-            std::to_string(options.max_points_per_centroid));
+  check(options.max_points_per_centroid >= 1, "k-means max_points_per_centroid must be >= 1, got " +
+                                                  std::to_string(options.max_points_per_centroid));
 }
 
 void write_kmeans_options(BinaryWriter& out, const KMeansOptions& options) {
@@ -60,15 +59,15 @@ KMeansOptions read_kmeans_options(BinaryReader& in) {
 
 KMeans::KMeans(int64_t dim, int64_t k, KMeansOptions options)
     : dim_(dim), k_(k), options_(options), k_padded_(0) {
-  check(dim >= 1 && dim <= kMaxDim, "k-means dimension must be in [1, 2^24], got " +
-                                         std::to_string(dim));
+  check(dim >= 1 && dim <= kMaxDim,
+        "k-means dimension must be in [1, 2^24], got " + std::to_string(dim));
   check(k >= 1 && k <= kMaxK, "k-means k must be in [1, 2^31 - 1], got " + std::to_string(k));
   check_kmeans_options(options);
 }
 
 void KMeans::train(const float* x, int64_t n, int threads) {
-  check(n >= k_, "k-means with k=" + std::to_string(k_) + " needs at least " +
-                     std::to_string(k_) + " training points, got " + std::to_string(n));
+  check(n >= k_, "k-means with k=" + std::to_string(k_) + " needs at least " + std::to_string(k_) +
+                     " training points, got " + std::to_string(n));
   // A copy trains and is committed last, so that an interrupted call
   // (check_stop) leaves this k-means as it was.
   KMeans trained(dim_, k_, options_);
@@ -180,10 +179,24 @@ void KMeans::set_centroids(std::vector<float> centroids) {
 void KMeans::assign(const float* x, int64_t n, int32_t* labels, float* distances,
                     int threads) const {
   check(is_trained(), "k-means is not trained");
-  parallel_for_blocks(n, kAssignBlock, resolve_threads(threads), [&](int64_t first, int64_t last, int) {
-    assign_block(x + first * dim_, last - first, dim_, labels + first,
-                 distances == nullptr ? nullptr : distances + first);
-  });
+  parallel_for_blocks(n, kAssignBlock, resolve_threads(threads),
+                      [&](int64_t first, int64_t last, int) {
+                        assign_block(x + first * dim_, last - first, dim_, labels + first,
+                                     distances == nullptr ? nullptr : distances + first);
+                      });
+}
+
+void KMeans::distances(const float* x, int64_t n, float* out, int threads) const {
+  check(is_trained(), "k-means is not trained");
+  parallel_for_blocks(
+      n, kAssignBlock, resolve_threads(threads), [&](int64_t first, int64_t last, int) {
+        for (int64_t i = first; i < last; ++i) {
+          for (int64_t c = 0; c < k_; ++c) {
+            out[i * k_ + c] =
+                std::sqrt(l2_squared(x + i * dim_, centroids_.data() + c * dim_, dim_));
+          }
+        }
+      });
 }
 
 void KMeans::assign_block(const float* x, int64_t n, int64_t x_stride, int32_t* labels,

@@ -44,6 +44,8 @@ class KMeans {
   // labels[i] = nearest centroid of row i of x (n x dim), ties to the lowest
   // index; distances[i] = its squared distance, when distances is not null.
   void assign(const float* x, int64_t n, int32_t* labels, float* distances, int threads) const;
+  // out[i * k + c] = Euclidean distance of row i of x (n x dim) to centroid c.
+  void distances(const float* x, int64_t n, float* out, int threads) const;
   // Single-threaded assign for callers that parallelize themselves (and
   // have checked is_trained()); row i starts at x + i * x_stride.
   void assign_block(const float* x, int64_t n, int64_t x_stride, int32_t* labels,
@@ -64,8 +66,7 @@ class KMeans {
   // Replaces the centroids and rebuilds the kernel's transposed copy.
   void set_centroids(std::vector<float> centroids);
   // Centroid c = mean of its points; empty clusters split a populated one.
-  void update_centroids(const float* x, int64_t n, const int32_t* labels, Rng& rng,
-                        int threads);
+  void update_centroids(const float* x, int64_t n, const int32_t* labels, Rng& rng, int threads);
 
   int64_t dim_;
   int64_t k_;

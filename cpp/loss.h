@@ -12,7 +12,12 @@
 
 namespace mmfast {
 
-enum class LossKind : int32_t { kSoftmax = 0, kHierarchicalSoftmax = 1, kNegativeSampling = 2, kOneVsAll = 3 };
+enum class LossKind : int32_t {
+  kSoftmax = 0,
+  kHierarchicalSoftmax = 1,
+  kNegativeSampling = 2,
+  kOneVsAll = 3
+};
 
 // "softmax", "hs", "ns", "ova"
 LossKind parse_loss(const std::string& name);
@@ -56,8 +61,7 @@ class Loss {
   // class's own logit. hs: the decisions on the class's tree path, +1 where
   // it turns right (probability sigmoid(logit)) and -1 where it turns left;
   // the class's probability is the product of the sigmoids of those terms.
-  virtual void score_terms(int32_t c, std::vector<int32_t>& rows,
-                           std::vector<float>& signs) const;
+  virtual void score_terms(int32_t c, std::vector<int32_t>& rows, std::vector<float>& signs) const;
 };
 
 // class_counts: examples per class (hs builds its Huffman tree from them,

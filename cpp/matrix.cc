@@ -1,12 +1,12 @@
 #include "matrix.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
 #include <new>
-
-#include <sys/mman.h>
 
 #include "common.h"
 #include "serialization.h"

@@ -158,8 +158,8 @@ bool Model::bounded(int threads) const {
   const double limit = std::sqrt(std::numeric_limits<float>::max() /
                                  (static_cast<double>(fusion_.width()) * (1.0 + shape_.alpha)));
   const auto bound = static_cast<float>(limit);
-  return text_embeddings_.bounded(bound, threads) &&
-         feature_embeddings_.bounded(bound, threads) && output_.bounded(bound, threads) &&
+  return text_embeddings_.bounded(bound, threads) && feature_embeddings_.bounded(bound, threads) &&
+         output_.bounded(bound, threads) &&
          (!projection_ || projection_->weights().bounded(bound, threads));
 }
 

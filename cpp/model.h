@@ -45,8 +45,8 @@ class Model {
   // A fresh model as fastText starts one: embeddings uniform(-1/dim, 1/dim)
   // from `seed`, output matrix zero; C as Projection starts it. `scaling`
   // standardizes dense features (shape.n_features values; ignored without).
-  Model(const ModelShape& shape, std::vector<int64_t> class_counts,
-        const Standardization& scaling, uint64_t seed, int threads);
+  Model(const ModelShape& shape, std::vector<int64_t> class_counts, const Standardization& scaling,
+        uint64_t seed, int threads);
 
   ModelScratch make_scratch(uint64_t seed, uint64_t stream) const;
 

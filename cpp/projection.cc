@@ -55,17 +55,17 @@ Standardization Standardization::fit(const float* x, int64_t n, int64_t d, int t
     const double variance = std::max(0.0, square / n - mean * mean);
     const double scale = std::sqrt(variance);
     out.mean[j] = static_cast<float>(mean);
-    out.inv_scale[j] = scale > 1e-12 * (1.0 + std::abs(mean)) ? static_cast<float>(1.0 / scale)
-                                                                : 1.0f;
+    out.inv_scale[j] =
+        scale > 1e-12 * (1.0 + std::abs(mean)) ? static_cast<float>(1.0 / scale) : 1.0f;
   }
   return out;
 }
 
 Projection::Projection(int32_t dim, const Standardization& scaling, uint64_t seed, int threads)
-    : Projection(scaling, Matrix::uniform(dim, static_cast<int64_t>(scaling.mean.size()),
-                                          1.0f / (dim * std::sqrt(static_cast<float>(
-                                                            scaling.mean.size()))),
-                                          seed, threads)) {}
+    : Projection(scaling,
+                 Matrix::uniform(dim, static_cast<int64_t>(scaling.mean.size()),
+                                 1.0f / (dim * std::sqrt(static_cast<float>(scaling.mean.size()))),
+                                 seed, threads)) {}
 
 Projection::Projection(Standardization scaling, Matrix weights)
     : scaling_(std::move(scaling)), weights_(std::move(weights)) {
@@ -82,8 +82,7 @@ ProjectionScratch Projection::make_scratch() const {
   return s;
 }
 
-MMFAST_CLONES void Projection::forward(const float* v, ProjectionScratch& scratch,
-                                       float* u) const {
+MMFAST_CLONES void Projection::forward(const float* v, ProjectionScratch& scratch, float* u) const {
   const int64_t d = n_features();
   const float* mean = scaling_.mean.data();
   const float* inv_scale = scaling_.inv_scale.data();

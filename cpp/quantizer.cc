@@ -44,8 +44,8 @@ std::vector<std::vector<int32_t>> contiguous_split(int64_t dim, int n_subquantiz
   return subspaces;
 }
 
-std::vector<std::vector<int32_t>> random_subspaces(int64_t dim, int n_subspaces,
-                                                   int subspace_dim, uint64_t seed) {
+std::vector<std::vector<int32_t>> random_subspaces(int64_t dim, int n_subspaces, int subspace_dim,
+                                                   uint64_t seed) {
   check(dim >= 1 && dim <= kMaxDim, "dim must be in [1, 2^24], got " + std::to_string(dim));
   check(n_subspaces >= 1, "n_subspaces must be >= 1, got " + std::to_string(n_subspaces));
   check(subspace_dim >= 1 && subspace_dim <= dim,
@@ -100,9 +100,8 @@ SubspaceQuantizer::SubspaceQuantizer(int64_t dim, int n_bits,
 }
 
 void SubspaceQuantizer::train(const float* x, int64_t n, int threads) {
-  check(n >= n_centroids(), "training needs at least n_centroids=" +
-                                std::to_string(n_centroids()) + " vectors, got " +
-                                std::to_string(n));
+  check(n >= n_centroids(), "training needs at least n_centroids=" + std::to_string(n_centroids()) +
+                                " vectors, got " + std::to_string(n));
   threads = resolve_threads(threads);
   const int n_subspaces = n_codes();
 
@@ -160,8 +159,8 @@ void SubspaceQuantizer::encode_as(const float* x, int64_t n, Code* codes, int th
         codebooks_[r].assign_block(block + dims.front(), count, dim_, block_labels, nullptr);
       } else {
         gather_columns(block, count, dim_, dims, columns[worker].data());
-        codebooks_[r].assign_block(columns[worker].data(), count,
-                                   static_cast<int64_t>(dims.size()), block_labels, nullptr);
+        codebooks_[r].assign_block(columns[worker].data(), count, static_cast<int64_t>(dims.size()),
+                                   block_labels, nullptr);
       }
       for (int64_t i = 0; i < count; ++i) {
         codes[(first + i) * n_subspaces + r] = static_cast<Code>(block_labels[i]);
@@ -175,30 +174,30 @@ void SubspaceQuantizer::decode_as(const Code* codes, int64_t n, float* out, int 
   check(is_trained(), "the quantizer is not trained");
   const int n_subspaces = n_codes();
   const int64_t n_centroids = this->n_centroids();
-  parallel_for_blocks(n, kCodeBlock, resolve_threads(threads),
-                      [&](int64_t first, int64_t last, int) {
-    for (int64_t i = first; i < last; ++i) {
-      float* row = out + i * dim_;
-      std::fill(row, row + dim_, 0.0f);
-      for (int r = 0; r < n_subspaces; ++r) {
-        const int64_t code = codes[i * n_subspaces + r];
-        if (code >= n_centroids) {
-          throw std::invalid_argument("code " + std::to_string(code) + " out of range [0, " +
-                                      std::to_string(n_centroids) + ")");
+  parallel_for_blocks(
+      n, kCodeBlock, resolve_threads(threads), [&](int64_t first, int64_t last, int) {
+        for (int64_t i = first; i < last; ++i) {
+          float* row = out + i * dim_;
+          std::fill(row, row + dim_, 0.0f);
+          for (int r = 0; r < n_subspaces; ++r) {
+            const int64_t code = codes[i * n_subspaces + r];
+            if (code >= n_centroids) {
+              throw std::invalid_argument("code " + std::to_string(code) + " out of range [0, " +
+                                          std::to_string(n_centroids) + ")");
+            }
+            const auto& dims = subspaces_[r];
+            const float* centroid = codebooks_[r].centroids().data() + code * dims.size();
+            for (size_t j = 0; j < dims.size(); ++j) row[dims[j]] += centroid[j];
+          }
+          // Exact for dimensions covered once (x * 1 + 0).
+          for (int64_t j = 0; j < dim_; ++j) row[j] = row[j] * inverse_coverage_[j] + fallback_[j];
         }
-        const auto& dims = subspaces_[r];
-        const float* centroid = codebooks_[r].centroids().data() + code * dims.size();
-        for (size_t j = 0; j < dims.size(); ++j) row[dims[j]] += centroid[j];
-      }
-      // Exact for dimensions covered once (x * 1 + 0).
-      for (int64_t j = 0; j < dim_; ++j) row[j] = row[j] * inverse_coverage_[j] + fallback_[j];
-    }
-  });
+      });
 }
 
 void SubspaceQuantizer::encode(const float* x, int64_t n, uint8_t* codes, int threads) const {
-  check(n_bits_ <= 8, "uint8 codes need n_bits <= 8, this quantizer has n_bits=" +
-                          std::to_string(n_bits_));
+  check(n_bits_ <= 8,
+        "uint8 codes need n_bits <= 8, this quantizer has n_bits=" + std::to_string(n_bits_));
   encode_as(x, n, codes, threads);
 }
 
@@ -210,8 +209,7 @@ void SubspaceQuantizer::decode(const uint8_t* codes, int64_t n, float* out, int 
   decode_as(codes, n, out, threads);
 }
 
-void SubspaceQuantizer::decode(const uint16_t* codes, int64_t n, float* out,
-                               int threads) const {
+void SubspaceQuantizer::decode(const uint16_t* codes, int64_t n, float* out, int threads) const {
   decode_as(codes, n, out, threads);
 }
 
@@ -231,8 +229,7 @@ void SubspaceQuantizer::read_trained_state(BinaryReader& in) {
   std::vector<KMeans> codebooks;
   for (const auto& dims : subspaces_) {
     KMeans codebook = KMeans::read(in);
-    in.expect(codebook.dim() == static_cast<int64_t>(dims.size()) &&
-                  codebook.k() == n_centroids(),
+    in.expect(codebook.dim() == static_cast<int64_t>(dims.size()) && codebook.k() == n_centroids(),
               "codebook shape does not match its subspace");
     codebooks.push_back(std::move(codebook));
   }
@@ -267,15 +264,15 @@ std::unique_ptr<Quantizer> Quantizer::read(BinaryReader& in) {
   std::unique_ptr<SubspaceQuantizer> quantizer;
   if (tag == kProductQuantizerTag) {
     in.expect(n_subspaces <= dim, "more subquantizers than dimensions");
-    quantizer = std::make_unique<ProductQuantizer>(dim, static_cast<int>(n_subspaces), n_bits,
-                                                   options);
+    quantizer =
+        std::make_unique<ProductQuantizer>(dim, static_cast<int>(n_subspaces), n_bits, options);
     in.expect(quantizer->subspaces_ == subspaces, "subvectors do not split the dimensions");
   } else {
     for (const auto& dims : subspaces) {
       in.expect(dims.size() == subspaces.front().size(), "subspaces differ in size");
     }
-    quantizer = std::make_unique<RandomSampleProductQuantizer>(dim, std::move(subspaces),
-                                                               n_bits, options);
+    quantizer =
+        std::make_unique<RandomSampleProductQuantizer>(dim, std::move(subspaces), n_bits, options);
   }
   quantizer->read_trained_state(in);
   return quantizer;
@@ -301,8 +298,6 @@ RandomSampleProductQuantizer::RandomSampleProductQuantizer(
   }
 }
 
-uint32_t RandomSampleProductQuantizer::type_tag() const {
-  return kRandomSampleProductQuantizerTag;
-}
+uint32_t RandomSampleProductQuantizer::type_tag() const { return kRandomSampleProductQuantizerTag; }
 
 }  // namespace mmfast

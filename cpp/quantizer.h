@@ -121,8 +121,8 @@ class RandomSampleProductQuantizer final : public SubspaceQuantizer {
   RandomSampleProductQuantizer(int64_t dim, int n_subspaces, int subspace_dim, int n_bits,
                                KMeansOptions options = {});
   // Explicit subspaces (how read() restores one), all of the same size.
-  RandomSampleProductQuantizer(int64_t dim, std::vector<std::vector<int32_t>> subspaces,
-                               int n_bits, KMeansOptions options = {});
+  RandomSampleProductQuantizer(int64_t dim, std::vector<std::vector<int32_t>> subspaces, int n_bits,
+                               KMeansOptions options = {});
 
  private:
   uint32_t type_tag() const override;

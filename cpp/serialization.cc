@@ -1,14 +1,14 @@
 #include "serialization.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
-
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common.h"
 
@@ -86,12 +86,14 @@ void BinaryWriter::finish() {
 
 BinaryReader::BinaryReader(std::istream& in, uint64_t size) : in_(in), remaining_(size) {
   if (size < kHeaderBytes) throw std::invalid_argument("not an mmfast model: file is too short");
-  if (read<uint32_t>() != kMagic) throw std::invalid_argument("not an mmfast model: bad magic number");
+  if (read<uint32_t>() != kMagic)
+    throw std::invalid_argument("not an mmfast model: bad magic number");
   const uint32_t version = read<uint32_t>();
   if (version != kFormatVersion) {
     throw std::invalid_argument("unsupported mmfast model format version " +
                                 std::to_string(version) + " (this build reads version " +
-                                std::to_string(kFormatVersion) + "; retrain the model, or load "
+                                std::to_string(kFormatVersion) +
+                                "; retrain the model, or load "
                                 "it with the mmfast release that wrote it)");
   }
   expect(size >= kHeaderBytes + kChecksumBytes, "file is truncated");

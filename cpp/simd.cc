@@ -65,8 +65,8 @@ __attribute__((always_inline)) inline void nearest_centroids_tiled(
         for (int v = 0; v < kVectors; ++v) {
           const Ints better = score[r][v] < best[r];
           best[r] = better ? score[r][v] : best[r];
-          best_vector[r] = better ? Ints{} + static_cast<int32_t>(group / kLanes + v)
-                                  : best_vector[r];
+          best_vector[r] =
+              better ? Ints{} + static_cast<int32_t>(group / kLanes + v) : best_vector[r];
         }
       }
     }
@@ -102,8 +102,8 @@ __attribute__((always_inline)) inline void nearest_centroids_tiled(
 
 }  // namespace
 
-#define MMFAST_NEAREST_CENTROIDS_ARGS                                                    \
-  const float *x, int64_t n, int64_t x_stride, int64_t d, const float *centroids_t,       \
+#define MMFAST_NEAREST_CENTROIDS_ARGS                                               \
+  const float *x, int64_t n, int64_t x_stride, int64_t d, const float *centroids_t, \
       const float *half_norms, int64_t k_padded, int32_t *labels, float *distances
 #define MMFAST_NEAREST_CENTROIDS_CALL \
   x, n, x_stride, d, centroids_t, half_norms, k_padded, labels, distances

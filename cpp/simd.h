@@ -12,8 +12,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__APPLE__) && \
     !defined(MMFAST_NO_CLONES)
-#define MMFAST_CLONES \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define MMFAST_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 // nearest_centroids needs a different body per ISA: simd.cc gives it the same
 // load-time dispatch through per-target overloads (function multiversioning).
 #define MMFAST_VERSIONS

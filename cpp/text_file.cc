@@ -13,7 +13,9 @@ namespace {
 
 constexpr size_t kReadChunk = size_t{16} << 20;  // bytes read between check_stop() calls
 
-bool is_label(std::string_view token) { return token.substr(0, kLabelPrefix.size()) == kLabelPrefix; }
+bool is_label(std::string_view token) {
+  return token.substr(0, kLabelPrefix.size()) == kLabelPrefix;
+}
 
 // The position of the first \r or \n at or after `pos` (npos if none).
 // Two memchr scans: find_first_of would call memchr once per byte.

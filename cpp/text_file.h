@@ -22,7 +22,7 @@ struct LabeledTexts {
   std::vector<std::string_view> texts;
   std::vector<std::string> label_names;  // sorted, like numpy.unique
   RaggedArray labels;                    // indices into label_names
-  int64_t skipped_lines = 0;             // unlabeled lines with words dropped (keep_unlabeled=false)
+  int64_t skipped_lines = 0;  // unlabeled lines with words dropped (keep_unlabeled=false)
 };
 
 // One line of a fastText file: its labels go to `labels` (names without the

@@ -34,10 +34,10 @@ std::invalid_argument Trainer::diverged(const std::string& what, int epoch, int6
                                         int64_t total, float lr) const {
   std::ostringstream message;
   message.precision(3);
-  message << "training diverged: " << what << " in epoch " << epoch + 1 << " of " << options_.epochs << ", "
-          << 100.0 * static_cast<double>(done) / static_cast<double>(total)
-          << "% into training (learning rate then " << lr << "); lower lr (it is "
-          << options_.lr << ")";
+  message << "training diverged: " << what << " in epoch " << epoch + 1 << " of " << options_.epochs
+          << ", " << 100.0 * static_cast<double>(done) / static_cast<double>(total)
+          << "% into training (learning rate then " << lr << "); lower lr (it is " << options_.lr
+          << ")";
   return std::invalid_argument(message.str());
 }
 
@@ -122,9 +122,9 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
           const float decay = 1.0f - static_cast<float>(done) / total;
           const ExampleView example = data.example(i);
           if (!example.empty() && data.labels.row_size(i) > 0) {
-            const float loss = model_.train(example, data.labels.row(i),
-                                            data.labels.row_size(i), options_.lr * decay,
-                                            options_.feature_lr * decay, scratch);
+            const float loss =
+                model_.train(example, data.labels.row(i), data.labels.row_size(i),
+                             options_.lr * decay, options_.feature_lr * decay, scratch);
             if (!std::isfinite(loss)) {
               throw diverged(std::isnan(loss) ? "the loss became NaN" : "the loss became infinite",
                              epoch, done, total, options_.lr * decay);

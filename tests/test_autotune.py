@@ -9,7 +9,7 @@ import mmfast
 from mmfast.autotune import Trial
 
 BAD_START = mmfast.Classifier(dim=4, epochs=1, lr=0.01, buckets=20_000, n_subquantizers=4,
-                              n_bits=4, subspace_dim=4, threads=2, verbose=0)
+                              n_bits=4, subspace_dim=4, n_jobs=2, verbose=0)
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def data():
 def test_text_search_does_at_least_as_well_as_a_bad_start(data, capsys):
     (texts, _, y), (valid_texts, _, valid_y) = data
     clf, trials = mmfast.autotune(texts, y, validation=(valid_texts, valid_y), budget=60,
-                                  max_trials=5, start=BAD_START, seed=1)
+                                  max_trials=5, start=BAD_START, random_state=1)
     assert 1 <= len(trials) <= 5 and all(isinstance(t, Trial) for t in trials)
     assert trials[0].params == {"dim": 4, "epochs": 1, "lr": 0.01, "word_ngrams": 2}
     assert all(set(t.params) == {"dim", "epochs", "lr", "word_ngrams"} for t in trials)
@@ -39,7 +39,7 @@ def test_text_search_does_at_least_as_well_as_a_bad_start(data, capsys):
 def test_fused_search_covers_fusion_kinds_and_refits(data):
     (texts, X, y), (test_texts, test_X, test_y) = data
     clf, trials = mmfast.autotune(texts, y, X, budget=60, max_trials=6, start=BAD_START,
-                                  fusions=("add", "pq"), seed=3, verbose=0)
+                                  fusions=("add", "pq"), random_state=3, verbose=0)
     assert 1 <= len(trials) <= 6
     assert {t.params["fusion"] for t in trials} <= {"add", "pq"}
     for t in trials:  # each trial records what applies to its fusion

@@ -11,10 +11,10 @@ import pytest
 from conftest import separable_texts
 
 import mmfast
-from mmfast.classifier import FUSIONS
+from mmfast._params import FUSIONS
 from mmfast.cli import main
 
-SMALL = ["--dim", "16", "--buckets", "10000", "--threads", "1", "--quiet"]
+SMALL = ["--dim", "16", "--buckets", "10000", "--thread", "1", "--quiet"]
 
 
 def run(capsys, *argv):
@@ -189,12 +189,13 @@ def test_help_shows_every_option_with_meaning_and_default(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     out = " ".join(capsys.readouterr().out.split())  # undo the wrapping
-    assert "--dim DIM size of the word and hidden vectors. (default: 100)" in out
+    assert "--dim DIM Size of the word and hidden vectors. (default: 100)" in out
     names = ["none" if kind is None else kind for kind in FUSIONS]
     assert "--fusion {" + ",".join(names) + "}" in out
     for name, default in mmfast.Classifier().get_params().items():
-        if name not in ("quantizer", "verbose"):
-            option = "--" + name.replace("_", "-")
+        if name not in ("quantizer", "verbose"):  # fastText's names for two options
+            option = {"n_jobs": "--thread", "random_state": "--seed"}.get(
+                name, "--" + name.replace("_", "-"))
             assert option in out
             assert f"(default: {default})" in out.split(option, 2)[-1].split(" --")[0]
 

@@ -16,7 +16,7 @@ from conftest import paired_modalities, separable_texts
 import mmfast
 from mmfast.datasets import write_fasttext_file
 
-SMALL = dict(dim=16, buckets=5000, epochs=2, threads=1, seed=7, verbose=0)
+SMALL = dict(dim=16, buckets=5000, epochs=2, n_jobs=1, random_state=7, verbose=0)
 
 
 def same_weights(a: mmfast.Classifier, b: mmfast.Classifier) -> bool:
@@ -133,7 +133,7 @@ def test_float_features_are_read_in_place(tmp_path, fusion):
 
 def test_encoded_features_train_pq_like_codes_from_lists(tmp_path):
     texts, X, y = paired_modalities(1200, n_features=16)
-    quantizer = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=6, seed=1).fit(X)
+    quantizer = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=6, random_state=1).fit(X)
     params = dict(SMALL, fusion="pq", n_bits=6, n_subquantizers=4)
     dataset = mmfast.Dataset.from_texts(texts, y, tmp_path / "d.mmd", features=X, buckets=5000)
     with pytest.raises(ValueError, match="encode_features"):
@@ -268,7 +268,7 @@ _PEAK_SCRIPT = textwrap.dedent("""
 
     poller = threading.Thread(target=poll)
     poller.start()
-    mmfast.Classifier(dim=16, buckets=2000, epochs=1, threads=2, verbose=0,
+    mmfast.Classifier(dim=16, buckets=2000, epochs=1, n_jobs=2, verbose=0,
                       fusion="pq", n_subquantizers=8).fit(dataset)
     done.set()
     poller.join()

@@ -208,7 +208,7 @@ def test_fusion_task_needs_both_modalities():
     a fused (pq) model learns far more."""
     texts, features, y = make_fusion_classification(3000, 7, 32, latent_dim=4, text_noise=0.5)
     train, test = slice(0, 2400), slice(2400, None)
-    settings = dict(dim=16, epochs=20, word_ngrams=1, buckets=0, threads=1, verbose=0)
+    settings = dict(dim=16, epochs=20, word_ngrams=1, buckets=0, n_jobs=1, verbose=0)
     pq = dict(fusion="pq", n_subquantizers=4, n_bits=4)
 
     def accuracy(use_texts: bool, use_features: bool) -> float:

@@ -57,7 +57,7 @@ def test_codes_can_be_passed_instead_of_features(data):
     with pytest.raises(ValueError, match="needs codes, not float features"):
         from_codes.predict(test_texts, features=test_X)
     # With the quantizer attached, floats and codes give the same predictions.
-    attached = fitted(texts, y, codes, fusion="pq", quantizer=quantizer, threads=1)
+    attached = fitted(texts, y, codes, fusion="pq", quantizer=quantizer, n_jobs=1)
     np.testing.assert_array_equal(
         attached.predict_proba(test_texts, features=test_X),
         attached.predict_proba(test_texts, features=test_codes),
@@ -104,7 +104,7 @@ def test_bad_features_are_refused(data):
         fitted(texts, y, X, fusion="pq", quantizer=mmfast.RSPQ())
 
     clf = fitted(texts, y, X, fusion="pq")
-    with pytest.raises(ValueError, match="features has 31 features, but the estimator was fitted"):
+    with pytest.raises(ValueError, match="features has 31 features, but ProductQuantizer is"):
         clf.predict(texts[:5], features=X[:5, :31])
     with pytest.raises(ValueError, match="features are required"):
         clf.predict(texts[:5])
@@ -157,7 +157,7 @@ def test_each_continuous_fusion_beats_both_modalities(generated, fusion, extra):
 @pytest.mark.parametrize(("fusion", "extra"), [*CONTINUOUS, ("pq", {}), ("rspq", {})])
 def test_every_model_is_reproducible_and_round_trips(data, tmp_path, fusion, extra):
     (texts, X, y), (test_texts, test_X, _) = data
-    params = dict(fusion=fusion, threads=1, subspace_dim=8, **extra)
+    params = dict(fusion=fusion, n_jobs=1, subspace_dim=8, **extra)
     clf = fitted(texts, y, X, **params)
     expected = clf.predict_proba(test_texts, features=test_X)
     np.testing.assert_array_equal(
@@ -186,14 +186,14 @@ def test_features_only_model_has_no_text_table(data, tmp_path):
 
 def test_features_are_converted_once_whatever_their_layout(data):
     (texts, X, y), (test_texts, test_X, _) = data
-    clf = fitted(texts, y, X, fusion="add", threads=1)
+    clf = fitted(texts, y, X, fusion="add", n_jobs=1)
     expected = clf.predict_proba(test_texts, features=test_X)
     wide = np.zeros((len(test_X), 2 * test_X.shape[1]), dtype=np.float64)
     wide[:, ::2] = test_X
     for layout in (test_X.astype(np.float64), np.asfortranarray(test_X), wide[:, ::2]):
         np.testing.assert_array_equal(clf.predict_proba(test_texts, features=layout), expected)
     np.testing.assert_array_equal(
-        fitted(texts, y, np.asfortranarray(X.astype(np.float64)), fusion="add", threads=1)
+        fitted(texts, y, np.asfortranarray(X.astype(np.float64)), fusion="add", n_jobs=1)
         .predict_proba(test_texts, features=test_X),
         expected)
 
@@ -226,7 +226,7 @@ def test_bad_dense_features_are_refused(data):
     with pytest.raises(ValueError, match="feature_lr must be a finite number > 0"):
         fitted(texts, y, X, fusion="add", feature_lr=-1.0)
     clf = fitted(texts, y, X, fusion="add")
-    with pytest.raises(ValueError, match="features has 31 features, but the estimator was fitted"):
+    with pytest.raises(ValueError, match="features has 31 features, but Classifier is"):
         clf.predict(texts[:5], features=X[:5, :31])
     with pytest.raises(ValueError, match="features are required"):
         clf.predict(texts[:5])

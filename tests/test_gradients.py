@@ -68,7 +68,7 @@ def test_fusion_forward_rejects_bad_arguments():
 
 TEXTS = ["red apple fruit", "green apple", "blue sky cloud", "grey cloud rain", "red sky"]
 LABELS = [0, 0, 1, 1, 2]
-PARAMS = dict(dim=5, epochs=1, word_ngrams=1, buckets=0, threads=1, verbose=0, seed=3)
+PARAMS = dict(dim=5, epochs=1, word_ngrams=1, buckets=0, n_jobs=1, verbose=0, random_state=3)
 
 
 def _features(n: int, d: int = 7, seed: int = 0) -> np.ndarray:

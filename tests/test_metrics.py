@@ -92,7 +92,7 @@ def test_bad_input_is_refused_with_a_message():
 @pytest.fixture(scope="module")
 def text_model():
     texts, y = separable_texts(2000)
-    clf = mmfast.Classifier(dim=16, buckets=10_000, threads=1, verbose=0).fit(texts, y)
+    clf = mmfast.Classifier(dim=16, buckets=10_000, n_jobs=1, verbose=0).fit(texts, y)
     return clf, texts, y
 
 
@@ -125,7 +125,7 @@ def test_evaluate_refuses_labels_the_model_does_not_know(text_model):
 def test_multilabel_predict_gives_label_lists_above_the_threshold(tmp_path):
     texts, y = separable_texts(2000, n_classes=4)
     y_multi = [[label, (label + 1) % 4] for label in y]
-    clf = mmfast.Classifier(dim=16, buckets=10_000, loss="ova", epochs=10, threads=1,
+    clf = mmfast.Classifier(dim=16, buckets=10_000, loss="ova", epochs=10, n_jobs=1,
                             verbose=0).fit(texts, y_multi)
     predicted = clf.predict(texts)
     assert isinstance(predicted, list) and all(isinstance(row, list) for row in predicted)
@@ -141,7 +141,7 @@ def test_multilabel_predict_gives_label_lists_above_the_threshold(tmp_path):
     # From a file, labels are str and lists of them.
     path = tmp_path / "multi.txt"
     mmfast.write_fasttext_file(path, texts, y_multi)
-    from_file = mmfast.Classifier(dim=16, buckets=10_000, loss="ova", epochs=10, threads=1,
+    from_file = mmfast.Classifier(dim=16, buckets=10_000, loss="ova", epochs=10, n_jobs=1,
                                   verbose=0).fit(path)
     assert from_file.evaluate(path, k=2)["precision@k"] > 0.9
     assert isinstance(from_file.predict(texts[:1])[0][0], str)

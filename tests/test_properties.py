@@ -16,8 +16,8 @@ from mmfast import _core
 
 ARGUMENTS = (
     "texts", "y", "features", "X", "dim", "epochs", "lr", "word_ngrams", "buckets", "min_count",
-    "loss", "neg", "threads", "seed", "k", "threshold", "fusion", "n_subquantizers", "n_bits",
-    "n_clusters", "n_iter", "subspace_dim", "n_subspaces", "max_points_per_centroid",
+    "loss", "neg", "n_jobs", "random_state", "k", "threshold", "fusion", "n_subquantizers",
+    "n_bits", "n_clusters", "n_iter", "subspace_dim", "n_subspaces", "max_points_per_centroid",
 )
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -72,8 +72,8 @@ GOOD_PARAMS = {
     "buckets": st.integers(0, 100),
     "min_count": st.integers(1, 2),
     "loss": st.sampled_from(["softmax", "hs", "ns", "ova"]),
-    "threads": st.one_of(st.none(), st.integers(1, 3)),
-    "seed": st.integers(0, 2**64 - 1),
+    "n_jobs": st.one_of(st.none(), st.integers(1, 3)),
+    "random_state": st.integers(0, 2**64 - 1),
 }
 BAD_PARAMS = {
     "dim": st.sampled_from([0, -1, 2**31, 2**40, 1.5, "3", True]),
@@ -83,8 +83,8 @@ BAD_PARAMS = {
     "buckets": st.sampled_from([-1, 2**31, 2**63]),
     "min_count": st.sampled_from([0, -1, 2**63]),
     "loss": st.sampled_from(["hinge", None, ""]),
-    "threads": st.sampled_from([0, -1, 2**31, 2.0]),
-    "seed": st.sampled_from([-1, 2**64, 0.5]),
+    "n_jobs": st.sampled_from([0, -1, 2**31, 2.0]),
+    "random_state": st.sampled_from([-1, 2**64, 0.5]),
 }
 
 
@@ -135,8 +135,8 @@ features = st.one_of(
 quantizer_params = st.fixed_dictionaries({
     "n_bits": st.integers(-1, 4),
     "n_iter": st.one_of(st.integers(-1, 3), st.just(2**31)),
-    "seed": st.one_of(st.integers(-1, 3), st.just(2**64)),
-    "threads": st.one_of(st.none(), st.integers(0, 3)),
+    "random_state": st.one_of(st.integers(-1, 3), st.just(2**64)),
+    "n_jobs": st.one_of(st.none(), st.integers(0, 3)),
 })
 
 
@@ -147,16 +147,20 @@ def test_quantizers_are_total(X, params, n_subquantizers):
         lambda: mmfast.ProductQuantizer(n_subquantizers=n_subquantizers, **params),
         lambda: mmfast.RSPQ(n_subspaces=2, subspace_dim=n_subquantizers, **params),
         lambda: mmfast.KMeans(n_clusters=n_subquantizers, n_iter=params["n_iter"],
-                              seed=params["seed"], threads=params["threads"]),
+                              random_state=params["random_state"], n_jobs=params["n_jobs"]),
     ):
         estimator = make()
         try:
-            codes = estimator.fit(X).transform(X)
+            out = estimator.fit(X).transform(X)
         except Exception as error:  # noqa: BLE001
             check_error(error)
             continue
-        assert codes.shape[0] == len(X) and codes.dtype.kind == "u"
-        assert np.all(np.isfinite(estimator.inverse_transform(codes)))
+        assert out.shape[0] == len(X)
+        if isinstance(estimator, mmfast.KMeans):  # distances to the centroids
+            assert out.shape[1] == n_subquantizers and np.all(np.isfinite(out))
+        else:  # codes
+            assert out.dtype.kind == "u"
+            assert np.all(np.isfinite(estimator.inverse_transform(out)))
 
 
 labels = st.one_of(

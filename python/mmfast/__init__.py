@@ -1,11 +1,18 @@
 """mmfast: efficient large-scale multi-modal classification."""
 
-from ._validation import NotFittedError
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._sklearn_compat import not_fitted_error
 from .autotune import autotune
 from .classifier import Classifier, load
 from .dataset_file import Dataset, DatasetWriter
 from .datasets import make_multimodal_classification, make_text_classification, write_fasttext_file
 from .quantization import RSPQ, KMeans, ProductQuantizer
+
+if TYPE_CHECKING:
+    from ._sklearn_compat import NotFittedError
 
 __all__ = [
     "Classifier",
@@ -22,3 +29,11 @@ __all__ = [
     "write_fasttext_file",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # NotFittedError is scikit-learn's class when scikit-learn is installed;
+    # resolved on first use so that `import mmfast` does not import scikit-learn.
+    if name == "NotFittedError":
+        return not_fitted_error()
+    raise AttributeError(f"module 'mmfast' has no attribute {name!r}")

@@ -44,12 +44,28 @@ def fusion_backward(
     fusion: str, gate: str, t: npt.ArrayLike, u: npt.ArrayLike, dz: npt.ArrayLike
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
 
+class ClassifierConfig:
+    """The core's hyperparameters (python/mmfast/_params.py sets them by name)."""
+
+    dim: int
+    word_ngrams: int
+    buckets: int
+    min_count: int
+    loss: str
+    neg: int
+    fusion: str
+    gate: str
+    alpha: float
+    standardize: bool
+    threads: int
+    epochs: int
+    lr: float
+    feature_lr: float
+    seed: int
+    def __init__(self) -> None: ...
+
 class Classifier:
-    def __init__(
-        self, dim: int, word_ngrams: int, buckets: int, min_count: int, loss: str, neg: int,
-        fusion: str, gate: str, alpha: float, standardize: bool, epochs: int, lr: float,
-        feature_lr: float, threads: int, seed: int,
-    ) -> None: ...
+    def __init__(self, config: ClassifierConfig) -> None: ...
     def prepare_fit(
         self, texts: Texts, features: Features, codes: Codes, label_offsets: npt.ArrayLike,
         label_ids: npt.ArrayLike, n_classes: int, codebook_size: int,
@@ -179,6 +195,7 @@ class KMeans:
     def assign(
         self, x: npt.ArrayLike, threads: int = 0
     ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]: ...
+    def distances(self, x: npt.ArrayLike, threads: int = 0) -> npt.NDArray[np.float32]: ...
     @property
     def centroids(self) -> npt.NDArray[np.float32]: ...
     @property

@@ -52,8 +52,19 @@ _HTML_TAG = re.compile(r"<[^>]*>")
 
 
 def clean_text(text: str) -> str:
-    """Lower case, HTML tags removed, punctuation split off into tokens as
-    fastText's example scripts do, whitespace collapsed to single spaces."""
+    """Normalize a text as fastText's example scripts do.
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+
+    Returns
+    -------
+    cleaned : str
+        Lower case, HTML tags removed, punctuation split off into tokens,
+        whitespace collapsed to single spaces.
+    """
     return " ".join(_HTML_TAG.sub(" ", text).translate(_PUNCTUATION).lower().split())
 
 
@@ -70,15 +81,24 @@ def load_food101(
 
     Parameters
     ----------
-    csv_path : the CSV file.
-    features, feature_names : optional ``.npy`` (n_images, d) and the text file
-        whose line i names the image of row i; each CSV row gets the row of its
-        image name.
-    columns : the image-name, text and label columns, by position or (with
+    csv_path : str or path-like
+        The CSV file.
+    features, feature_names : str, path-like or None
+        Optional ``.npy`` (n_images, d) and the text file whose line i names
+        the image of row i; each CSV row gets the row of its image name.
+    columns : sequence of int or str, default=(0, 1, 2)
+        The image-name, text and label columns, by position or (with
         ``header=True``) by name, e.g. ``("image_path", "text", "food")``.
-    header : the first line names the columns.
-    clean : apply :func:`clean_text` to the texts (else whitespace is only
+    header : bool, default=False
+        The first line names the columns.
+    clean : bool, default=False
+        Apply :func:`clean_text` to the texts (else whitespace is only
         collapsed).
+
+    Returns
+    -------
+    dataset : LoadedDataset
+        ``texts``, ``labels``, ``features`` and ``ids`` (image names), aligned.
     """
     rows = _table(csv_path, ",", columns, ("image name", "text", "label"), header)
     ids, texts, labels = [], [], []
@@ -103,12 +123,23 @@ def load_mmimdb(
 
     Parameters
     ----------
-    root : the extracted ``mmimdb`` folder.
-    split : which split to load.
-    split_file : the split file, if not ``root/split.json``.
-    features, feature_names : optional ``.npy`` and names file keyed by movie id
-        (see :func:`load_food101`).
-    clean : apply :func:`clean_text` to the plots.
+    root : str or path-like
+        The extracted ``mmimdb`` folder.
+    split : str, default="train"
+        Which split to load.
+    split_file : str, path-like or None, default=None
+        The split file, if not ``root/split.json``.
+    features, feature_names : str, path-like or None
+        Optional ``.npy`` and names file keyed by movie id (see
+        :func:`load_food101`).
+    clean : bool, default=False
+        Apply :func:`clean_text` to the plots.
+
+    Returns
+    -------
+    dataset : LoadedDataset
+        ``texts``, ``labels`` (a list of genres each), ``features`` and ``ids``
+        (movie ids), aligned.
     """
     root = os.fspath(root)
     split_file = os.fspath(split_file) if split_file is not None else os.path.join(
@@ -149,13 +180,23 @@ def load_flickr_tags(
 
     Parameters
     ----------
-    path : the TSV file.
-    columns : title, description and tags columns, by name (with a header) or
-        by position; the YFCC100M metadata file has no header and these in
+    path : str or path-like
+        The TSV file.
+    columns : sequence of int or str, default=("title", "description", "tags")
+        Title, description and tags columns, by name (with a header) or by
+        position; the YFCC100M metadata file has no header and these in
         columns ``(8, 9, 10)``.
-    header : the first line names the columns.
-    url_encoded : the fields are URL-encoded (``+`` for a space, ``%xx``), as in
-        the YFCC100M metadata.
+    header : bool, default=True
+        The first line names the columns.
+    url_encoded : bool, default=True
+        The fields are URL-encoded (``+`` for a space, ``%xx``), as in the
+        YFCC100M metadata.
+
+    Returns
+    -------
+    dataset : LoadedDataset
+        ``texts``, ``labels`` (a list of tags each), ``features`` (None) and
+        ``ids`` (line numbers), aligned.
     """
     decode = unquote_plus if url_encoded else str
     rows = _table(path, "\t", columns, ("title", "description", "tags"), header, numbered=True)

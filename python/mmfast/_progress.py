@@ -21,7 +21,7 @@ class ProgressLine:
         self._in_place = self._stream.isatty()
         self._start = time.perf_counter()
         self._last_loss_sum = 0.0
-        self._last_loss_count = 0
+        self._last_loss_count: float = 0
         self._loss = float("nan")
         self._text = ""
 
@@ -61,7 +61,7 @@ class CompileProgressLine(ProgressLine):
         self._pass = 0
         self._pass_start = self._start
 
-    def update(self, progress: dict[str, float]) -> None:  # type: ignore[override]
+    def update(self, progress: dict[str, float]) -> None:
         now = time.perf_counter()
         if progress["pass"] != self._pass:
             self._pass, self._pass_start = int(progress["pass"]), now

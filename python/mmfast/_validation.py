@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import numbers
 import os
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Sequence, Sized
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ._sklearn_compat import not_fitted_error
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 INT32_MAX = 2**31 - 1  # the native core's int arguments
 INT64_MAX = 2**63 - 1
@@ -16,15 +21,11 @@ INT64_MAX = 2**63 - 1
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-class NotFittedError(ValueError, AttributeError):
-    """Raised when a method that needs a fitted estimator is called before fit()."""
-
-
 def check_fitted(estimator: object, attribute: str) -> None:
     """Raises NotFittedError unless `estimator` has the learned `attribute`."""
     if getattr(estimator, attribute, None) is None:
         name = type(estimator).__name__
-        raise NotFittedError(f"this {name} is not fitted yet: call fit() first")
+        raise not_fitted_error()(f"this {name} is not fitted yet: call fit() first")
 
 
 def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
@@ -50,9 +51,9 @@ def check_seed(name: str, value: Any) -> int:
     return check_int(name, value, 0, 2**64 - 1)
 
 
-def check_threads(threads: Any) -> int:
+def check_threads(n_jobs: Any, name: str = "n_jobs") -> int:
     """The native threads argument: 0 (all cores) for None, else a positive int."""
-    return 0 if threads is None else check_positive_int("threads", threads)
+    return 0 if n_jobs is None else check_positive_int(name, n_jobs)
 
 
 def check_float(name: str, value: Any, minimum: float, inclusive: bool = False) -> float:
@@ -74,7 +75,7 @@ def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
     return value
 
 
-def is_path(texts: Any) -> bool:
+def is_path(texts: object) -> TypeIs[str | os.PathLike[str]]:
     return isinstance(texts, (str, os.PathLike))
 
 
@@ -91,33 +92,46 @@ def check_file(name: str, path: str | os.PathLike[str]) -> str:
     return path
 
 
-def check_same_length(name_a: str, a: Sequence[Any], name_b: str, b: Sequence[Any]) -> None:
+def check_same_length(name_a: str, a: Sized, name_b: str, b: Sized) -> None:
     if len(a) != len(b):
         raise ValueError(f"{name_a} and {name_b} have different lengths ({len(a)} != {len(b)})")
 
 
-def as_float_matrix(name: str, X: Any, n_features: int | None = None) -> np.ndarray:
+def as_float_matrix(
+    name: str, X: Any, n_features: int | None = None, estimator: object = None
+) -> np.ndarray:
     """`X` as a C-contiguous float32 (n_samples, n_features) array of finite values
     small enough that squared distances between rows fit in float32.
 
-    n_features, when given, is the column count the estimator was fitted with.
+    n_features, when given, is the column count `estimator` was fitted with.
     """
+    if hasattr(X, "tocsr"):  # scipy.sparse, without importing scipy
+        raise TypeError(f"{name}: sparse input is not supported; pass a dense array "
+                        "(e.g. X.toarray())")
     try:
         raw = np.asarray(X)
         if raw.dtype == object:  # e.g. Python numbers of several types
             raw = raw.astype(np.float64)
     except (TypeError, ValueError) as error:  # ragged nested lists, non-numbers
         raise TypeError(f"{name} must be a 2-D array of numbers: {error}") from None
+    if raw.dtype.kind == "c":  # ValueError with this message, as scikit-learn's estimators
+        raise ValueError(f"{name} must be a 2-D array of real numbers: Complex data not "
+                         "supported")
     if raw.dtype.kind not in "biuf":
-        what = "complex numbers" if raw.dtype.kind == "c" else f"dtype {raw.dtype}"
-        raise TypeError(f"{name} must be a 2-D array of numbers, got {what}")
+        raise TypeError(f"{name} must be a 2-D array of numbers, got dtype {raw.dtype}")
     if raw.ndim != 2:
         raise ValueError(
-            f"{name} must be a 2-D array of shape (n_samples, n_features), got shape {raw.shape}"
+            f"{name} must be a 2-D array of shape (n_samples, n_features), got shape "
+            f"{raw.shape}. Reshape your data: array.reshape(-1, 1) for a single feature, "
+            "array.reshape(1, -1) for a single sample"
         )
+    if raw.shape[1] == 0:
+        raise ValueError(f"{name} has 0 feature(s) (shape={raw.shape}) while a minimum of 1 "
+                         "is required.")
     if n_features is not None and raw.shape[1] != n_features:
         raise ValueError(
-            f"{name} has {raw.shape[1]} features, but the estimator was fitted with {n_features}"
+            f"{name} has {raw.shape[1]} features, but {type(estimator).__name__} is "
+            f"expecting {n_features} features as input"
         )
     if raw.size:
         # min/max propagate NaN and expose infinities without a temporary array.

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
+from ._params import CONTINUOUS_FUSIONS
 from ._validation import as_float_matrix, check_choice, check_float, check_int, is_path
-from .classifier import CONTINUOUS_FUSIONS, Classifier
+from .classifier import Classifier
 
 __all__ = ["Trial", "autotune"]
 
@@ -56,7 +58,7 @@ def _ranges(n_features: int) -> dict[str, _Range]:
 def autotune(
     texts: Sequence[str] | None,
     y: Sequence[Any],
-    features: Any = None,
+    features: npt.ArrayLike | None = None,
     *,
     validation: tuple[Any, ...] | None = None,
     validation_size: float = 0.2,
@@ -68,39 +70,65 @@ def autotune(
     search: Sequence[str] | None = None,
     fusions: Sequence[str] = DEFAULT_FUSIONS,
     refit: bool = True,
-    seed: int = 0,
+    random_state: int = 0,
     verbose: int = 1,
 ) -> tuple[Classifier, list[Trial]]:
-    """Search Classifier hyper-parameters on a validation set within ``budget``
-    seconds; returns ``(best classifier, trials)``.
+    """Search Classifier hyper-parameters on a validation set within a time budget.
 
     Parameters
     ----------
-    texts, y, features : the training data, as ``Classifier.fit`` takes it
-        (texts, features or both; texts as a sequence of str, not a file).
-    validation : ``(texts, y)`` or ``(texts, y, features)`` to score trials
-        on; None splits ``validation_size`` of the examples off, at random
-        with ``seed``.
-    budget : seconds of search. A trial that starts in time runs to its end,
-        so the search can overrun by one trial; the first trial always runs.
-    max_trials : stop after this many trials (None: only the budget counts).
-    metric : the key of ``Classifier.evaluate`` to maximize, at ``k``.
-    start : the first trial's parameters, and the fixed value of everything
-        not searched (default ``Classifier()``; with features and
-        ``fusion=None``, fusion "pq").
-    search : the parameters to tune; default every one that applies: "dim",
+    texts : sequence of str or None
+        The training texts (not a file path); None: features only.
+    y : array-like or sequence of label lists
+        The labels, as ``Classifier.fit`` takes them.
+    features : array-like of shape (n_samples, n_features), default=None
+        The training features, if any.
+    validation : tuple, default=None
+        ``(texts, y)`` or ``(texts, y, features)`` to score trials on; None
+        splits ``validation_size`` of the examples off, at random with ``random_state``.
+    validation_size : float, default=0.2
+        The share of the examples split off when ``validation`` is None.
+    budget : float, default=300.0
+        Seconds of search. A trial that starts in time runs to its end, so
+        the search can overrun by one trial; the first trial always runs.
+    max_trials : int or None, default=None
+        Stop after this many trials (None: only the budget counts).
+    metric : str, default="f1_micro"
+        The key of ``Classifier.evaluate`` to maximize, at ``k``.
+    k : int, default=1
+        The k of ``Classifier.evaluate``.
+    start : Classifier or None, default=None
+        The first trial's parameters, and the fixed value of everything not
+        searched (default ``Classifier()``; with features and ``fusion=None``,
+        fusion "pq").
+    search : sequence of str or None, default=None
+        The parameters to tune; default every one that applies: "dim",
         "epochs", "lr", "word_ngrams" (with texts), and with features
         "fusion" (over ``fusions``; without texts, the continuous kinds all
         reduce to the features alone and "add" stands for them), "alpha" and
         "n_subquantizers" (pq, rspq) and "feature_lr" (continuous fusions).
-    refit : when the validation set was split off here, fit the best
-        parameters again on all the data (True) or return the best trial's
-        model, fitted on the rest (False). With a given ``validation`` the
-        best trial's model is returned: it already saw all the training data.
-    seed : seeds the split and the search (each trial's model keeps
-        ``start.seed``).
-    verbose : 1 prints a line per trial on stderr.
+    fusions : sequence of str, default=DEFAULT_FUSIONS
+        The fusion kinds tried.
+    refit : bool, default=True
+        When the validation set was split off here, fit the best parameters
+        again on all the data (True) or return the best trial's model, fitted
+        on the rest (False). With a given ``validation`` the best trial's
+        model is returned: it already saw all the training data.
+    random_state : int, default=0
+        Seeds the split and the search (each trial's model keeps
+        ``start.random_state``).
+    verbose : int, default=1
+        1 prints a line per trial on stderr.
 
+    Returns
+    -------
+    classifier : Classifier
+        The best model.
+    trials : list of Trial
+        ``(params, score, seconds)`` of each trial, in order.
+
+    Notes
+    -----
     Each trial after the first changes each searched number of the best
     parameters so far with probability 1/2 (at least one): by a factor of
     2**N(0, s) on a log scale, or by round(N(0, s)) for word_ngrams, s
@@ -114,7 +142,7 @@ def autotune(
     k = check_int("k", k, 1)
     if max_trials is not None:
         max_trials = check_int("max_trials", max_trials, 1)
-    rng = np.random.default_rng(check_int("seed", seed, 0))
+    rng = np.random.default_rng(check_int("random_state", random_state, 0))
     if texts is not None and (is_path(texts) or not isinstance(texts, Sequence)):
         raise TypeError("texts must be a sequence of str or None (autotune does not read files)")
     if features is not None:
@@ -190,7 +218,7 @@ def _split(texts: Any, y: Any, features: np.ndarray | None, validation: Any, siz
 
 def _starting_params(start: Classifier | None, has_features: bool,
                      has_texts: bool) -> dict[str, Any]:
-    params = (start if start is not None else Classifier()).get_params()
+    params = (start if start is not None else Classifier()).get_params(deep=False)
     if has_features and params["fusion"] is None:
         params["fusion"] = "pq"
     if not has_features and params["fusion"] is not None:

@@ -7,99 +7,92 @@ codes for the discretized fusions and formats results."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 import numpy as np
+import numpy.typing as npt
 
-from . import _core, _explain, metrics
-from ._estimator import Estimator
+from . import _core, _explain, _params, metrics
+from ._estimator import Estimator, renamed
+from ._params import CONTINUOUS_FUSIONS
 from ._progress import ProgressLine
-from ._sklearn_compat import classifier_tags
+from ._sklearn_compat import classifier_tags, features_routing
 from ._validation import (
-    INT32_MAX,
-    INT64_MAX,
     as_code_matrix,
     as_float_matrix,
-    check_choice,
     check_file,
     check_fitted,
     check_float,
     check_int,
-    check_positive_int,
     check_same_length,
-    check_seed,
     check_threads,
     is_path,
 )
 from .dataset_file import Dataset, is_compiled_dataset
 from .quantization import RSPQ, ProductQuantizer
 
-Texts = Union[Sequence[str], str, os.PathLike, None]
+# A sequence of str, or the path of a fastText-format file; None: no texts.
+Texts = Union[Sequence[str], str, "os.PathLike[str]", None]
+# One label per example, or a sequence of labels per example (multi-label).
+Labels = Union[npt.ArrayLike, Sequence[Sequence[Any]]]
 # What the core predicts from: texts, dense features, feature codes (each may be None).
 _Inputs = tuple[Any, Optional[np.ndarray], Optional[np.ndarray]]
-LOSSES = ("softmax", "hs", "ns", "ova")
-CONTINUOUS_FUSIONS = ("add", "max", "gated", "bilinear_gated")
-FUSIONS = (None, *CONTINUOUS_FUSIONS, "pq", "rspq")
-GATES = ("features", "text")
-FEATURE_SCALINGS = ("standard", None)
-_QUANTIZERS = {"pq": ProductQuantizer, "rspq": RSPQ}
+_QUANTIZERS: dict[str, type[ProductQuantizer] | type[RSPQ]] = {
+    "pq": ProductQuantizer, "rspq": RSPQ
+}
+# The methods that take `features` (scikit-learn's metadata routing names them).
+_FEATURE_METHODS = ("fit", "predict", "predict_proba", "score")
 _POLL_SECONDS = 0.1
 
 
 class Classifier(Estimator):
     """Hashed bag of word n-grams -> averaged embeddings -> linear classifier,
-    trained by lock-free multi-threaded SGD (as fastText).
+    trained by lock-free multi-threaded SGD (as fastText), optionally fused
+    with a dense feature vector per example.
 
-    Parameters
+    The Parameters section below is written from ``mmfast._params.CLASSIFIER``,
+    the one table of the hyperparameters.
+
+    Attributes
     ----------
-    dim : size of the word and hidden vectors.
-    epochs : passes over the training data.
-    lr : initial learning rate; decays linearly to 0 over all epochs.
-    word_ngrams : longest word n-gram used (1: words only, 2: bigrams, ...).
-    buckets : rows of the hashed n-gram table (0: no n-grams).
-    min_count : words seen fewer times are dropped (they still shape n-grams).
-    loss : "softmax", "hs" (hierarchical softmax), "ns" (negative sampling)
-        or "ova" (one-vs-all, for multi-label data).
-    neg : negatives sampled per positive with ``loss="ns"``.
-    threshold : for models trained on multi-label data, ``predict`` returns every
-        label whose probability is >= threshold, and the most probable label
-        when none is. 0.5 suits the independent sigmoids of "ova" and "ns"; with
-        "softmax" or "hs" the labels share one unit of probability, so lower it.
-    fusion : None (text only), or how a dense feature vector per example joins
-        the text. With t the mean of the text's embeddings and u = C v a
-        learned projection of the (standardized) features v:
-        - "add": t + u;  "max": elementwise max(t, u);
-        - "gated": 2 t * sigmoid(u) (``gate="features"``) or 2 u * sigmoid(t)
-          (``gate="text"``): the paper's gate, doubled so that a fresh model
-          starts as the gated modality alone;
-        - "bilinear_gated": the outer product of t and sigmoid(u), dim**2
-          hidden units (the most expressive and by far the slowest);
-        - "pq" or "rspq": the features are discretized by product quantization
-          (``n_subquantizers`` contiguous subvectors) or random-sample PQ
-          (``n_subquantizers`` random subspaces of ``subspace_dim`` dimensions)
-          into ``n_subquantizers`` feature tokens with their own embeddings; the
-          hidden vector is t plus ``alpha`` times the tokens' mean.
-        With ``texts=None`` any of them trains on the features alone.
-    gate : which modality's sigmoid gates the other with ``fusion="gated"``.
-    feature_scaling : "standard" standardizes each feature dimension with the
-        training set's mean and standard deviation (kept in the model and
-        applied at prediction); None feeds the features as they are.
-    feature_lr : learning rate of the projection C (decays with ``lr``); None
-        uses ``lr / (4 * n_features)``, or ``4 * lr / n_features`` where the
-        features only gate the text ("gated" with ``gate="features"``,
-        "bilinear_gated").
-    n_subquantizers, subspace_dim, n_bits : the quantizer's shape; each code
-        takes one of 2**n_bits values.
-    alpha : weight of the feature tokens against the text (pq, rspq).
-    quantizer : a ProductQuantizer or RSPQ to use instead of fitting a new one
-        (it is fitted on the training features unless already fitted).
-    threads : worker threads; None uses every core.
-    seed : seeds initialisation and example order; with ``threads=1`` a fit
-        is bit-for-bit reproducible.
-    verbose : 1 shows a progress line while training, 0 is silent.
+    classes_ : ndarray of shape (n_classes,)
+        The labels, sorted; labels read from a file are str.
+    multilabel_ : bool
+        Whether ``y`` gave a list of labels per example; ``predict`` then
+        returns a list of labels per example.
+    fusion_ : str
+        What the model computes: the ``fusion`` used, or "text" or "features"
+        for a model of one modality.
+    quantizer_ : ProductQuantizer, RSPQ or None
+        The fitted quantizer of a "pq" or "rspq" model (None when it was
+        trained on codes without one).
+    n_features_in_ : int
+        Dimension of the feature vectors (models with features only).
+
+    Notes
+    -----
+    In a scikit-learn ``Pipeline``, ``cross_val_score`` or ``GridSearchCV``,
+    ``features`` travels by metadata routing: after
+    ``sklearn.set_config(enable_metadata_routing=True)``, pass it as
+    ``fit(texts, y, features=X)`` or ``params={"features": X}``; it is split
+    with the rows and reaches ``fit``, ``predict``, ``predict_proba`` and
+    ``score``, which request it.
+
+    Examples
+    --------
+    >>> import mmfast
+    >>> texts, X, y = mmfast.make_multimodal_classification(
+    ...     n_samples=2000, n_classes=4, n_features=16, vocab_size=500, latent_dim=4)
+    >>> clf = mmfast.Classifier(fusion="add", dim=16, epochs=10, lr=0.5, buckets=100_000,
+    ...                         n_jobs=1, verbose=0)
+    >>> clf.fit(texts[:1500], y[:1500], features=X[:1500]).predict(texts[:3], features=X[:3])
+    array([...])
+    >>> clf.score(texts[1500:], y[1500:], features=X[1500:]) > 0.6  # text alone: 0.45
+    True
     """
 
     def __init__(
@@ -122,8 +115,8 @@ class Classifier(Estimator):
         n_bits: int = 8,
         alpha: float = 0.5,
         quantizer: ProductQuantizer | RSPQ | None = None,
-        threads: int | None = None,
-        seed: int = 0,
+        n_jobs: int | None = None,
+        random_state: int = 0,
         verbose: int = 1,
     ) -> None:
         self.dim = dim
@@ -144,8 +137,8 @@ class Classifier(Estimator):
         self.n_bits = n_bits
         self.alpha = alpha
         self.quantizer = quantizer
-        self.threads = threads
-        self.seed = seed
+        self.n_jobs = n_jobs
+        self.random_state = random_state
         self.verbose = verbose
 
     # -- scikit-learn interoperability -----------------------------------
@@ -153,58 +146,107 @@ class Classifier(Estimator):
     _estimator_type = "classifier"
 
     def __sklearn_tags__(self) -> Any:
-        return classifier_tags()
+        return classifier_tags(deterministic=self.n_jobs == 1)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return getattr(self, "_core", None) is not None
+
+    def __sklearn_clone__(self) -> Classifier:
+        """scikit-learn's clone: unfitted, with cloned parameters, except that
+        a fitted ``quantizer`` stays fitted (a copy), as fit() uses it as is."""
+        from sklearn.base import clone
+
+        params = {
+            name: copy.deepcopy(value) if name == "quantizer" and _is_fitted(value)
+            else clone(value, safe=False)
+            for name, value in self.get_params(deep=False).items()
+        }
+        return type(self)(**params)
+
+    def get_metadata_routing(self) -> Any:
+        """scikit-learn metadata routing: ``fit``, ``predict``, ``predict_proba``
+        and ``score`` request ``features``.
+
+        With ``sklearn.set_config(enable_metadata_routing=True)``, a Pipeline,
+        ``cross_val_score`` (``params={"features": X}``) or GridSearchCV
+        (``fit(texts, y, features=X)``) splits ``features`` with the rows and
+        passes it to this classifier.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRequest
+        """
+        return features_routing(type(self).__name__, _FEATURE_METHODS)
 
     # -- training --------------------------------------------------------
 
     def fit(
-        self, texts: Texts, y: Sequence[Any] | None = None, features: Any = None
+        self, texts: Texts, y: Labels | None = None, features: npt.ArrayLike | None = None
     ) -> Classifier:
-        """Train on ``texts`` (a sequence of str, or the path of a fastText-format
-        file whose ``__label__`` tokens are the labels) and labels ``y`` (one label
-        per text, or a list of labels per text for multi-label data). Labels are
-        all str, or all numbers (int, float, bool); labels read from a file are
-        str. A learning rate so high that training diverges raises ValueError.
+        """Train the model (from scratch: a second fit forgets the first).
 
-        With ``fusion`` set, ``features`` gives each example's dense vector,
-        (n, d) numbers; for pq/rspq it may instead hold the codes of a fitted
-        quantizer, (n, n_codes) integers. ``texts=None`` trains on the
-        features alone.
+        Parameters
+        ----------
+        texts : sequence of str, path-like, Dataset or None
+            The examples' texts, or the path of a fastText-format file (one
+            example per line; its ``__label__`` tokens are the labels). None:
+            the features alone. Also an :class:`mmfast.Dataset` or the path of
+            a compiled dataset: texts, labels and features then all come from
+            it (``y`` and ``features`` stay None) and training reads it in
+            place, memory-mapped. Its word_ngrams, buckets and min_count must
+            be this Classifier's. With ``n_jobs=1`` and the same
+            ``random_state``, the model is the same, bit for bit, as one
+            trained on the same examples as lists.
+        y : array-like of shape (n_samples,), sequence of label lists, or None
+            One label per example, or a list of labels per example
+            (multi-label). Labels are all str, or all numbers (int, bool, or
+            floats without a fractional part); labels read from a file are
+            str. None when ``texts`` is a file path.
+        features : array-like of shape (n_samples, n_features), default=None
+            Each example's dense feature vector, for a model with ``fusion``
+            set; for "pq"/"rspq" also the integer codes of the model's
+            quantizer, of shape (n_samples, n_codes).
 
-        ``texts`` may also be an :class:`mmfast.Dataset` or the path of a
-        compiled dataset: texts, labels and features then all come from it
-        (``y`` and ``features`` stay None) and training reads it in place,
-        memory-mapped. Its word_ngrams, buckets and min_count must be this
-        Classifier's. With ``threads=1`` and the same seed, the model is the
-        same, bit for bit, as one trained on the same examples as lists."""
+        Returns
+        -------
+        self : Classifier
+            The fitted classifier. A learning rate so high that training
+            diverges raises ValueError.
+        """
+        params = _params.validated(self)
         if isinstance(texts, Dataset) or (is_path(texts) and is_compiled_dataset(texts)):
-            dataset = texts if isinstance(texts, Dataset) else Dataset(texts, self.threads)
-            return self._fit_dataset(dataset, y, features)
-        core = _core.Classifier(**self._core_args())
+            dataset = texts if isinstance(texts, Dataset) else Dataset(texts, params["n_jobs"])
+            return self._fit_dataset(dataset, y, features, params)
+        core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
         if is_path(texts):
             data = _labelled_file(texts, y)
             classes = np.asarray(data.label_names)
             offsets, ids = data.label_offsets, data.label_ids
             multilabel = bool(np.any(np.diff(offsets) != 1))
-            texts = data
+            core_texts: _core.Texts = data
         else:
-            if texts is not None:
-                texts = _check_texts(texts)
+            core_texts = None if texts is None else _check_texts(texts)
             if y is None:
-                raise ValueError("y is required when texts is not a file path")
-            if texts is not None:
-                check_same_length("texts", texts, "y", y)
-            classes, offsets, ids, multilabel = _encode_labels(y)
+                raise ValueError("y is None: Classifier requires y to be passed, but the target "
+                                 "y is None (only a file path for texts carries its labels)")
+            labels = y if isinstance(y, (Sequence, np.ndarray)) else np.asarray(y)
+            if core_texts is not None:
+                check_same_length("texts", core_texts, "y", labels)
+            classes, offsets, ids, multilabel = _encode_labels(labels)
         if len(classes) < 2:
-            raise ValueError(f"y: needs at least 2 classes, got {len(classes)}")
-        if texts is None and self.fusion is None:
+            raise ValueError(f"y has {len(classes)} class; a classifier needs at least 2")
+        if core_texts is None and self.fusion is None:
             raise ValueError("texts is None: give texts, or features with a fusion")
         quantizer, dense, codes, codebook_size = self._fit_features(features, len(offsets) - 1)
-        trainer = core.prepare_fit(texts, dense, codes, offsets, ids, len(classes), codebook_size)
+        trainer = core.prepare_fit(core_texts, dense, codes, offsets, ids, len(classes),
+                                   codebook_size)
         n_features = 0 if dense is None else dense.shape[1]
-        return self._train(core, trainer, classes, multilabel, quantizer, n_features)
+        return self._train(core, trainer, classes, multilabel, quantizer, n_features,
+                           params["verbose"])
 
-    def _fit_dataset(self, dataset: Dataset, y: Any, features: Any) -> Classifier:
+    def _fit_dataset(
+        self, dataset: Dataset, y: Any, features: Any, params: dict[str, Any]
+    ) -> Classifier:
         if y is not None or features is not None:
             raise ValueError("y and features must be None when training on a Dataset: "
                              "labels and features come from it")
@@ -217,7 +259,7 @@ class Classifier(Estimator):
                 f"has {ours}: set the dataset's (clf.set_params(**dataset.settings)) or "
                 "compile it again with these"
             )
-        fusion = check_choice("fusion", self.fusion, FUSIONS)
+        fusion = params["fusion"]
         quantizer, codebook_size = None, 0
         if dataset.n_features:
             if fusion not in CONTINUOUS_FUSIONS:
@@ -231,7 +273,7 @@ class Classifier(Estimator):
                                  f"'pq' or 'rspq', got {fusion!r}")
             quantizer = self._dataset_quantizer(dataset, fusion)
             codebook_size = (quantizer._model.n_centroids if quantizer is not None
-                             else 2 ** check_int("n_bits", self.n_bits, 1, 16))
+                             else 2 ** params["n_bits"])
             if dataset._native.max_code >= codebook_size:
                 raise ValueError(f"dataset {dataset.path!r} has codes up to "
                                  f"{dataset._native.max_code}, beyond the {codebook_size} "
@@ -239,10 +281,10 @@ class Classifier(Estimator):
         elif fusion is not None:
             raise ValueError(f"features are required with fusion={fusion!r}, and dataset "
                              f"{dataset.path!r} has none")
-        core = _core.Classifier(**self._core_args())
+        core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
         trainer = core.prepare_fit_dataset(dataset._native, codebook_size)
         return self._train(core, trainer, dataset.classes_, dataset.multilabel, quantizer,
-                           dataset.n_features)
+                           dataset.n_features, params["verbose"])
 
     def _dataset_quantizer(self, dataset: Dataset, fusion: str) -> Any:
         """The quantizer of a dataset's codes: the one it stores, else the fitted
@@ -258,9 +300,9 @@ class Classifier(Estimator):
         return _QUANTIZERS[fusion]._from_native(native)
 
     def _train(self, core: Any, trainer: Any, classes: np.ndarray, multilabel: bool,
-               quantizer: Any, n_features: int) -> Classifier:
+               quantizer: Any, n_features: int, verbose: int) -> Classifier:
         """Runs the trainer, then keeps what was learned."""
-        _run(trainer, self.verbose)
+        _run(trainer, verbose)
         self.__dict__.pop("n_features_in_", None)
         if quantizer is not None:
             core.set_quantizer(quantizer._model)
@@ -280,7 +322,7 @@ class Classifier(Estimator):
         """The fitted quantizer (pq/rspq; None when trained on given codes without
         one), the dense training features (continuous fusions) or codes
         (pq/rspq), and the codes' range."""
-        fusion = check_choice("fusion", self.fusion, FUSIONS)
+        fusion = _params.checked(self, "fusion")
         if fusion is None:
             if features is not None:
                 raise ValueError(
@@ -295,16 +337,16 @@ class Classifier(Estimator):
             return None, dense, None, 0
         quantizer = self._quantizer(fusion)
         codebook_size = 2 ** check_int("n_bits", quantizer.n_bits, 1, 16)
-        fitted = getattr(quantizer, "_model", None) is not None
+        fitted = _is_fitted(quantizer)
         if _is_codes(features):
             n_codes = quantizer._model.n_codes if fitted else np.shape(features)[-1]
             codes = as_code_matrix("features", features, n_codes, codebook_size)
-            quantizer = quantizer if fitted else None
-        else:
-            X = as_float_matrix("features", features)
-            if not fitted:
-                quantizer._fit(X, "features")
-            codes = quantizer._transform(X, "features")
+            _check_rows(codes, n_examples)
+            return (quantizer if fitted else None), None, codes, codebook_size
+        X = as_float_matrix("features", features)
+        if not fitted:
+            quantizer._fit(X, "features")
+        codes = quantizer._transform(X, "features")
         _check_rows(codes, n_examples)
         return quantizer, None, codes, codebook_size
 
@@ -318,64 +360,104 @@ class Classifier(Estimator):
                     f"quantizer: fusion={fusion!r} needs a {kind.__name__}, "
                     f"got {type(self.quantizer).__name__}"
                 )
-            fitted = getattr(self.quantizer, "_model", None) is not None
-            return self.quantizer if fitted else kind(**self.quantizer.get_params())
+            if _is_fitted(self.quantizer):
+                return self.quantizer
+            return kind(**self.quantizer.get_params(deep=False))
         shape = {"n_subquantizers": self.n_subquantizers} if fusion == "pq" else {
             "n_subspaces": self.n_subquantizers, "subspace_dim": self.subspace_dim
         }
-        return kind(n_bits=self.n_bits, seed=self.seed, threads=self.threads, **shape)
-
-    def _core_args(self) -> dict[str, Any]:
-        fusion = check_choice("fusion", self.fusion, FUSIONS)
-        feature_lr = self.feature_lr
-        return dict(
-            dim=check_positive_int("dim", self.dim),
-            word_ngrams=check_positive_int("word_ngrams", self.word_ngrams),
-            buckets=check_int("buckets", self.buckets, 0, INT32_MAX - 1),
-            min_count=check_positive_int("min_count", self.min_count, INT64_MAX),
-            loss=check_choice("loss", self.loss, LOSSES),
-            neg=check_positive_int("neg", self.neg),
-            # The core adds feature tokens to the text: pq and rspq are its "add".
-            fusion="text" if fusion is None else "add" if fusion in _QUANTIZERS else fusion,
-            gate=check_choice("gate", self.gate, GATES),
-            alpha=check_float("alpha", self.alpha, 0.0),
-            standardize=check_choice("feature_scaling", self.feature_scaling,
-                                     FEATURE_SCALINGS) is not None,
-            epochs=check_positive_int("epochs", self.epochs),
-            lr=check_float("lr", self.lr, 0.0),
-            feature_lr=0.0 if feature_lr is None else check_float("feature_lr", feature_lr, 0.0),
-            threads=check_threads(self.threads),
-            seed=check_seed("seed", self.seed),
-        )
+        return kind(n_bits=self.n_bits, random_state=self.random_state, n_jobs=self.n_jobs, **shape)
 
     # -- prediction ------------------------------------------------------
 
-    def predict(self, texts: Texts, features: Any = None) -> np.ndarray | list[list[Any]]:
-        """The most probable label of each example, as an array of ``classes_``;
-        with a file path, one label per line of the file, blank lines included.
-        A model trained on multi-label data gives a list of labels per example
-        instead: those with probability >= ``threshold``, at least the top one,
-        in ``classes_`` order (this computes all n_examples x n_classes
-        probabilities; with very many classes, use ``predict_top``)."""
+    def predict(
+        self, texts: Texts, features: npt.ArrayLike | None = None
+    ) -> np.ndarray | list[list[Any]]:
+        """The most probable label of each example.
+
+        Parameters
+        ----------
+        texts : sequence of str, path-like or None
+            The examples' texts, or the path of a fastText-format file (one
+            example per line; its ``__label__`` tokens are the labels). None:
+            the features alone.
+        features : array-like of shape (n_samples, n_features), default=None
+            Each example's dense feature vector, for a model with ``fusion``
+            set; for "pq"/"rspq" also the integer codes of the model's
+            quantizer, of shape (n_samples, n_codes).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), or list of lists
+            Labels from ``classes_``, one per example (with a file path, one
+            per line of the file, blank lines included). A model trained on
+            multi-label data gives
+            a list of labels per example instead: those with probability >=
+            ``threshold``, at least the top one, in ``classes_`` order (this
+            computes every class's probability; with very many classes, use
+            ``predict_top``).
+        """
         inputs = self._inputs(texts, features)
         if self.multilabel_:
             return [self.classes_[row].tolist() for row in self._chosen(inputs)]
         return self.classes_[self._top_ids(inputs, 1)[:, 0]]
 
-    def predict_proba(self, texts: Texts, features: Any = None) -> np.ndarray:
-        """(n_examples, n_classes) float32 scores, columns in ``classes_`` order: a
-        distribution for softmax/hs, independent sigmoids for ns/ova."""
+    def predict_proba(self, texts: Texts, features: npt.ArrayLike | None = None) -> np.ndarray:
+        """Each class's probability for each example.
+
+        Parameters
+        ----------
+        texts : sequence of str, path-like or None
+            The examples' texts, or the path of a fastText-format file (one
+            example per line; its ``__label__`` tokens are the labels). None:
+            the features alone.
+        features : array-like of shape (n_samples, n_features), default=None
+            Each example's dense feature vector, for a model with ``fusion``
+            set; for "pq"/"rspq" also the integer codes of the model's
+            quantizer, of shape (n_samples, n_codes).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), float32
+            Columns in ``classes_`` order: a distribution for softmax and hs,
+            independent sigmoids for ns and ova.
+        """
         return self._fitted_core().predict_proba(
             *self._inputs(texts, features), self._threads()
         )
 
     def predict_top(
-        self, texts: Texts, features: Any = None, k: int = 1, threshold: float = 0.0
+        self,
+        texts: Texts,
+        features: npt.ArrayLike | None = None,
+        k: int = 1,
+        threshold: float = 0.0,
     ) -> tuple[list[list[Any]], list[np.ndarray]]:
-        """fastText-style: for each example, up to ``k`` labels whose probability
-        is >= ``threshold``, best first, and their probabilities (``k`` beyond the
-        number of classes means all of them). With a file path, one row per line
-        of the file, blank lines included."""
+        """fastText-style prediction: the most probable labels of each example.
+
+        Parameters
+        ----------
+        texts : sequence of str, path-like or None
+            The examples' texts, or the path of a fastText-format file (one
+            example per line; its ``__label__`` tokens are the labels). None:
+            the features alone.
+        features : array-like of shape (n_samples, n_features), default=None
+            Each example's dense feature vector, for a model with ``fusion``
+            set; for "pq"/"rspq" also the integer codes of the model's
+            quantizer, of shape (n_samples, n_codes).
+        k : int, default=1
+            Labels per example, at most (beyond the number of classes: all).
+        threshold : float, default=0.0
+            Only labels with at least this probability.
+
+        Returns
+        -------
+        labels : list of lists
+            Up to ``k`` labels per example, best first (with a file path, one
+            row per line of the file, blank lines included).
+        probabilities : list of ndarray, float32
+            Their probabilities.
+        """
         k = min(check_int("k", k, 1), len(self._fitted_classes()))
         threshold = check_float("threshold", threshold, 0.0, inclusive=True)
         ids, probs = self._fitted_core().predict_top(
@@ -386,24 +468,68 @@ class Classifier(Estimator):
         return labels, [row[mask] for row, mask in zip(probs, kept)]
 
     def score(
-        self, texts: Texts, y: Sequence[Any] | None = None, features: Any = None
+        self, texts: Texts, y: Labels | None = None, features: npt.ArrayLike | None = None
     ) -> float:
-        """Precision at 1: the share of examples whose most probable label is one
-        of theirs (the accuracy, for single-label data). With a file path, labels
-        come from the file. ``y`` must share at least one label with
-        ``classes_`` (a model fitted on a file has str classes)."""
+        """Precision at 1: the share of examples whose most probable label is
+        one of theirs (the accuracy, for single-label data).
+
+        Parameters
+        ----------
+        texts : sequence of str, path-like or None
+            The examples' texts, or the path of a fastText-format file (one
+            example per line; its ``__label__`` tokens are the labels). None:
+            the features alone.
+        y : array-like of shape (n_samples,), sequence of label lists, or None
+            One label per example (str or numbers), or a list of labels per
+            example (multi-label). None when ``texts`` is a file path.
+        features : array-like of shape (n_samples, n_features), default=None
+            Each example's dense feature vector, for a model with ``fusion``
+            set; for "pq"/"rspq" also the integer codes of the model's
+            quantizer, of shape (n_samples, n_codes).
+
+        Returns
+        -------
+        score : float
+            In [0, 1]. ``y`` must share at least one label with ``classes_``
+            (a model fitted on a file has str classes).
+        """
         return self.evaluate(texts, y, features, k=1)["precision@k"]
 
     def evaluate(
-        self, texts: Texts, y: Sequence[Any] | None = None, features: Any = None, k: int = 1
+        self,
+        texts: Texts,
+        y: Labels | None = None,
+        features: npt.ArrayLike | None = None,
+        k: int = 1,
     ) -> dict[str, float]:
-        """Metrics of the model on labelled examples (see ``mmfast.metrics``):
-        ``"accuracy"`` (exact match of the predicted label set), ``"f1_micro"``
-        and ``"f1_macro"`` of what ``predict`` returns, and fastText's
-        ``"precision@k"`` and ``"recall@k"`` over the ``k`` most probable labels
-        of each example (fewer when the model has fewer classes); also ``"k"``
-        and ``"n_examples"``. ``y`` takes the form ``fit`` takes; with a file
-        path, labels come from the file (as str)."""
+        """Metrics of the model on labelled examples (see ``mmfast.metrics``).
+
+        Parameters
+        ----------
+        texts : sequence of str, path-like or None
+            The examples' texts, or the path of a fastText-format file (one
+            example per line; its ``__label__`` tokens are the labels). None:
+            the features alone.
+        y : array-like of shape (n_samples,), sequence of label lists, or None
+            One label per example (str or numbers), or a list of labels per
+            example (multi-label). None when ``texts`` is a file path, whose
+            labels are str.
+        features : array-like of shape (n_samples, n_features), default=None
+            Each example's dense feature vector, for a model with ``fusion``
+            set; for "pq"/"rspq" also the integer codes of the model's
+            quantizer, of shape (n_samples, n_codes).
+        k : int, default=1
+            Predictions per example for precision@k and recall@k.
+
+        Returns
+        -------
+        metrics : dict
+            ``"accuracy"`` (exact match of the predicted label set),
+            ``"f1_micro"`` and ``"f1_macro"`` of what ``predict`` returns,
+            fastText's ``"precision@k"`` and ``"recall@k"`` over the ``k``
+            most probable labels of each example (fewer when the model has
+            fewer classes), ``"k"`` and ``"n_examples"``.
+        """
         k = check_int("k", k, 1)
         if is_path(texts):
             data = _labelled_file(texts, y)
@@ -432,19 +558,9 @@ class Classifier(Estimator):
         return {**metrics.summary(truth, predicted, ranked, k), "k": k, "n_examples": n}
 
     def explain(
-        self, text: str | None, features: Any = None, label: Any = None
+        self, text: str | None, features: npt.ArrayLike | None = None, label: Any = None
     ) -> _explain.Explanation:
-        """Why the model scores ``label`` (default: its most probable class) as it
-        does for one example: ``[(token, contribution), ...]`` over the text's
-        words and word n-grams (in the order the model reads them; a word out of
-        the vocabulary counts only through its n-grams), then the feature tokens
-        (``FeatureToken(subquantizer, centroid)``, pq/rspq) or one
-        ``"<features>"`` entry for the continuous feature part. The
-        contributions add up to the returned list's ``score``: the class's logit
-        before the softmax (softmax), its own logit (ns, ova: sigmoid(score) is
-        ``predict_proba``), or with hs the signed sum of the logits of the
-        decisions on the class's tree path (+ to the right, whose probability is
-        sigmoid(logit)).
+        """Why the model scores a class as it does for one example.
 
         The split is exact for text-only, add, pq and rspq models, whose hidden
         vector is a weighted sum of rows. For the other fusions it is exact
@@ -454,16 +570,53 @@ class Classifier(Estimator):
         bilinear_gated credits the text rows, read through the class's
         weights times the feature gate (the features get no entry). The
         list's ``meaning`` says which applies. In a notebook the result
-        renders as the text shaded by contribution."""
+        renders as the text shaded by contribution.
+
+        Parameters
+        ----------
+        text : str or None
+            The example's text (None for a features-only model).
+        features : array-like of shape (n_features,) or (n_codes,), default=None
+            The example's feature vector (or codes), for a model with features.
+        label : label or None, default=None
+            The class to explain; None: the most probable one.
+
+        Returns
+        -------
+        explanation : Explanation
+            ``[(token, contribution), ...]`` over the text's words and word
+            n-grams (in the order the model reads them; a word out of the
+            vocabulary counts only through its n-grams), then the feature
+            tokens (``FeatureToken(subquantizer, centroid)``, pq/rspq) or one
+            ``"<features>"`` entry for the continuous feature part. The
+            contributions add up to its ``score``: the class's logit before the
+            softmax (softmax), its own logit (ns, ova: sigmoid(score) is
+            ``predict_proba``), or with hs the signed sum of the logits of the
+            decisions on the class's tree path (+ to the right, whose
+            probability is sigmoid(logit)).
+        """
         return _explain.explain(self, text, features, label)
 
     def top_feature_tokens(self, label: Any, n: int = 10) -> list[_explain.FeatureTokenScore]:
-        """The ``n`` feature tokens (pq/rspq) that most favour ``label``, best
-        first: what each adds to the class's score when an example has it
-        (alpha / n_subquantizers times its row's score, as in ``explain``),
-        with the quantizer's centroid it stands for (``center``, the values of
-        feature dimensions ``dims``). The training examples that have token
-        (m, c) are those with ``quantizer_.transform(X)[:, m] == c``."""
+        """The feature tokens (pq/rspq) that most favour a class.
+
+        Parameters
+        ----------
+        label : label
+            A class of ``classes_``.
+        n : int, default=10
+            How many tokens.
+
+        Returns
+        -------
+        tokens : list of FeatureTokenScore
+            Best first: what each adds to the class's score when an example
+            has it (alpha / n_subquantizers times its row's score, as in
+            ``explain``), with the quantizer's centroid it stands for
+            (``center``, the values of feature dimensions ``dims``). The
+            training examples that have token (m, c) are those with
+            ``quantizer_.transform(X)[:, m] == c``.
+        """
         return _explain.top_feature_tokens(self, label, n)
 
     def _top_ids(self, inputs: _Inputs, k: int) -> np.ndarray:
@@ -479,7 +632,7 @@ class Classifier(Estimator):
 
     def _chosen(self, inputs: _Inputs) -> np.ndarray:
         """(n, n_classes) bool: the labels ``predict`` gives a multi-label model."""
-        threshold = check_float("threshold", self.threshold, 0.0, inclusive=True)
+        threshold = _params.checked(self, "threshold")
         proba = self._fitted_core().predict_proba(*inputs, self._threads())
         chosen = proba >= threshold
         chosen[np.arange(len(proba)), proba.argmax(axis=1)] = True
@@ -494,7 +647,7 @@ class Classifier(Estimator):
         return self.classes_
 
     def _threads(self) -> int:
-        return check_threads(self.threads)
+        return check_threads(self.n_jobs)
 
     def _inputs(self, texts: Texts, features: Any) -> _Inputs:
         """What the core predicts from: texts, dense features and codes (each
@@ -503,27 +656,28 @@ class Classifier(Estimator):
         if isinstance(texts, Dataset):
             raise TypeError("texts: predicting from a compiled Dataset is not supported; pass "
                             "the texts (a list or a fastText-format file) and features")
+        core_texts: _core.Texts
         if isinstance(texts, _core.LabeledTexts):
-            pass
+            core_texts = texts
         elif is_path(texts):
-            texts = _core.read_fasttext_file(check_file("texts", texts), keep_unlabeled=True)
-        elif texts is not None:
-            texts = _check_texts(texts, allow_empty=True)
-        if core.fusion == "features" and texts is not None:
+            core_texts = _core.read_fasttext_file(check_file("texts", texts), keep_unlabeled=True)
+        else:
+            core_texts = None if texts is None else _check_texts(texts, allow_empty=True)
+        if core.fusion == "features" and core_texts is not None:
             raise ValueError("texts: this model was trained on features only; pass texts=None")
-        if core.fusion == "text" and texts is None:
+        if core.fusion == "text" and core_texts is None:
             raise ValueError("texts is None, and this model was trained on texts only")
         if core.n_codes == 0 and core.n_features == 0:
             if features is not None:
                 raise ValueError("features: this model was trained without features")
-            return texts, None, None
+            return core_texts, None, None
         if features is None:
             raise ValueError(
                 f"features are required: this model was trained with fusion={self.fusion!r}"
             )
         dense, codes = None, None
         if core.n_features > 0:
-            dense = as_float_matrix("features", features, core.n_features)
+            dense = as_float_matrix("features", features, core.n_features, self)
         elif _is_codes(features):
             codes = as_code_matrix("features", features, core.n_codes, core.codebook_size)
         elif self.quantizer_ is None:
@@ -531,16 +685,17 @@ class Classifier(Estimator):
                              "so it needs codes, not float features")
         else:
             codes = self.quantizer_._transform(features, "features")
-        rows = len(dense if dense is not None else codes)
-        if texts is not None and len(texts) != rows:
-            raise ValueError(f"features has {rows} rows but there are {len(texts)} texts")
-        return texts, dense, codes
+        matrix = dense if dense is not None else codes
+        rows = 0 if matrix is None else len(matrix)
+        if core_texts is not None and len(core_texts) != rows:
+            raise ValueError(f"features has {rows} rows but there are {len(core_texts)} texts")
+        return core_texts, dense, codes
 
     # -- persistence -----------------------------------------------------
 
     def _metadata(self) -> bytes:
         return json.dumps({
-            "params": {**self.get_params(), "quantizer": None},
+            "params": {**self.get_params(deep=False), "quantizer": None},
             "classes": self.classes_.tolist(),
             "classes_dtype": self.classes_.dtype.str,
             "multilabel": self.multilabel_,
@@ -550,7 +705,7 @@ class Classifier(Estimator):
     def _from_core(cls, core: Any, metadata: bytes) -> Classifier:
         try:
             meta = json.loads(metadata)
-            clf = cls(**meta["params"])
+            clf = cls(**renamed(meta["params"]))
             clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
             clf.multilabel_ = bool(meta["multilabel"])
             clf.fusion_ = _trained_fusion(core, meta["params"]["fusion"])
@@ -569,21 +724,28 @@ class Classifier(Estimator):
         return clf
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the model to ``path`` (a versioned binary file). The file is
-        written under a temporary name and renamed, so a failed save leaves any
-        previous file intact. A path the system refuses raises the matching
-        OSError (FileNotFoundError, IsADirectoryError, PermissionError, ...)
-        naming ``path``."""
+        """Write the model to a file (versioned and checksummed).
+
+        The file is written under a temporary name and renamed, so a failed
+        save leaves any previous file intact. A path the system refuses raises
+        the matching OSError (FileNotFoundError, IsADirectoryError,
+        PermissionError, ...) naming ``path``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write; ``mmfast.load`` reads it.
+        """
         self._fitted_core().save(os.fspath(path), self._metadata())
 
     def __getstate__(self) -> dict[str, Any]:
-        state = self.get_params()
+        state = self.get_params(deep=False)
         if getattr(self, "_core", None) is not None:
             state["_model"] = self._core.to_bytes(self._metadata())
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        state = dict(state)
+        state = renamed(state)
         model = state.pop("_model", None)
         if model is not None:
             fitted = self._from_core(*_core.Classifier.from_bytes(model))
@@ -591,9 +753,23 @@ class Classifier(Estimator):
         self.set_params(**state)
 
 
+Classifier.__doc__ = _params.document(Classifier.__doc__ or "")
+
+
 def load(path: str | os.PathLike[str]) -> Classifier:
-    """Read a model written by ``Classifier.save``. A truncated, corrupt or
-    foreign file raises ValueError."""
+    """Read a model written by ``Classifier.save``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The model file.
+
+    Returns
+    -------
+    classifier : Classifier
+        The fitted classifier. A truncated, corrupt or foreign file raises
+        ValueError.
+    """
     return Classifier._from_core(*_core.Classifier.load(os.fspath(path)))
 
 
@@ -652,6 +828,10 @@ def _check_rows(features: np.ndarray, n_examples: int) -> None:
         )
 
 
+def _is_fitted(quantizer: Any) -> bool:
+    return getattr(quantizer, "_model", None) is not None
+
+
 def _is_codes(features: Any) -> bool:
     """Integer features are codes from a quantizer; anything else is floats."""
     return np.issubdtype(np.asarray(features).dtype, np.integer)
@@ -660,7 +840,7 @@ def _is_codes(features: Any) -> bool:
 _LABEL_LISTS = (list, tuple, set, frozenset, np.ndarray)
 
 
-def _is_multilabel(y: Sequence[Any]) -> bool:
+def _is_multilabel(y: Sequence[Any] | np.ndarray) -> bool:
     """Whether ``y`` holds a list of labels per text (as its first element
     does); ValueError when it mixes lists and single labels."""
     if len(y) == 0 or not isinstance(y[0], _LABEL_LISTS):
@@ -669,7 +849,7 @@ def _is_multilabel(y: Sequence[Any]) -> bool:
     return True
 
 
-def _check_not_mixed(y: Sequence[Any]) -> None:
+def _check_not_mixed(y: Sequence[Any] | np.ndarray) -> None:
     lists = [isinstance(labels, _LABEL_LISTS) for labels in y]
     if any(lists) and not all(lists):
         first_list, first_label = lists.index(True), lists.index(False)
@@ -680,11 +860,15 @@ def _check_not_mixed(y: Sequence[Any]) -> None:
         )
 
 
-def _label_array(labels: Sequence[Any]) -> np.ndarray:
+def _label_array(labels: Sequence[Any] | np.ndarray) -> np.ndarray:
     """Labels as a 1-D array of one kind, str or numbers (int, float, bool), so
     that they survive save/pickle and compare as given."""
     try:
         values = np.asarray(labels)
+        items = labels
+        if values.dtype == object:  # e.g. pandas' object columns: typed by their items
+            items = values.tolist()
+            values = np.asarray(items)
     except ValueError:  # numpy's "inhomogeneous shape": lists among the labels
         _check_not_mixed(labels)
         raise
@@ -692,12 +876,14 @@ def _label_array(labels: Sequence[Any]) -> np.ndarray:
         _check_not_mixed(labels)
         raise ValueError("y must hold one label per text, or one list of labels per text")
     # numpy turns [1, "a"] into strings: refuse the mix instead.
-    if values.dtype.kind == "U" and not isinstance(labels, np.ndarray):
-        if not all(isinstance(label, str) for label in labels):
-            kinds = sorted({type(label).__name__ for label in labels})
+    if values.dtype.kind == "U" and not isinstance(items, np.ndarray):
+        if not all(isinstance(label, str) for label in items):
+            kinds = sorted({type(label).__name__ for label in items})
             raise TypeError(
                 f"y: labels must be all str or all numbers, got a mix of {', '.join(kinds)}"
             )
+    if values.dtype.kind == "c":  # ValueError with this message, as scikit-learn's
+        raise ValueError("y: Complex data not supported; labels are str, int, float or bool")
     if values.dtype.kind not in "Uiufb":
         _check_not_mixed(labels)
         if values.dtype.kind == "S":
@@ -706,22 +892,28 @@ def _label_array(labels: Sequence[Any]) -> np.ndarray:
             got = ", ".join(sorted({type(label).__name__ for label in labels}))
         else:
             got = str(values.dtype)
-        raise TypeError(f"y: labels must be str, int, float or bool, got {got}")
+        raise TypeError(f"y: Unknown label type: labels must be str, int, float or bool, "
+                        f"got {got}")
     if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
         raise ValueError("y contains NaN or infinity")
+    if values.dtype.kind == "f" and not np.array_equal(values, np.round(values)):
+        raise ValueError("y: Unknown label type: continuous (floats with a fractional part); "
+                         "a classifier's labels are classes: str, int, or integral floats")
     return values
 
 
-def _encode_labels(y: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+def _encode_labels(
+    y: Sequence[Any] | np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """classes (sorted), then per-example class ids as (offsets, ids), and
     whether the data is multi-label."""
     multilabel = _is_multilabel(y)
+    flat: Sequence[Any] | np.ndarray = y
     if multilabel:
         lengths = np.fromiter((len(labels) for labels in y), dtype=np.int64, count=len(y))
         flat = [label for labels in y for label in labels]
     else:
         lengths = np.ones(len(y), dtype=np.int64)
-        flat = y
     classes, ids = np.unique(_label_array(flat), return_inverse=True)
     offsets = np.zeros(len(y) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])

@@ -7,6 +7,9 @@ FILE.npy`` gives each line's dense feature vector (row i for line i).
   mmfast predict model.mmf test.txt [-k 3] [--threshold 0.1]   ('-' reads stdin)
   mmfast quantize features.npy -o codes.npy [--method rspq ...]
 
+Options are named as the Classifier's parameters, except where fastText has
+a name: ``--thread`` (``n_jobs``) and ``--seed`` (``random_state``).
+
 Results go to standard output, progress and messages to standard error. Exit
 status: 0 on success, 1 on bad input (the message says which), 2 on bad
 usage, 130 when interrupted, 141 when the reader of the output went away
@@ -15,7 +18,6 @@ usage, 130 when interrupted, 141 when the reader of the output went away
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import re
 import sys
@@ -24,14 +26,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .classifier import FUSIONS, LOSSES, Classifier, load
+from ._params import CLASSIFIER, Param
+from .classifier import Classifier, load
 from .metrics import f1_score, per_class_report, precision_at_k, recall_at_k
 from .quantization import RSPQ, ProductQuantizer
 
 _LABEL = "__label__"
 _SPACE = re.compile(r"[ \t\n\v\f\r]+")  # the characters the core splits tokens on
 _OUTPUT_CHUNK = 10_000  # predicted lines per write: `| head` stops us early
-_NOT_OPTIONS = ("quantizer", "verbose")  # an object; --quiet sets verbose
 
 
 # -- reading inputs ------------------------------------------------------------
@@ -107,7 +109,7 @@ def _say(message: str) -> None:
 
 def _train(args: argparse.Namespace) -> None:
     _check_output(args.output)
-    params = {name: getattr(args, name) for name in _model_options()}
+    params = {param.name: getattr(args, param.name) for param in _model_options()}
     clf = Classifier(**params, verbose=0 if args.quiet else 1)
     if args.features is None and args.input != "-":
         clf.fit(args.input)  # the core reads the file
@@ -175,7 +177,8 @@ def _predict(args: argparse.Namespace) -> None:
 def _quantize(args: argparse.Namespace) -> None:
     _check_output(args.output)
     X = np.load(args.input, allow_pickle=False)
-    common = dict(n_bits=args.n_bits, n_iter=args.n_iter, seed=args.seed, threads=args.threads)
+    common = dict(n_bits=args.n_bits, n_iter=args.n_iter, random_state=args.random_state,
+                  n_jobs=args.n_jobs)
     quantizer = (
         ProductQuantizer(n_subquantizers=args.n_subquantizers, **common) if args.method == "pq"
         else RSPQ(n_subspaces=args.n_subquantizers, subspace_dim=args.subspace_dim, **common)
@@ -191,7 +194,7 @@ def _quantize(args: argparse.Namespace) -> None:
 
 def _load_model(args: argparse.Namespace) -> Classifier:
     clf = load(args.model)
-    return clf.set_params(threads=args.threads) if args.threads is not None else clf
+    return clf.set_params(n_jobs=args.n_jobs) if args.n_jobs is not None else clf
 
 
 def _write_lines(lines: Iterable[str]) -> None:
@@ -203,30 +206,9 @@ def _write_lines(lines: Iterable[str]) -> None:
 
 # -- options -------------------------------------------------------------------
 
-def _model_options() -> dict[str, Any]:
-    """The Classifier parameters that are command-line options, with defaults."""
-    return {name: default for name, default in Classifier().get_params().items()
-            if name not in _NOT_OPTIONS}
-
-
-def _parameter_help(doc: str | None) -> dict[str, str]:
-    """Each parameter's description from a numpydoc "name, other : text" list."""
-    helps: dict[str, str] = {}
-    names: list[str] = []
-    for line in inspect.cleandoc(doc or "").splitlines():
-        match = re.match(r"(\w+(?:, \w+)*) : (.*)", line)
-        if match:
-            names = match[1].split(", ")
-            helps.update({name: match[2] for name in names})
-        elif names and line.startswith(" ") and line.strip():
-            helps.update({name: f"{helps[name]} {line.strip()}" for name in names})
-        else:
-            names = []
-    return helps
-
-
-def _fusion(value: str) -> str | None:
-    return None if value == "none" else value
+def _model_options() -> list[Param]:
+    """The Classifier parameters that are command-line options of `train`."""
+    return [param for param in CLASSIFIER if param.option]
 
 
 def _boolean(value: str) -> bool:
@@ -237,38 +219,26 @@ def _boolean(value: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
 
 
-def _number_or_text(value: str) -> Any:
-    """For a parameter whose default is None: none, an int, a float or a word."""
-    if value.lower() == "none":
-        return None
-    for kind in (int, float):
-        try:
-            return kind(value)
-        except ValueError:
-            pass
-    return value
+def _none_or(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """For a parameter that may be None: "none", or what `parse` reads."""
+    return lambda value: None if value.lower() == "none" else parse(value)
 
 
-def _option_type(name: str, default: Any) -> dict[str, Any]:
-    if name == "fusion":
-        names = ["none" if kind is None else kind for kind in FUSIONS]
-        return {"type": _fusion, "choices": FUSIONS, "metavar": "{" + ",".join(names) + "}"}
-    if name == "loss":
-        return {"choices": LOSSES}
-    kind: Callable[[str], Any] = _number_or_text
-    for python_type, parse in ((bool, _boolean), (int, int), (float, float), (str, str)):
-        if isinstance(default, python_type):
-            kind = parse
-            break
-    return {"type": kind}
+def _option_type(param: Param) -> dict[str, Any]:
+    if param.choices is not None:
+        names = ["none" if choice is None else choice for choice in param.choices]
+        return {"type": _none_or(str) if None in param.choices else str,
+                "choices": param.choices, "metavar": "{" + ",".join(names) + "}"}
+    parse: Callable[[str], Any] = float if "float" in param.type else int
+    return {"type": _none_or(parse) if param.default is None else parse}
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    helps = _parameter_help(Classifier.__doc__)
-    for name, default in _model_options().items():
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, default=default,
-                            help=helps.get(name, "").replace("%", "%%"),
-                            **_option_type(name, default))
+    for param in _model_options():
+        flag = param.flag or f"--{param.name.replace('_', '-')}"
+        parser.add_argument(flag, dest=param.name, default=param.default,
+                            help=param.doc.replace("%", "%%"),
+                            **{"metavar": flag[2:].upper(), **_option_type(param)})
 
 
 def _add_input_options(parser: argparse.ArgumentParser, what: str) -> None:
@@ -279,7 +249,7 @@ def _add_input_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("-k", type=int, default=1, help="labels predicted per line")
     parser.add_argument("--threshold", type=float, default=0.0,
                         help="only labels with at least this probability")
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--thread", dest="n_jobs", type=int, default=None,
                         help="worker threads (default: the model's setting, None: all cores)")
 
 
@@ -324,8 +294,10 @@ def _parser() -> argparse.ArgumentParser:
                           help="dimensions per rspq subspace")
     quantize.add_argument("--n-bits", type=int, default=8, help="each code has 2**n_bits values")
     quantize.add_argument("--n-iter", type=int, default=25, help="k-means iterations")
-    quantize.add_argument("--seed", type=int, default=0, help="seeds the k-means")
-    quantize.add_argument("--threads", type=int, default=None, help="None: all cores")
+    quantize.add_argument("--seed", dest="random_state", type=int, default=0,
+                          help="seeds the k-means")
+    quantize.add_argument("--thread", dest="n_jobs", type=int, default=None,
+                          help="worker threads; None: all cores")
     quantize.set_defaults(run=_quantize)
     return parser
 

@@ -63,18 +63,47 @@ class Dataset:
     :meth:`build` (from a fastText-format file), :meth:`from_texts` or
     :meth:`writer` (from Python data, in shards).
 
-    Attributes: ``path``, ``word_ngrams``, ``buckets``, ``min_count`` (the
-    settings that made the token ids; a Classifier trained on the dataset must
-    have the same), ``classes_`` (label names in class order), ``multilabel``,
-    ``n_features`` and ``features`` (dense float features, read in place),
-    ``n_codes`` and ``codes`` (feature codes), ``nbytes`` (size on disk).
+    Parameters
+    ----------
+    path : str or path-like
+        The compiled dataset file.
+    n_jobs : int or None, default=None
+        Threads that verify the checksums; None uses every core.
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    word_ngrams, buckets, min_count : int
+        The settings that made the token ids; a Classifier trained on the
+        dataset must have the same (``settings`` holds them).
+    classes_ : ndarray
+        Label names in class order.
+    multilabel : bool
+        Whether some example has several labels.
+    n_features, features : int, ndarray of shape (n, n_features) or None
+        Dense float features, read in place.
+    n_codes, codes : int, ndarray of shape (n, n_codes) or None
+        Feature codes.
+    nbytes : int
+        Size on disk.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import mmfast
+    >>> texts, y = mmfast.make_text_classification(n_samples=200, n_classes=3)
+    >>> path = os.path.join(tempfile.mkdtemp(), "train.mmd")
+    >>> ds = mmfast.Dataset.from_texts(texts, y, path, buckets=1000)
+    >>> len(ds), ds.classes_.tolist(), ds.settings["buckets"]
+    (200, [0, 1, 2], 1000)
     """
 
-    def __init__(self, path: str | os.PathLike[str], threads: int | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], n_jobs: int | None = None) -> None:
         path = os.fspath(path)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"dataset: no file {path!r}")
-        self._native = _core.CompiledDataset.open(path, check_threads(threads))
+        self._native = _core.CompiledDataset.open(path, check_threads(n_jobs))
 
     # -- making one -------------------------------------------------------
 
@@ -89,28 +118,49 @@ class Dataset:
         buckets: int = 2_000_000,
         min_count: int = 1,
         copy_features: bool = False,
-        threads: int | None = None,
+        n_jobs: int | None = None,
         verbose: int = 1,
     ) -> Dataset:
-        """Compile the fastText-format file ``texts`` into ``path`` and open it.
+        """Compile a fastText-format file into a dataset file and open it.
 
-        ``features``: a .npy file with one row per line of ``texts`` (so every
-        line must then be a labelled example): float32 features, which the
-        dataset reads in place from the .npy unless ``copy_features``, or
-        integer codes of a quantizer (stored as uint8 when all are < 256).
-        Settings are those of :class:`Classifier`. The file is read in chunks,
-        twice (once to count words and labels, once to write), with a progress
-        line when ``verbose``."""
+        The file is read in chunks, twice (once to count words and labels,
+        once to write), with a progress line when ``verbose``.
+
+        Parameters
+        ----------
+        texts : str or path-like
+            The fastText-format file.
+        path : str or path-like
+            The dataset file to write.
+        features : str, path-like or None, default=None
+            A .npy file with one row per line of ``texts`` (so every line must
+            then be a labelled example): float32 features, which the dataset
+            reads in place from the .npy unless ``copy_features``, or integer
+            codes of a quantizer (stored as uint8 when all are < 256).
+        word_ngrams, buckets, min_count : int
+            As :class:`Classifier`'s (defaults 2, 2000000, 1).
+        copy_features : bool, default=False
+            Copy float features into the dataset file.
+        n_jobs : int or None, default=None
+            Worker threads; None uses every core.
+        verbose : int, default=1
+            1 shows a progress line.
+
+        Returns
+        -------
+        dataset : Dataset
+            The compiled dataset, open.
+        """
         texts = check_file("texts", texts)
         path = os.fspath(path)
         source = _npy_source(features, copy_features, path)
         job = _core.compile_dataset(
             texts, path, **source,
             **_settings(word_ngrams, buckets, min_count), numeric_labels=False,
-            threads=check_threads(threads),
+            threads=check_threads(n_jobs),
         )
         _wait(job, verbose, texts)
-        return cls(path, threads)
+        return cls(path, n_jobs)
 
     @classmethod
     def from_texts(
@@ -121,36 +171,80 @@ class Dataset:
         features: Any = None,
         **settings: Any,
     ) -> Dataset:
-        """Compile examples given in memory into ``path`` and open it: the same as
-        one :meth:`writer` shard. ``settings``: those of :meth:`writer`."""
+        """Compile examples given in memory into a dataset file and open it (the
+        same as one :meth:`writer` shard).
+
+        Parameters
+        ----------
+        texts : sequence of str
+            The examples' texts.
+        y : sequence
+            One label (str or integer) per text, or a list of labels per text.
+        path : str or path-like
+            The dataset file to write.
+        features : array-like or None, default=None
+            (n, d) float features or (n, n_codes) integer codes.
+        **settings : dict
+            Those of :class:`DatasetWriter`.
+
+        Returns
+        -------
+        dataset : Dataset
+            The compiled dataset, open.
+        """
         with cls.writer(path, **settings) as writer:
             writer.add(texts, y, features)
-        return writer.dataset
+        return writer.close()  # compiled on leaving the block; close() returns it
 
     @classmethod
     def writer(cls, path: str | os.PathLike[str], **settings: Any) -> DatasetWriter:
-        """A :class:`DatasetWriter` that compiles shards of examples into ``path``."""
+        """A writer that compiles shards of examples into a dataset file.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The dataset file to write.
+        **settings : dict
+            Those of :class:`DatasetWriter`.
+
+        Returns
+        -------
+        writer : DatasetWriter
+        """
         return DatasetWriter(path, **settings)
 
     def encode_features(
         self, quantizer: Any, path: str | os.PathLike[str] | None = None,
-        threads: int | None = None,
+        n_jobs: int | None = None,
     ) -> Dataset:
-        """Write this dataset with ``quantizer``'s codes of its float features in
-        place of the floats (uint8 codes when ``n_bits <= 8``), keeping the
-        quantizer with them, to ``path`` (default: this dataset's own path,
-        replaced), and open it. ``quantizer``: a ProductQuantizer or RSPQ; an
-        unfitted one is fitted first on evenly spaced rows (at most
-        ``max_points_per_centroid * 2**n_bits``)."""
-        if self.n_features == 0:
+        """Write this dataset with a quantizer's codes in place of its float features.
+
+        Parameters
+        ----------
+        quantizer : ProductQuantizer or RSPQ
+            Kept with the codes (uint8 when ``n_bits <= 8``); an unfitted one
+            is fitted first on evenly spaced rows (at most
+            ``max_points_per_centroid * 2**n_bits``).
+        path : str, path-like or None, default=None
+            Where to write; None replaces this dataset's own file.
+        n_jobs : int or None, default=None
+            Worker threads; None uses every core.
+
+        Returns
+        -------
+        dataset : Dataset
+            The encoded dataset, open.
+        """
+        features = self.features
+        if features is None:
             raise ValueError(f"dataset {self.path!r} has no float features to encode")
         if getattr(quantizer, "_model", None) is None:
             cap = quantizer.max_points_per_centroid * 2**quantizer.n_bits
             step = max(1, len(self) // cap)
-            quantizer.fit(np.ascontiguousarray(self.features[::step][:cap]))
+            quantizer.fit(np.ascontiguousarray(features[::step][:cap]))
         out = self.path if path is None else os.fspath(path)
-        self._native.encode_features(quantizer._model, out, check_threads(threads))
-        return Dataset(out, threads)
+        self._native.encode_features(quantizer._model, out, check_threads(n_jobs))
+        return Dataset(out, n_jobs)
 
     # -- what it holds ----------------------------------------------------
 
@@ -225,12 +319,7 @@ class Dataset:
 
 class DatasetWriter:
     """Compiles a dataset from examples given in shards, for data that does not
-    fit in memory or comes from another store::
-
-        with mmfast.Dataset.writer("train.mmd") as writer:
-            for texts, y, features in shards:
-                writer.add(texts, y, features)
-        dataset = writer.dataset
+    fit in memory or comes from another store.
 
     Shards go to temporary files next to ``path`` (texts as fastText lines,
     features as raw rows); closing compiles them, reading them in chunks, and
@@ -238,8 +327,34 @@ class DatasetWriter:
     ``classes_`` are integers, ordered as numbers). Features of every shard are
     all floats (stored in the dataset) or all integer codes.
 
-    Settings: ``word_ngrams``, ``buckets``, ``min_count`` (as in
-    :class:`Classifier`), ``threads``, ``verbose``."""
+    Parameters
+    ----------
+    path : str or path-like
+        The dataset file to write.
+    word_ngrams, buckets, min_count : int
+        As :class:`Classifier`'s (defaults 2, 2000000, 1).
+    n_jobs : int or None, default=None
+        Worker threads; None uses every core.
+    verbose : int, default=0
+        1 shows a progress line while compiling.
+
+    Attributes
+    ----------
+    dataset : Dataset or None
+        The compiled dataset, once closed.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import mmfast
+    >>> texts, y = mmfast.make_text_classification(n_samples=300, n_classes=3)
+    >>> path = os.path.join(tempfile.mkdtemp(), "train.mmd")
+    >>> with mmfast.Dataset.writer(path, buckets=1000) as writer:
+    ...     for start in range(0, 300, 100):  # shards, e.g. read from another store
+    ...         writer.add(texts[start:start + 100], y[start:start + 100])
+    >>> len(writer.dataset)
+    300
+    """
 
     def __init__(
         self,
@@ -248,12 +363,12 @@ class DatasetWriter:
         word_ngrams: int = 2,
         buckets: int = 2_000_000,
         min_count: int = 1,
-        threads: int | None = None,
+        n_jobs: int | None = None,
         verbose: int = 0,
     ) -> None:
         self.path = os.fspath(path)
         self._settings = _settings(word_ngrams, buckets, min_count)
-        self._threads = check_threads(threads)
+        self._threads = check_threads(n_jobs)
         self._verbose = verbose
         self._text_path = f"{self.path}.texts.tmp{os.getpid()}"
         self._feature_path = f"{self.path}.features.tmp{os.getpid()}"
@@ -265,9 +380,18 @@ class DatasetWriter:
         self.dataset: Dataset | None = None
 
     def add(self, texts: Sequence[str], y: Sequence[Any], features: Any = None) -> None:
-        """Append a shard: ``texts`` (str), ``y`` (one label, or a list of labels,
-        per text) and, optionally, ``features`` (n, d) floats or (n, n_codes)
-        integer codes."""
+        """Append a shard of examples.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            The texts.
+        y : sequence
+            One label (str or integer), or a list of labels, per text.
+        features : array-like or None, default=None
+            (n, d) floats or (n, n_codes) integer codes; with every shard or
+            with none.
+        """
         if self._texts is None:
             raise ValueError("this DatasetWriter is closed")
         if isinstance(texts, (str, bytes)):
@@ -286,7 +410,13 @@ class DatasetWriter:
         self._rows += len(texts)
 
     def close(self) -> Dataset:
-        """Compile the shards into ``path`` and open the dataset (also ``.dataset``)."""
+        """Compile the shards into the dataset file and open it.
+
+        Returns
+        -------
+        dataset : Dataset
+            The compiled dataset (also ``.dataset``).
+        """
         if self.dataset is not None:
             return self.dataset
         try:
@@ -371,7 +501,7 @@ class DatasetWriter:
                 os.remove(spool)
 
 
-def _settings(word_ngrams: int, buckets: int, min_count: int) -> dict[str, int]:
+def _settings(word_ngrams: int, buckets: int, min_count: int) -> dict[str, Any]:
     return {"word_ngrams": check_int("word_ngrams", word_ngrams, 1),
             "buckets": check_int("buckets", buckets, 0, 2**31 - 2),
             "min_count": check_int("min_count", min_count, 1)}

@@ -48,23 +48,33 @@ def make_text_classification(
 
     Parameters
     ----------
-    n_samples : number of documents.
-    n_classes : number of classes; labels are drawn uniformly from ``0 .. n_classes-1``.
-    vocab_size : number of distinct words ``w0 .. w{vocab_size-1}``.
-    doc_length : mean number of tokens per document (Poisson distributed, at least 1).
-    class_words : size of each class's set of indicative words. They are drawn at
+    n_samples : int, default=10000
+        Number of documents.
+    n_classes : int, default=50
+        Number of classes; labels are drawn uniformly from ``0 .. n_classes-1``.
+    vocab_size : int, default=50000
+        Number of distinct words ``w0 .. w{vocab_size-1}``.
+    doc_length : int, default=20
+        Mean number of tokens per document (Poisson distributed, at least 1).
+    class_words : int, default=20
+        Size of each class's set of indicative words. They are drawn at
         random from the ``n_classes * class_words`` words that follow the 100 most
         frequent ones, so the sets of different classes overlap.
-    noise : probability that a token is a Zipf-distributed background word rather
+    noise : float, default=0.8
+        Probability that a token is a Zipf-distributed background word rather
         than one of the class's indicative words. Documents that happen to contain
         no indicative word cannot be classified, so larger values make the task harder.
-    zipf_exponent : exponent ``a`` of the background distribution, ``p(rank) ~ 1/(rank+1)^a``.
-    seed : seed of the random generator; equal arguments give equal outputs.
+    zipf_exponent : float, default=1.1
+        Exponent ``a`` of the background distribution, ``p(rank) ~ 1/(rank+1)^a``.
+    seed : int, default=0
+        Seed of the random generator; equal arguments give equal outputs.
 
     Returns
     -------
-    texts : list of ``n_samples`` space-separated documents.
-    y : int64 array of shape ``(n_samples,)``.
+    texts : list of str
+        ``n_samples`` space-separated documents.
+    y : ndarray of shape (n_samples,), int64
+        The labels.
     """
     _check_positive(n_samples=n_samples, n_classes=n_classes)
     rng = np.random.default_rng(seed)
@@ -105,24 +115,35 @@ def make_multimodal_classification(
 
     Parameters
     ----------
-    n_samples, n_classes : number of examples and of classes (labels uniform).
-    n_features : dimension of the feature vectors.
-    vocab_size, doc_length, class_words, noise : text parameters, as in
+    n_samples, n_classes : int
+        Number of examples and of classes (labels uniform).
+    n_features : int, default=512
+        Dimension of the feature vectors.
+    vocab_size, doc_length, class_words, noise : int or float
+        Text parameters, as in
         :func:`make_text_classification` (with ``n_classes // 2`` text groups).
-    latent_dim : dimension of the random subspace holding the cluster centers
+    latent_dim : int, default=16
+        Dimension of the random subspace holding the cluster centers
         (like CNN features, the signal is low-rank).
-    cluster_std : standard deviation within a cluster, in the latent subspace,
+    cluster_std : float, default=1.0
+        Standard deviation within a cluster, in the latent subspace,
         relative to the unit-variance spread of the centers.
-    feature_noise : standard deviation of the isotropic noise added in all
+    feature_noise : float, default=0.05
+        Standard deviation of the isotropic noise added in all
         ``n_features`` dimensions.
-    nonnegative : clip features at zero, like ReLU activations.
-    seed : seed of the random generator; equal arguments give equal outputs.
+    nonnegative : bool, default=True
+        Clip features at zero, like ReLU activations.
+    seed : int, default=0
+        Seed of the random generator; equal arguments give equal outputs.
 
     Returns
     -------
-    texts : list of ``n_samples`` documents.
-    features : float32 array of shape ``(n_samples, n_features)``.
-    y : int64 array of shape ``(n_samples,)``.
+    texts : list of str
+        ``n_samples`` documents.
+    features : ndarray of shape (n_samples, n_features), float32
+        The feature vectors.
+    y : ndarray of shape (n_samples,), int64
+        The labels.
     """
     if n_classes < 4 or n_classes % 2:
         raise ValueError(f"n_classes must be an even number >= 4, got {n_classes}")
@@ -174,37 +195,52 @@ def make_fusion_classification(
 
     Parameters
     ----------
-    n_samples : number of examples.
-    n_classes : number of classes, >= 3.
-    n_features : dimension of the feature vectors.
-    class_imbalance : exponent ``s`` of a Zipf law over the classes,
+    n_samples : int, default=10000
+        Number of examples.
+    n_classes : int, default=21
+        Number of classes, >= 3.
+    n_features : int, default=512
+        Dimension of the feature vectors.
+    class_imbalance : float, default=0.0
+        Exponent ``s`` of a Zipf law over the classes,
         ``p(rank) ~ 1/(rank+1)^s``, ranks in a random order of the classes
         (0: uniform labels).
-    vocab_size, doc_length, class_words : text parameters, as in
+    vocab_size, doc_length, class_words : int
+        Text parameters, as in
         :func:`make_text_classification`, with ``(n_classes + 1) // 2`` text groups.
-    text_noise : probability that a token is a background word rather than one
+    text_noise : float, default=0.8
+        Probability that a token is a background word rather than one
         of its text group's words (``noise`` of :func:`make_text_classification`):
         near 1 the text is weak.
-    latent_dim : dimension of the random subspace holding the cluster centers
+    latent_dim : int, default=16
+        Dimension of the random subspace holding the cluster centers
         (like CNN features, the signal is low-rank).
-    cluster_std : standard deviation within a cluster, in the latent subspace,
+    cluster_std : float, default=1.0
+        Standard deviation within a cluster, in the latent subspace,
         relative to the unit-variance spread of the centers: the larger, the
         more the feature groups overlap (the weaker the features).
-    feature_noise : standard deviation of the isotropic noise added in all
+    feature_noise : float, default=0.05
+        Standard deviation of the isotropic noise added in all
         ``n_features`` dimensions.
-    feature_shift, feature_scale, scale_spread : dimension ``j`` becomes
+    feature_shift, feature_scale, scale_spread : float
+        Dimension ``j`` becomes
         ``feature_scale * exp(scale_spread * g_j) * (x_j + feature_shift)``
         with ``g_j`` standard normal, before clipping: a positive shift with
         ``nonnegative`` gives dense ReLU-like activations with large norms, and
         a spread gives dimensions of unequal scales, as CNN features have.
-    nonnegative : clip features at zero, like ReLU activations.
-    seed : seed of the random generator; equal arguments give equal outputs.
+    nonnegative : bool, default=True
+        Clip features at zero, like ReLU activations.
+    seed : int, default=0
+        Seed of the random generator; equal arguments give equal outputs.
 
     Returns
     -------
-    texts : list of ``n_samples`` documents.
-    features : float32 array of shape ``(n_samples, n_features)``.
-    y : int64 array of shape ``(n_samples,)``.
+    texts : list of str
+        ``n_samples`` documents.
+    features : ndarray of shape (n_samples, n_features), float32
+        The feature vectors.
+    y : ndarray of shape (n_samples,), int64
+        The labels.
     """
     _check_positive(n_samples=n_samples, n_features=n_features, latent_dim=latent_dim)
     if n_classes < 3:
@@ -258,7 +294,18 @@ def make_food101_like(**overrides: Any) -> tuple[list[str], np.ndarray, np.ndarr
     """:func:`make_fusion_classification` shaped like Food-101 with ResNet features
     (the paper's first data set): by default 100k examples, 101 classes, 2048-d
     non-negative features with large norms and unequal scales per dimension
-    (``FOOD101_LIKE``). Keyword arguments override any setting."""
+    (``FOOD101_LIKE``).
+
+    Parameters
+    ----------
+    **overrides : dict
+        Arguments of :func:`make_fusion_classification` that replace these settings.
+
+    Returns
+    -------
+    texts, features, y
+        As :func:`make_fusion_classification` returns them.
+    """
     return make_fusion_classification(**{**FOOD101_LIKE, **overrides})
 
 
@@ -266,8 +313,18 @@ def make_flickrtag_like(**overrides: Any) -> tuple[list[str], np.ndarray, np.nda
     """:func:`make_fusion_classification` shaped like the paper's FlickrTag set
     (single-label: one tag per example): by default 1M examples, 500 classes of
     Zipf-distributed frequencies, short texts over a 200k-word vocabulary and
-    512-d non-negative features (``FLICKRTAG_LIKE``). Keyword arguments override
-    any setting."""
+    512-d non-negative features (``FLICKRTAG_LIKE``).
+
+    Parameters
+    ----------
+    **overrides : dict
+        Arguments of :func:`make_fusion_classification` that replace these settings.
+
+    Returns
+    -------
+    texts, features, y
+        As :func:`make_fusion_classification` returns them.
+    """
     return make_fusion_classification(**{**FLICKRTAG_LIKE, **overrides})
 
 
@@ -278,9 +335,12 @@ def write_fasttext_file(
 
     Parameters
     ----------
-    path : file to create (overwritten).
-    texts : documents; they must not contain newlines.
-    y : one label per document, written with ``str()``; an item that is a list,
+    path : str or path-like
+        File to create (overwritten).
+    texts : sequence of str
+        Documents; they must not contain newlines.
+    y : sequence
+        One label per document, written with ``str()``; an item that is a list,
         tuple or array holds several labels (multi-label), written in order.
     """
     if len(texts) != len(y):

@@ -74,31 +74,113 @@ class _Counts(NamedTuple):
 
 
 def accuracy(y_true: Any, y_pred: Any) -> float:
-    """Share of examples whose predicted label (set) equals the true one; for
-    multi-label data this is scikit-learn's subset accuracy."""
+    """Share of examples whose predicted label (set) equals the true one.
+
+    Parameters
+    ----------
+    y_true : sequence of labels, or of label collections
+        The true label of each example, or its labels (multi-label).
+    y_pred : sequence of labels, or of label collections
+        The predicted label (set) of each example, in the form of ``y_true``.
+
+    Returns
+    -------
+    accuracy : float
+        For multi-label data, scikit-learn's subset accuracy.
+
+    Examples
+    --------
+    >>> from mmfast import metrics
+    >>> metrics.accuracy(["a", "b", "b"], ["a", "b", "a"])
+    0.666...
+    """
     return float(np.mean(_counts(y_true, y_pred).exact))
 
 
 def precision_at_k(y_true: Any, y_ranked: Any, k: int = 1) -> float:
-    """Share of the first ``k`` predictions of every example that are true labels
-    (0.0 when there are no predictions). ``y_ranked``: per example, labels best
-    first (fewer than k is allowed, as fastText's ``test`` with a threshold)."""
+    """Share of the first ``k`` predictions of every example that are true labels.
+
+    Parameters
+    ----------
+    y_true : sequence of labels, or of label collections
+        The true label of each example, or its labels (multi-label).
+    y_ranked : sequence of label sequences, or 2-D array
+        Per example, predicted labels best first (fewer than k is allowed, as
+        fastText's ``test`` with a threshold), e.g. ``predict_top``'s labels.
+    k : int, default=1
+        Predictions per example that count.
+
+    Returns
+    -------
+    precision : float
+        Hits over predictions, pooled over all examples (0.0 without predictions).
+
+    Examples
+    --------
+    >>> from mmfast import metrics
+    >>> metrics.precision_at_k([["crime", "drama"], ["comedy"]],
+    ...                        [["crime", "comedy"], ["comedy", "drama"]], k=2)
+    0.5
+    """
     hits, predicted, _ = _hits_at_k(y_true, y_ranked, k)
     return hits / predicted if predicted else 0.0
 
 
 def recall_at_k(y_true: Any, y_ranked: Any, k: int = 1) -> float:
-    """Share of the true labels found among the first ``k`` predictions of their
-    example (0.0 when there are no true labels)."""
+    """Share of the true labels found among the first ``k`` predictions of
+    their example.
+
+    Parameters
+    ----------
+    y_true : sequence of labels, or of label collections
+        The true label of each example, or its labels (multi-label).
+    y_ranked : sequence of label sequences, or 2-D array
+        Per example, predicted labels best first (fewer than k is allowed, as
+        fastText's ``test`` with a threshold), e.g. ``predict_top``'s labels.
+    k : int, default=1
+        Predictions per example that count.
+
+    Returns
+    -------
+    recall : float
+        Hits over true labels, pooled over all examples (0.0 without true labels).
+
+    Examples
+    --------
+    >>> from mmfast import metrics
+    >>> metrics.recall_at_k([["crime", "drama"], ["comedy"]],
+    ...                     [["crime", "comedy"], ["comedy", "drama"]], k=2)
+    0.666...
+    """
     hits, _, actual = _hits_at_k(y_true, y_ranked, k)
     return hits / actual if actual else 0.0
 
 
 def f1_score(y_true: Any, y_pred: Any, average: str = "micro") -> float:
-    """F1 of the predicted label sets. ``average="micro"`` pools the counts of all
-    classes; ``"macro"`` averages the per-class F1 over every class that occurs
-    in ``y_true`` or ``y_pred`` (a class never predicted nor true-positive scores 0,
-    as scikit-learn with ``zero_division=0``)."""
+    """F1 of the predicted label sets.
+
+    Parameters
+    ----------
+    y_true : sequence of labels, or of label collections
+        The true label of each example, or its labels (multi-label).
+    y_pred : sequence of labels, or of label collections
+        The predicted label (set) of each example, in the form of ``y_true``.
+    average : {"micro", "macro"}, default="micro"
+        "micro" pools the counts of all classes; "macro" averages the per-class
+        F1 over every class that occurs in ``y_true`` or ``y_pred`` (a class
+        never predicted nor true-positive scores 0, as scikit-learn with
+        ``zero_division=0``).
+
+    Returns
+    -------
+    f1 : float
+
+    Examples
+    --------
+    >>> from mmfast import metrics
+    >>> metrics.f1_score(["a", "b", "b"], ["a", "b", "a"], average="macro")
+    0.666...
+    """
     check_choice("average", average, ("micro", "macro"))
     counts = _counts(y_true, y_pred)
     if average == "micro":
@@ -107,8 +189,28 @@ def f1_score(y_true: Any, y_pred: Any, average: str = "micro") -> float:
 
 
 def per_class_report(y_true: Any, y_pred: Any) -> dict[Any, dict[str, float]]:
-    """For each class in ``y_true`` or ``y_pred`` (sorted): its ``precision``,
-    ``recall``, ``f1`` and ``support`` (number of examples that truly have it)."""
+    """Precision, recall, F1 and support of each class.
+
+    Parameters
+    ----------
+    y_true : sequence of labels, or of label collections
+        The true label of each example, or its labels (multi-label).
+    y_pred : sequence of labels, or of label collections
+        The predicted label (set) of each example, in the form of ``y_true``.
+
+    Returns
+    -------
+    report : dict
+        For each class in ``y_true`` or ``y_pred`` (sorted): a dict of its
+        ``"precision"``, ``"recall"``, ``"f1"`` and ``"support"`` (the number of
+        examples that truly have it).
+
+    Examples
+    --------
+    >>> from mmfast import metrics
+    >>> metrics.per_class_report(["a", "b", "b"], ["a", "b", "a"])["b"]
+    {'precision': 1.0, 'recall': 0.5, 'f1': 0.666..., 'support': 2}
+    """
     c = _counts(y_true, y_pred)
     precision = _ratio(c.true_positives, c.predicted)
     recall = _ratio(c.true_positives, c.actual)

@@ -9,12 +9,14 @@ binary format.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _core
-from ._estimator import Estimator
+from ._estimator import Estimator, renamed
+from ._sklearn_compat import transformer_tags
 from ._validation import (
     INT32_MAX,
     INT64_MAX,
@@ -25,8 +27,10 @@ from ._validation import (
     check_positive_int,
     check_seed,
     check_threads,
-    code_dtype,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["KMeans", "ProductQuantizer", "RSPQ"]
 
@@ -35,6 +39,10 @@ class _NativeEstimator(Estimator):
     """Pickles the fitted native model (``self._model``) as bytes."""
 
     _native_type: Any  # the _core class whose from_bytes restores _model
+    n_iter: int
+    max_points_per_centroid: int
+    random_state: int
+    n_jobs: int | None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -43,6 +51,7 @@ class _NativeEstimator(Estimator):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state = renamed(state)
         if "_model" in state:
             state = dict(state, _model=self._native_type.from_bytes(state["_model"]))
         self.__dict__.update(state)
@@ -54,30 +63,67 @@ class _NativeEstimator(Estimator):
             "max_points_per_centroid": check_positive_int(
                 "max_points_per_centroid", self.max_points_per_centroid, INT64_MAX
             ),
-            "seed": check_seed("seed", self.seed),
+            "seed": check_seed("random_state", self.random_state),
         }
 
     def _check_samples(self, n_samples: int, n_centroids: int, what: str, name: str) -> None:
         if n_samples < n_centroids:
             raise ValueError(
-                f"{name} has {n_samples} samples, fewer than the {n_centroids} {what}: "
+                f"{name} has n_samples={n_samples}, fewer than the {n_centroids} {what}: "
                 "k-means needs at least one training sample per centroid"
             )
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return getattr(self, "_model", None) is not None
 
 
 class KMeans(_NativeEstimator):
     """Lloyd's k-means, multi-threaded, with faiss-style defaults.
 
     Trains on at most ``max_points_per_centroid * n_clusters`` samples (a seeded
-    random subset), starting from ``n_clusters`` distinct random samples; a
-    cluster that becomes empty takes over half of a populated one. Needs at
-    least ``n_clusters`` samples. The result depends on ``seed`` only, not on
-    ``threads`` (None: all cores).
+    random subset), starting from ``n_clusters`` distinct random samples, for
+    exactly ``n_iter`` iterations; a cluster that becomes empty takes over half
+    of a populated one. Needs at least ``n_clusters`` samples. The result
+    depends on ``random_state`` only, not on ``n_jobs``. Methods and attributes follow
+    ``sklearn.cluster.KMeans`` where the names are shared.
 
-    Attributes: ``cluster_centers_`` (n_clusters, n_features) float32,
-    ``objective_`` (n_iter,) sum of squared distances of the training subset at
-    the start of each iteration, ``labels_`` and ``inertia_`` (sum of squared
-    distances) of the fitted X, ``n_features_in_``.
+    Parameters
+    ----------
+    n_clusters : int, default=256
+        Number of clusters (centroids).
+    n_iter : int, default=25
+        Lloyd iterations.
+    max_points_per_centroid : int, default=256
+        Training uses at most this many samples per centroid.
+    random_state : int, default=0
+        Seeds the subset and the initial centroids.
+    n_jobs : int or None, default=None
+        Worker threads; None uses every core.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features), float32
+        The centroids.
+    labels_ : ndarray of shape (n_samples,), int32
+        Index of the nearest centroid of each training sample.
+    inertia_ : float
+        Sum of squared distances of the training samples to their nearest centroid.
+    n_iter_ : int
+        Iterations run (always ``n_iter``).
+    objective_ : ndarray of shape (n_iter,), float64
+        Sum of squared distances of the training subset at the start of each
+        iteration.
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mmfast
+    >>> X = np.random.default_rng(0).normal(size=(1000, 8)).astype(np.float32)
+    >>> km = mmfast.KMeans(n_clusters=16, n_jobs=1).fit(X)
+    >>> km.cluster_centers_.shape, km.predict(X[:3]).shape, km.transform(X[:3]).shape
+    ((16, 8), (3,), (3, 16))
     """
 
     _native_type = _core.KMeans
@@ -87,19 +133,36 @@ class KMeans(_NativeEstimator):
         n_clusters: int = 256,
         n_iter: int = 25,
         max_points_per_centroid: int = 256,
-        seed: int = 0,
-        threads: int | None = None,
+        random_state: int = 0,
+        n_jobs: int | None = None,
     ) -> None:
         self.n_clusters = n_clusters
         self.n_iter = n_iter
         self.max_points_per_centroid = max_points_per_centroid
-        self.seed = seed
-        self.threads = threads
+        self.random_state = random_state
+        self.n_jobs = n_jobs
 
-    def fit(self, X: Any, y: Any = None) -> KMeans:
+    def __sklearn_tags__(self) -> Any:
+        return transformer_tags(preserves_dtype=["float32"], clusterer=True)
+
+    def fit(self, X: npt.ArrayLike, y: object = None) -> KMeans:
+        """Compute the centroids.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training samples, n_samples >= n_clusters; converted to float32.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : KMeans
+            The fitted estimator.
+        """
         n_clusters = check_int("n_clusters", self.n_clusters, 1, INT32_MAX)
         kmeans = self._kmeans_options()
-        threads = check_threads(self.threads)
+        threads = check_threads(self.n_jobs)
         X = as_float_matrix("X", X)
         self._check_samples(X.shape[0], n_clusters, "clusters (n_clusters)", "X")
 
@@ -109,35 +172,101 @@ class KMeans(_NativeEstimator):
         self._model = model
         self.cluster_centers_ = model.centroids
         self.objective_ = np.asarray(model.objective, dtype=np.float64)
+        self.n_iter_ = len(self.objective_)
         self.labels_ = labels
         self.inertia_ = float(distances.sum(dtype=np.float64))
         self.n_features_in_ = X.shape[1]
         return self
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Index of the nearest cluster center of each row, (n_samples,) int32."""
-        check_fitted(self, "_model")
-        X = as_float_matrix("X", X, self.n_features_in_)
-        return self._model.assign(X, check_threads(self.threads))[0]
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
+        """The nearest centroid of each sample.
 
-    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), int32
+            Index of the nearest centroid (ties to the lowest index).
+        """
+        return self._assign(X)[0]
+
+    def fit_predict(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
+        """Fit, then return ``labels_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training samples.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), int32
+            Index of the nearest centroid of each sample.
+        """
         return self.fit(X).labels_
 
-    def transform(self, X: Any) -> np.ndarray:
-        """Nearest-center codes, (n_samples, 1), uint8/uint16/uint32 by n_clusters."""
-        return self._as_codes(self.predict(X))
+    def transform(self, X: npt.ArrayLike) -> np.ndarray:
+        """Distances to every centroid (as ``sklearn.cluster.KMeans.transform``).
 
-    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
-        return self._as_codes(self.fit(X).labels_)
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
 
-    def _as_codes(self, labels: np.ndarray) -> np.ndarray:
-        return labels.astype(code_dtype(len(self.cluster_centers_))).reshape(-1, 1)
-
-    def inverse_transform(self, codes: Any) -> np.ndarray:
-        """The cluster centers that `codes` (n_samples, 1) name, (n_samples, n_features)."""
+        Returns
+        -------
+        distances : ndarray of shape (n_samples, n_clusters), float32
+            Euclidean distance of each sample to each centroid.
+        """
         check_fitted(self, "_model")
-        codes = as_code_matrix("codes", codes, 1, len(self.cluster_centers_))
-        return self.cluster_centers_[codes[:, 0]]
+        X = as_float_matrix("X", X, self.n_features_in_, self)
+        return self._model.distances(X, check_threads(self.n_jobs))
+
+    def fit_transform(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
+        """Fit, then return the distances of X to every centroid.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training samples.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        distances : ndarray of shape (n_samples, n_clusters), float32
+            Euclidean distance of each sample to each centroid.
+        """
+        X = as_float_matrix("X", X)
+        return self.fit(X).transform(X)
+
+    def score(self, X: npt.ArrayLike, y: object = None) -> float:
+        """Opposite of the inertia of X (higher is better, as in scikit-learn).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Minus the sum of squared distances of X to their nearest centroids.
+        """
+        return -float(self._assign(X)[1].sum(dtype=np.float64))
+
+    def _assign(self, X: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest centroid of each row and the squared distance to it."""
+        check_fitted(self, "_model")
+        X = as_float_matrix("X", X, self.n_features_in_, self)
+        return self._model.assign(X, check_threads(self.n_jobs))
 
 
 class _SubspaceQuantizer(_NativeEstimator):
@@ -145,25 +274,38 @@ class _SubspaceQuantizer(_NativeEstimator):
 
     _native_type = _core.Quantizer
     n_bits: int
-    n_iter: int
-    max_points_per_centroid: int
-    seed: int
-    threads: int | None
+
+    def __sklearn_tags__(self) -> Any:
+        return transformer_tags(preserves_dtype=[])  # transform returns integer codes
 
     def _make_model(
         self, n_features: int, n_bits: int, kmeans: dict[str, int], name: str
     ) -> Any:
         raise NotImplementedError
 
-    def fit(self, X: Any, y: Any = None) -> _SubspaceQuantizer:
+    def fit(self, X: npt.ArrayLike, y: object = None) -> Self:
+        """Train one k-means codebook per subspace.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training vectors, n_samples >= 2**n_bits; converted to float32.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : estimator
+            The fitted quantizer.
+        """
         return self._fit(X, "X")
 
-    def _fit(self, X: Any, name: str) -> _SubspaceQuantizer:
+    def _fit(self, X: npt.ArrayLike, name: str) -> Self:
         """fit(), with errors about the data naming it `name` (the Classifier's
         ``features``)."""
         n_bits = check_int("n_bits", self.n_bits, 1, 16)
         kmeans = self._kmeans_options()
-        threads = check_threads(self.threads)
+        threads = check_threads(self.n_jobs)
         X = as_float_matrix(name, X)
         model = self._make_model(X.shape[1], n_bits, kmeans, name)
         self._check_samples(X.shape[0], 2**n_bits, "centroids per codebook (2**n_bits)", name)
@@ -183,36 +325,70 @@ class _SubspaceQuantizer(_NativeEstimator):
         raise NotImplementedError
 
     @classmethod
-    def _from_native(cls, model: Any) -> _SubspaceQuantizer:
+    def _from_native(cls, model: Any) -> Self:
         """A fitted estimator around a trained native quantizer, such as the one a
         saved Classifier carries."""
-        estimator = cls(
-            n_bits=model.n_bits, n_iter=model.n_iter,
-            max_points_per_centroid=model.max_points_per_centroid, seed=model.seed,
-            **cls._native_params(model),
-        )
+        params = dict(n_bits=model.n_bits, n_iter=model.n_iter, random_state=model.seed,
+                      max_points_per_centroid=model.max_points_per_centroid)
+        estimator = cls(**params, **cls._native_params(model))
         estimator._set_fitted(model)
         return estimator
 
-    def transform(self, X: Any) -> np.ndarray:
-        """Codes (n_samples, n_codes): uint8 when n_bits <= 8, else uint16."""
+    def transform(self, X: npt.ArrayLike) -> np.ndarray:
+        """Encode vectors: the nearest centroid of each subvector.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Vectors to encode.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_codes)
+            uint8 when n_bits <= 8, else uint16.
+        """
         return self._transform(X, "X")
 
-    def _transform(self, X: Any, name: str) -> np.ndarray:
+    def _transform(self, X: npt.ArrayLike, name: str) -> np.ndarray:
         check_fitted(self, "_model")
-        X = as_float_matrix(name, X, self.n_features_in_)
-        return self._model.encode(X, check_threads(self.threads))
+        X = as_float_matrix(name, X, self.n_features_in_, self)
+        return self._model.encode(X, check_threads(self.n_jobs))
 
-    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+    def fit_transform(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
+        """Fit, then encode X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training vectors.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_codes)
+            uint8 when n_bits <= 8, else uint16.
+        """
         X = as_float_matrix("X", X)
         return self.fit(X).transform(X)
 
-    def inverse_transform(self, codes: Any) -> np.ndarray:
-        """The approximation (n_samples, n_features) float32 that `codes` encode."""
+    def inverse_transform(self, codes: npt.ArrayLike) -> np.ndarray:
+        """Decode codes into approximate vectors.
+
+        Parameters
+        ----------
+        codes : array-like of int, shape (n_samples, n_codes)
+            Codes in [0, 2**n_bits), e.g. from ``transform``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features), float32
+            The approximation that the codes encode.
+        """
         check_fitted(self, "_model")
         model = self._model
         codes = as_code_matrix("codes", codes, model.n_codes, model.n_centroids)
-        return model.decode(codes, check_threads(self.threads))
+        return model.decode(codes, check_threads(self.n_jobs))
 
 
 class ProductQuantizer(_SubspaceQuantizer):
@@ -222,9 +398,39 @@ class ProductQuantizer(_SubspaceQuantizer):
     near-equal length: the first d % M get ceil(d / M) features, the rest
     floor(d / M), so any M <= d works. Fitting needs at least 2**n_bits samples.
 
-    Attributes: ``centroids_`` (list of M float32 arrays, the m-th of shape
-    (2**n_bits, length of subvector m)), ``subvector_bounds_`` ((M + 1,) int64:
-    subvector m is ``X[:, b[m]:b[m + 1]]``), ``n_features_in_``.
+    Parameters
+    ----------
+    n_subquantizers : int, default=8
+        M, the number of subvectors and of codes per vector.
+    n_bits : int, default=8
+        Each code takes one of 2**n_bits values (1 to 16).
+    n_iter : int, default=25
+        k-means iterations per codebook.
+    max_points_per_centroid : int, default=256
+        Each k-means trains on at most this many samples per centroid.
+    random_state : int, default=0
+        Seeds the k-means.
+    n_jobs : int or None, default=None
+        Worker threads; None uses every core. The result does not depend on it.
+
+    Attributes
+    ----------
+    centroids_ : list of M ndarrays, float32
+        The m-th has shape (2**n_bits, length of subvector m).
+    subvector_bounds_ : ndarray of shape (M + 1,), int64
+        Subvector m is ``X[:, b[m]:b[m + 1]]``.
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mmfast
+    >>> X = np.random.default_rng(0).normal(size=(1000, 16)).astype(np.float32)
+    >>> pq = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=4, n_jobs=1).fit(X)
+    >>> codes = pq.transform(X)
+    >>> codes.shape, codes.dtype, pq.inverse_transform(codes).shape
+    ((1000, 4), dtype('uint8'), (1000, 16))
     """
 
     def __init__(
@@ -233,15 +439,15 @@ class ProductQuantizer(_SubspaceQuantizer):
         n_bits: int = 8,
         n_iter: int = 25,
         max_points_per_centroid: int = 256,
-        seed: int = 0,
-        threads: int | None = None,
+        random_state: int = 0,
+        n_jobs: int | None = None,
     ) -> None:
         self.n_subquantizers = n_subquantizers
         self.n_bits = n_bits
         self.n_iter = n_iter
         self.max_points_per_centroid = max_points_per_centroid
-        self.seed = seed
-        self.threads = threads
+        self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _make_model(
         self, n_features: int, n_bits: int, kmeans: dict[str, int], name: str
@@ -271,9 +477,40 @@ class RSPQ(_SubspaceQuantizer):
     k-means codebook: R codes per vector. Decoding averages the overlapping
     reconstructions; a feature no subspace covers decodes to its training mean.
 
-    Attributes: ``subspaces_`` (R, s) int32 (increasing within a row),
-    ``centroids_`` (list of R float32 arrays of shape (2**n_bits, s)),
-    ``n_features_in_``.
+    Parameters
+    ----------
+    n_subspaces : int, default=8
+        R, the number of random subspaces and of codes per vector.
+    subspace_dim : int, default=16
+        s, the features per subspace (at most the number of features).
+    n_bits : int, default=8
+        Each code takes one of 2**n_bits values (1 to 16).
+    n_iter : int, default=25
+        k-means iterations per codebook.
+    max_points_per_centroid : int, default=256
+        Each k-means trains on at most this many samples per centroid.
+    random_state : int, default=0
+        Seeds the subspaces and the k-means.
+    n_jobs : int or None, default=None
+        Worker threads; None uses every core. The result does not depend on it.
+
+    Attributes
+    ----------
+    subspaces_ : ndarray of shape (R, s), int32
+        The features of each subspace, increasing within a row.
+    centroids_ : list of R ndarrays of shape (2**n_bits, s), float32
+        The codebooks.
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mmfast
+    >>> X = np.random.default_rng(0).normal(size=(1000, 16)).astype(np.float32)
+    >>> rspq = mmfast.RSPQ(n_subspaces=6, subspace_dim=4, n_bits=4, n_jobs=1).fit(X)
+    >>> rspq.transform(X).shape, rspq.subspaces_.shape
+    ((1000, 6), (6, 4))
     """
 
     def __init__(
@@ -283,16 +520,16 @@ class RSPQ(_SubspaceQuantizer):
         n_bits: int = 8,
         n_iter: int = 25,
         max_points_per_centroid: int = 256,
-        seed: int = 0,
-        threads: int | None = None,
+        random_state: int = 0,
+        n_jobs: int | None = None,
     ) -> None:
         self.n_subspaces = n_subspaces
         self.subspace_dim = subspace_dim
         self.n_bits = n_bits
         self.n_iter = n_iter
         self.max_points_per_centroid = max_points_per_centroid
-        self.seed = seed
-        self.threads = threads
+        self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _make_model(
         self, n_features: int, n_bits: int, kmeans: dict[str, int], name: str
