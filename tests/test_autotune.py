@@ -81,3 +81,13 @@ def test_bad_arguments(data):
         mmfast.autotune("train.txt", y)
     with pytest.raises(ValueError, match="budget"):
         mmfast.autotune(texts, y, budget=0)
+
+
+def test_diverging_trials_do_not_end_the_search_early():
+    """A trial whose training diverges is a failed trial; only when every trial
+    diverged does autotune raise."""
+    texts, X, y = mmfast.make_multimodal_classification(
+        n_samples=600, n_classes=4, n_features=8, vocab_size=300, latent_dim=4)
+    with pytest.raises(ValueError, match="diverged in every trial"):
+        mmfast.autotune(texts, y, start=mmfast.Classifier(lr=1e6, dim=10), max_trials=2,
+                        budget=30, verbose=0)

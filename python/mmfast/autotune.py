@@ -167,16 +167,24 @@ def autotune(
                                                     n_features, spent, rng)
         tried = time.perf_counter()
         clf = Classifier(**_feasible(params, n_train, n_features), verbose=0)
-        clf.fit(*train)
-        score = clf.evaluate(valid[0], valid[1], features=valid[2], k=k)[metric]
         shown = {name: params[name] for name in searched if _applies(name, params["fusion"])}
+        try:
+            clf.fit(*train)
+        except ValueError as error:
+            # A step size that diverges is a bad trial, not the end of the search.
+            if not str(error).startswith("training diverged"):
+                raise
+            trials.append(Trial(shown, float("-inf"), time.perf_counter() - tried))
+            continue
+        score = clf.evaluate(valid[0], valid[1], features=valid[2], k=k)[metric]
         trials.append(Trial(shown, float(score), time.perf_counter() - tried))
         if best is None or score > best[0]:
             best = (float(score), params, clf)
         if verbose:
             print(f"autotune: trial {len(trials)}, {time.perf_counter() - began:.1f}/{budget:g} s,"
                   f" {metric} {score:.4f} (best {best[0]:.4f}) {shown}", file=sys.stderr)
-    assert best is not None
+    if best is None:
+        raise ValueError("autotune: training diverged in every trial; lower start['lr']")
     if refit and validation is None:
         model = Classifier(**_feasible(best[1], len(y), n_features), verbose=0)
         return model.fit(texts, y, features=features), trials
