@@ -270,12 +270,7 @@ void parse_lines(const std::vector<std::string_view>& lines, int64_t first_line,
                              "example (feature rows are matched to lines)");
       continue;
     }
-    if (line.text.data() == scratch.data()) {
-      out.rewritten.push_back(scratch);
-      out.texts.push_back(out.rewritten.back());
-    } else {
-      out.texts.push_back(line.text);
-    }
+    keep_text(line, scratch, out.rewritten, out.texts);
     out.label_offsets.push_back(static_cast<int64_t>(out.labels.size()));
   }
 }

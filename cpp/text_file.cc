@@ -113,6 +113,16 @@ FastTextLine split_fasttext_line(std::string_view line, std::vector<std::string_
   return out;
 }
 
+void keep_text(const FastTextLine& line, const std::string& scratch,
+               std::deque<std::string>& rewritten, std::vector<std::string_view>& texts) {
+  if (line.text.data() == scratch.data()) {
+    rewritten.push_back(scratch);
+    texts.push_back(rewritten.back());
+  } else {
+    texts.push_back(line.text);
+  }
+}
+
 void for_each_line_chunk(
     const std::string& path, size_t chunk_bytes,
     const std::function<void(const std::vector<std::string_view>&, uint64_t)>& fn) {
@@ -186,12 +196,7 @@ std::unique_ptr<LabeledTexts> read_fasttext_file(const std::string& path, bool k
       out.skipped_lines += parts.has_token ? 1 : 0;
       continue;
     }
-    if (parts.text.data() == scratch.data()) {
-      out.rewritten.push_back(scratch);
-      out.texts.push_back(out.rewritten.back());
-    } else {
-      out.texts.push_back(parts.text);
-    }
+    keep_text(parts, scratch, out.rewritten, out.texts);
     out.labels.values.insert(out.labels.values.end(), line_labels.begin(), line_labels.end());
     out.labels.offsets.push_back(static_cast<int64_t>(out.labels.values.size()));
   }

@@ -36,6 +36,12 @@ struct FastTextLine {
 FastTextLine split_fasttext_line(std::string_view line, std::vector<std::string_view>& labels,
                                  std::string& scratch);
 
+// Appends the text of `line` (from split_fasttext_line with `scratch`) to
+// `texts`; a text that lives in `scratch` is first copied into `rewritten`,
+// whose strings do not move.
+void keep_text(const FastTextLine& line, const std::string& scratch,
+               std::deque<std::string>& rewritten, std::vector<std::string_view>& texts);
+
 // Reads `path` in chunks of about `chunk_bytes` and calls fn(lines,
 // bytes_read) with the complete lines of each chunk, in order, without their
 // line ends (\n, \r\n or a lone \r). Never holds more than a chunk and one
