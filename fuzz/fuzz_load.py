@@ -28,7 +28,7 @@ with atheris.instrument_imports():
     from mmfast import _core
 
 LOADERS = (
-    lambda data: mmfast.Classifier().__setstate__({"_model": data}),
+    lambda data: mmfast.Classifier().__setstate__({"_native": data}),
     _core.Quantizer.from_bytes,
     _core.KMeans.from_bytes,
 )

@@ -20,7 +20,7 @@ SMALL = dict(dim=16, buckets=5000, epochs=2, n_jobs=1, random_state=7, verbose=0
 
 
 def same_weights(a: mmfast.Classifier, b: mmfast.Classifier) -> bool:
-    wa, wb = a._core.weights(), b._core.weights()
+    wa, wb = a._native.weights(), b._native.weights()
     return wa.keys() == wb.keys() and all(np.array_equal(wa[k], wb[k]) for k in wa)
 
 

@@ -187,7 +187,7 @@ def test_pickling_round_trip(X, quantizer):
 
 
 def test_corrupt_bytes_are_refused(X):
-    data = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=4).fit(X)._model.to_bytes()
+    data = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=4).fit(X)._native.to_bytes()
     with pytest.raises(ValueError, match="corrupt mmfast model"):
         _core.Quantizer.from_bytes(data[:-20])
     flipped = bytearray(data)

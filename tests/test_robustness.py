@@ -110,10 +110,10 @@ def small_files() -> dict[str, tuple[bytes, object]]:
                             n_bits=3, loss="hs")
     clf.fit(["a b", "c d e", "f"] * 20, [0, 1, 2] * 20, features=rng.random((60, 6)))
     return {
-        "classifier": (clf._core.to_bytes(b"{}"), _core.Classifier.from_bytes),
-        "rspq": (mmfast.RSPQ(n_subspaces=2, subspace_dim=3, n_bits=3).fit(X)._model.to_bytes(),
+        "classifier": (clf._native.to_bytes(b"{}"), _core.Classifier.from_bytes),
+        "rspq": (mmfast.RSPQ(n_subspaces=2, subspace_dim=3, n_bits=3).fit(X)._native.to_bytes(),
                  _core.Quantizer.from_bytes),
-        "kmeans": (mmfast.KMeans(n_clusters=4).fit(X)._model.to_bytes(), _core.KMeans.from_bytes),
+        "kmeans": (mmfast.KMeans(n_clusters=4).fit(X)._native.to_bytes(), _core.KMeans.from_bytes),
     }
 
 
@@ -166,11 +166,11 @@ def test_lr_half_at_dim_ten_still_trains(text_data):
 def test_nan_model_output_is_never_a_class(tmp_path):
     texts, y = separable_texts(300, n_classes=3)
     clf = fitted(texts, y, dim=7)
-    data = bytearray(clf._core.to_bytes(clf._metadata()))
+    data = bytearray(clf._native.to_bytes(clf._metadata()))
     # The output matrix (rows = classes, cols = dim) follows its shape header.
     start = data.rfind(struct.pack("<qq", 3, 7)) + 16
     data[start:start + 3 * 7 * 4] = np.full(3 * 7, np.nan, dtype=np.float32).tobytes()
-    damaged = mmfast.Classifier._from_core(*_core.Classifier.from_bytes(reseal(bytes(data))))
+    damaged = mmfast.Classifier._from_native(*_core.Classifier.from_bytes(reseal(bytes(data))))
     assert np.isnan(damaged.predict_proba(texts[:4])).all()
     labels, probs = damaged.predict_top(texts[:4], k=2)
     assert labels == [[]] * 4 and all(len(p) == 0 for p in probs)

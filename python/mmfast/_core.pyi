@@ -1,4 +1,4 @@
-"""Type stubs for the native module mmfast._core (cpp/bindings.cc)."""
+"""Type stubs for the native module mmfast._core (cpp/bindings*.cc)."""
 
 from __future__ import annotations
 
@@ -40,9 +40,6 @@ Features = npt.NDArray[np.float32] | None
 def fusion_forward(
     fusion: str, gate: str, t: npt.ArrayLike, u: npt.ArrayLike
 ) -> npt.NDArray[np.float32]: ...
-def fusion_backward(
-    fusion: str, gate: str, t: npt.ArrayLike, u: npt.ArrayLike, dz: npt.ArrayLike
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
 
 class ClassifierConfig:
     """The core's hyperparameters (python/mmfast/_params.py sets them by name)."""
@@ -71,11 +68,6 @@ class Classifier:
         label_ids: npt.ArrayLike, n_classes: int, codebook_size: int,
     ) -> Trainer: ...
     def prepare_fit_dataset(self, dataset: CompiledDataset, codebook_size: int) -> Trainer: ...
-    def train_steps(
-        self, texts: Texts, features: Features, codes: Codes, label_offsets: npt.ArrayLike,
-        label_ids: npt.ArrayLike, lr: float, feature_lr: float,
-    ) -> float: ...
-    def token_ids(self, text: str) -> npt.NDArray[np.int32]: ...
     def token_rows(
         self, text: str
     ) -> tuple[list[str], npt.NDArray[np.int32], npt.NDArray[np.int32]]: ...
@@ -256,3 +248,22 @@ class RandomSampleProductQuantizer(SubspaceQuantizer):
         max_points_per_centroid: int = 256,
         seed: int = 0,
     ) -> None: ...
+
+# ---------------------------------------------------------------------------
+# mmfast._core._testing: hooks for mmfast's own tests only.
+# ---------------------------------------------------------------------------
+
+class _Testing:
+    @staticmethod
+    def fusion_backward(
+        fusion: str, gate: str, t: npt.ArrayLike, u: npt.ArrayLike, dz: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
+    @staticmethod
+    def train_steps(
+        classifier: Classifier, texts: Texts, features: Features, codes: Codes,
+        label_offsets: npt.ArrayLike, label_ids: npt.ArrayLike, lr: float, feature_lr: float,
+    ) -> float: ...
+    @staticmethod
+    def token_ids(classifier: Classifier, text: str) -> npt.NDArray[np.int32]: ...
+
+_testing: _Testing

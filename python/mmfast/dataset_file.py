@@ -6,7 +6,7 @@ in page-aligned, checksummed sections of one file, with the dictionary and the
 settings that made the token ids. ``Classifier.fit(dataset)`` trains on it in
 place: the file's pages belong to the page cache, so the process's own memory
 does not grow with the number of examples. Compiling reads its input in
-chunks, never whole (cpp/dataset_file.h).
+chunks, never whole (cpp/dataset_compiler.h).
 """
 
 from __future__ import annotations
@@ -238,12 +238,12 @@ class Dataset:
         features = self.features
         if features is None:
             raise ValueError(f"dataset {self.path!r} has no float features to encode")
-        if getattr(quantizer, "_model", None) is None:
+        if getattr(quantizer, "_native", None) is None:
             cap = quantizer.max_points_per_centroid * 2**quantizer.n_bits
             step = max(1, len(self) // cap)
             quantizer.fit(np.ascontiguousarray(features[::step][:cap]))
         out = self.path if path is None else os.fspath(path)
-        self._native.encode_features(quantizer._model, out, check_threads(n_jobs))
+        self._native.encode_features(quantizer._native, out, check_threads(n_jobs))
         return Dataset(out, n_jobs)
 
     # -- what it holds ----------------------------------------------------

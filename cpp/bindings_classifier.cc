@@ -1,0 +1,425 @@
+// Bindings of the classifier (cpp/classifier.h): its configuration, the
+// trainer it returns, the fastText-format reader, and the texts and arrays
+// that make a Batch.
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "bindings.h"
+#include "classifier.h"
+#include "common.h"
+#include "dataset_file.h"
+#include "text_file.h"
+
+namespace mmfast::bindings {
+
+namespace {
+
+// Texts as UTF-8 views. For Python strings the views point into the str
+// objects, which `owner` keeps alive while C++ reads them.
+struct TextViews {
+  std::vector<std::string_view> views;
+  py::object owner;
+};
+
+TextViews text_views(py::handle texts, bool allow_empty) {
+  TextViews out;
+  if (py::isinstance<LabeledTexts>(texts)) {
+    out.views = texts.cast<const LabeledTexts&>().texts;
+    out.owner = py::reinterpret_borrow<py::object>(texts);
+    return out;
+  }
+  PyObject* seq = PySequence_Fast(texts.ptr(), "texts must be a sequence of str or a file path");
+  if (seq == nullptr) throw py::error_already_set();
+  out.owner = py::reinterpret_steal<py::object>(seq);
+  const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+  PyObject** items = PySequence_Fast_ITEMS(seq);
+  out.views.reserve(n);
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    if (!PyUnicode_Check(items[i])) {
+      throw py::type_error("texts[" + std::to_string(i) + "] must be str, got " +
+                           std::string(Py_TYPE(items[i])->tp_name));
+    }
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(items[i], &size);
+    if (data == nullptr) throw py::error_already_set();
+    std::string_view text(data, static_cast<size_t>(size));
+    if (!allow_empty) {
+      // A token is a run of non-whitespace (see for_each_token): look for its first byte only.
+      const bool has_token = text.find_first_not_of(" \t\n\v\f\r") != std::string_view::npos;
+      check(has_token, "texts[" + std::to_string(i) +
+                           "] is empty: every training text needs at least one word");
+    }
+    out.views.push_back(text);
+  }
+  return out;
+}
+
+// A Batch plus the Python objects its pointers point into.
+struct BatchInput {
+  TextViews texts;
+  CArray<float> features;
+  CArray<uint16_t> codes;
+  Batch batch;
+};
+
+// Sets batch.size from a per-example array, checking it against the texts.
+void take_rows(Batch& batch, const py::array& array, bool has_texts) {
+  check(array.ndim() == 2, "features must be a 2-D array (n_examples, n_columns)");
+  check(!has_texts || array.shape(0) == batch.size,
+        "features has " + std::to_string(array.shape(0)) + " rows but there are " +
+            std::to_string(batch.size) + " texts");
+  batch.size = array.shape(0);
+}
+
+// texts: None, a sequence of str or LabeledTexts; features: None or an
+// (n, d) float32 array (read in place when C-contiguous); codes: None or an
+// (n, n_codes) integer array.
+std::unique_ptr<BatchInput> batch_input(py::handle texts, py::handle features, py::handle codes,
+                                        bool allow_empty) {
+  auto in = std::make_unique<BatchInput>();
+  Batch& batch = in->batch;
+  if (!texts.is_none()) {
+    in->texts = text_views(texts, allow_empty);
+    batch.texts = in->texts.views;
+    batch.size = static_cast<int64_t>(batch.texts.size());
+  }
+  if (!features.is_none()) {
+    in->features = features.cast<CArray<float>>();
+    take_rows(batch, in->features, !texts.is_none());
+    batch.features = in->features.data();
+    batch.n_features = static_cast<int32_t>(in->features.shape(1));
+  }
+  if (!codes.is_none()) {
+    in->codes = codes.cast<CArray<uint16_t>>();
+    take_rows(batch, in->codes, !texts.is_none());
+    batch.codes = in->codes.data();
+    batch.n_codes = static_cast<int32_t>(in->codes.shape(1));
+  }
+  return in;
+}
+
+// Whether predicting `batch` is long enough to run interruptibly.
+bool long_prediction(const Classifier& classifier, const Batch& batch) {
+  const double per_example = static_cast<double>(classifier.dim()) * (classifier.n_classes() + 16);
+  return static_cast<double>(batch.size) * per_example >= kLongCallWork;
+}
+
+RaggedArray ragged_from_numpy(const CArray<int64_t>& offsets, const CArray<int32_t>& values) {
+  check(offsets.ndim() == 1 && values.ndim() == 1, "label offsets and ids must be 1-D");
+  RaggedArray out;
+  out.offsets.assign(offsets.data(), offsets.data() + offsets.size());
+  out.values.assign(values.data(), values.data() + values.size());
+  return out;
+}
+// A read-only array over `matrix`, which `owner` keeps alive.
+py::array_t<float> matrix_view(const Matrix& matrix, py::handle owner) {
+  return readonly_view<float>({matrix.rows(), matrix.cols()}, matrix.data(), owner);
+}
+
+template <typename T>
+py::array_t<T> vector_view(const std::vector<T>& values, py::handle owner) {
+  return readonly_view<T>({static_cast<int64_t>(values.size())}, values.data(), owner);
+}
+
+py::dict model_weights(py::object self) {
+  const Model& model = self.cast<const Classifier&>().model();
+  py::dict out;
+  out["text_embeddings"] = matrix_view(model.text_embeddings(), self);
+  out["feature_embeddings"] = matrix_view(model.feature_embeddings(), self);
+  out["output"] = matrix_view(model.output(), self);
+  if (const Projection* projection = model.projection()) {
+    out["projection"] = matrix_view(projection->weights(), self);
+    out["feature_mean"] = vector_view(projection->scaling().mean, self);
+    out["feature_inv_scale"] = vector_view(projection->scaling().inv_scale, self);
+  }
+  return out;
+}
+
+py::tuple load_result(Classifier classifier, const std::string& metadata) {
+  return py::make_tuple(std::move(classifier), py::bytes(metadata));
+}
+
+// A field of ClassifierConfig::train as a property of the config.
+template <typename T>
+void def_train_option(py::class_<ClassifierConfig>& config, const char* name,
+                      T TrainOptions::* field) {
+  config.def_property(
+      name, [field](const ClassifierConfig& c) { return c.train.*field; },
+      [field](ClassifierConfig& c, T value) { c.train.*field = value; });
+}
+
+// The core's hyperparameters, one property per field that
+// python/mmfast/_params.py sets, by name, from a Classifier's parameters
+// (tests/test_params.py checks that the names and defaults agree).
+void bind_classifier_config(py::module_& m) {
+  using Config = ClassifierConfig;
+  py::class_<Config> config(m, "ClassifierConfig");
+  config.def(py::init<>())
+      .def_readwrite("dim", &Config::dim)
+      .def_readwrite("word_ngrams", &Config::word_ngrams)
+      .def_readwrite("buckets", &Config::buckets)
+      .def_readwrite("min_count", &Config::min_count)
+      .def_property(
+          "loss", [](const Config& c) { return loss_name(c.loss); },
+          [](Config& c, const std::string& name) { c.loss = parse_loss(name); })
+      .def_readwrite("neg", &Config::neg)
+      .def_property(
+          "fusion", [](const Config& c) { return fusion_name(c.fusion); },
+          [](Config& c, const std::string& name) { c.fusion = parse_fusion(name); })
+      .def_property(
+          "gate", [](const Config& c) { return gate_name(c.gate); },
+          [](Config& c, const std::string& name) { c.gate = parse_gate(name); })
+      .def_readwrite("alpha", &Config::alpha)
+      .def_readwrite("standardize", &Config::standardize)
+      .def_property(
+          "threads", [](const Config& c) { return c.train.threads; },
+          [](Config& c, int threads) { c.train.threads = resolve_threads(threads); },
+          "Worker threads; setting 0 means every core.");
+  def_train_option(config, "epochs", &TrainOptions::epochs);
+  def_train_option(config, "lr", &TrainOptions::lr);
+  def_train_option(config, "feature_lr", &TrainOptions::feature_lr);
+  def_train_option(config, "seed", &TrainOptions::seed);
+}
+
+}  // namespace
+
+void bind_classifier(py::module_& m, py::module_& testing) {
+  bind_classifier_config(m);
+  py::class_<LabeledTexts>(m, "LabeledTexts", "Texts and labels read from a fastText-format file.")
+      .def("__len__", [](const LabeledTexts& t) { return t.texts.size(); })
+      .def_property_readonly("label_names", [](const LabeledTexts& t) { return t.label_names; })
+      .def_property_readonly("label_offsets",
+                             [](const LabeledTexts& t) { return to_numpy(t.labels.offsets); })
+      .def_property_readonly("label_ids",
+                             [](const LabeledTexts& t) { return to_numpy(t.labels.values); })
+      .def_readonly("skipped_lines", &LabeledTexts::skipped_lines);
+
+  m.def(
+      "read_fasttext_file",
+      [](const std::string& path, bool keep_unlabeled) {
+        std::unique_ptr<LabeledTexts> texts;
+        run_interruptibly(true, [&] { texts = read_fasttext_file(path, keep_unlabeled); });
+        return texts;
+      },
+      py::arg("path"), py::arg("keep_unlabeled"));
+
+  py::class_<Trainer>(m, "Trainer")
+      .def("start", &Trainer::start)
+      .def("wait", &Trainer::wait, py::arg("seconds"), py::call_guard<py::gil_scoped_release>())
+      .def("request_stop", &Trainer::request_stop)
+      .def("join", &Trainer::join, py::call_guard<py::gil_scoped_release>())
+      .def("progress", [](const Trainer& t) {
+        const Progress p = t.progress();
+        return py::dict(py::arg("examples_done") = p.examples_done,
+                        py::arg("examples_total") = p.examples_total,
+                        py::arg("loss_sum") = p.loss_sum, py::arg("loss_count") = p.loss_count,
+                        py::arg("lr") = p.lr);
+      });
+
+  py::class_<Classifier>(m, "Classifier")
+      .def(py::init<const ClassifierConfig&>(), py::arg("config"))
+      .def(
+          "prepare_fit",
+          [](Classifier& self, py::handle texts, py::handle features, py::handle codes,
+             const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids,
+             int32_t n_classes, int64_t codebook_size) {
+            auto input =
+                batch_input(texts, features, codes, /*allow_empty=*/texts.is_none() ||
+                                                        !features.is_none() || !codes.is_none());
+            check(features.is_none() || input->features.ptr() == features.ptr(),
+                  "features must be a C-contiguous float32 array to be read in place");
+            RaggedArray labels = ragged_from_numpy(label_offsets, label_ids);
+            std::unique_ptr<Trainer> trainer;
+            run_interruptibly(true, [&] {
+              trainer = self.prepare_fit(input->batch, std::move(labels), n_classes, codebook_size);
+            });
+            return trainer;
+          },
+          py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
+          py::arg("label_ids"), py::arg("n_classes"), py::arg("codebook_size"),
+          // The trainer reads the classifier's model and the features in place.
+          py::keep_alive<0, 1>(), py::keep_alive<0, 3>())
+      .def(
+          "prepare_fit_dataset",
+          [](Classifier& self, const std::shared_ptr<CompiledDataset>& dataset,
+             int64_t codebook_size) {
+            py::gil_scoped_release release;
+            return self.prepare_fit(dataset->meta().dictionary, /*has_text=*/true,
+                                    dataset->examples(), codebook_size);
+          },
+          py::arg("dataset"), py::arg("codebook_size"),
+          // The trainer reads the classifier's model; the examples keep the
+          // dataset's mapping alive themselves.
+          py::keep_alive<0, 1>())
+      .def(
+          "token_rows",
+          [](const Classifier& self, const std::string& text) {
+            self.model();  // refuses an unfitted classifier
+            std::vector<std::string_view> words;
+            std::vector<TokenRow> rows;
+            self.dictionary().encode_spans(text, words, rows);
+            py::list word_list;
+            for (std::string_view word : words) word_list.append(py::str(word.data(), word.size()));
+            py::array_t<int32_t> ids(static_cast<py::ssize_t>(rows.size()));
+            py::array_t<int32_t> spans({static_cast<py::ssize_t>(rows.size()), py::ssize_t{2}});
+            auto id = ids.mutable_unchecked<1>();
+            auto span = spans.mutable_unchecked<2>();
+            for (size_t i = 0; i < rows.size(); ++i) {
+              id(i) = rows[i].row;
+              span(i, 0) = rows[i].first;
+              span(i, 1) = rows[i].last;
+            }
+            return py::make_tuple(word_list, ids, spans);
+          },
+          py::arg("text"),
+          "(words, rows, spans): the text's words, the rows token_ids gives, and the words "
+          "[first, last) each row stands for.")
+      .def(
+          "score_terms",
+          [](const Classifier& self, int32_t label) {
+            const Model& model = self.model();
+            check(label >= 0 && label < model.n_classes(),
+                  "label: class id " + std::to_string(label) + " outside [0, " +
+                      std::to_string(model.n_classes()) + ")");
+            std::vector<int32_t> rows;
+            std::vector<float> signs;
+            model.loss().score_terms(label, rows, signs);
+            return py::make_tuple(to_numpy(rows), to_numpy(signs));
+          },
+          py::arg("label"),
+          "(rows, signs): the class's score is sum_k signs[k] * (output[rows[k]] . hidden).")
+      .def("weights", &model_weights,
+           "The model's weight tables as read-only arrays that share the model's memory.")
+      .def_property_readonly("fitted", &Classifier::fitted)
+      .def_property_readonly("n_classes", &Classifier::n_classes)
+      .def_property_readonly("n_words", &Classifier::n_words)
+      .def_property_readonly("n_codes", &Classifier::n_codes)
+      .def_property_readonly("codebook_size", &Classifier::codebook_size)
+      .def_property_readonly("n_features", &Classifier::n_features)
+      .def_property_readonly(
+          "fusion", [](const Classifier& self) { return fusion_name(self.model().shape().fusion); })
+      .def_property_readonly(
+          "gate", [](const Classifier& self) { return gate_name(self.model().shape().gate); })
+      .def_property_readonly(
+          "loss", [](const Classifier& self) { return loss_name(self.model().shape().loss); })
+      .def_property_readonly("alpha",
+                             [](const Classifier& self) { return self.model().shape().alpha; })
+      .def_property_readonly("quantizer",
+                             [](const Classifier& self) {
+                               return std::const_pointer_cast<Quantizer>(self.quantizer());
+                             })
+      .def(
+          "set_quantizer",
+          [](Classifier& self, std::shared_ptr<Quantizer> quantizer) {
+            self.set_quantizer(std::move(quantizer));
+          },
+          py::arg("quantizer").none(true))
+      .def(
+          "predict_proba",
+          [](const Classifier& self, py::handle texts, py::handle features, py::handle codes,
+             int threads) {
+            auto input = batch_input(texts, features, codes, /*allow_empty=*/true);
+            py::array_t<float> out({static_cast<py::ssize_t>(input->batch.size),
+                                    static_cast<py::ssize_t>(self.n_classes())});
+            float* data = out.mutable_data();
+            run_interruptibly(long_prediction(self, input->batch), [&] {
+              self.predict_proba(input->batch, data, resolve_threads(threads));
+            });
+            return out;
+          },
+          py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("threads"))
+      .def(
+          "predict_top",
+          [](const Classifier& self, py::handle texts, py::handle features, py::handle codes, int k,
+             float threshold, int threads) {
+            check(k >= 1, "k must be >= 1, got " + std::to_string(k));
+            auto input = batch_input(texts, features, codes, /*allow_empty=*/true);
+            const auto n = static_cast<py::ssize_t>(input->batch.size);
+            py::array_t<int32_t> classes({n, static_cast<py::ssize_t>(k)});
+            py::array_t<float> probs({n, static_cast<py::ssize_t>(k)});
+            int32_t* c = classes.mutable_data();
+            float* p = probs.mutable_data();
+            run_interruptibly(long_prediction(self, input->batch), [&] {
+              self.predict_top(input->batch, k, threshold, c, p, resolve_threads(threads));
+            });
+            return py::make_tuple(classes, probs);
+          },
+          py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("k"),
+          py::arg("threshold"), py::arg("threads"))
+      .def(
+          "save",
+          [](const Classifier& self, const std::string& path, const py::bytes& metadata) {
+            std::string meta = metadata;
+            py::gil_scoped_release release;
+            self.save(path, meta);
+          },
+          py::arg("path"), py::arg("metadata"))
+      .def(
+          "to_bytes",
+          [](const Classifier& self, const py::bytes& metadata) {
+            std::string meta = metadata;
+            std::ostringstream out;
+            {
+              py::gil_scoped_release release;
+              self.save(out, meta);
+            }
+            return py::bytes(std::move(out).str());
+          },
+          py::arg("metadata"))
+      .def_static(
+          "load",
+          [](const std::string& path) {
+            std::string metadata;
+            std::optional<Classifier> c;
+            run_interruptibly(true, [&] { c.emplace(Classifier::load(path, metadata)); });
+            return load_result(std::move(*c), metadata);
+          },
+          py::arg("path"))
+      .def_static(
+          "from_bytes",
+          [](const py::bytes& data) {
+            std::string_view view = data;
+            std::string metadata;
+            std::optional<Classifier> c;
+            run_interruptibly(view.size() >= kLongCallWork, [&] {
+              MemoryBuffer buffer(view.data(), view.size());
+              std::istream in(&buffer);
+              c.emplace(Classifier::load(in, view.size(), metadata));
+            });
+            return load_result(std::move(*c), metadata);
+          },
+          py::arg("data"));
+
+  // One SGD step per example, in order, on this thread: compared with a
+  // step computed in numpy.
+  testing.def(
+      "train_steps",
+      [](Classifier& self, py::handle texts, py::handle features, py::handle codes,
+         const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids, float lr,
+         float feature_lr) {
+        auto input = batch_input(texts, features, codes, /*allow_empty=*/true);
+        RaggedArray labels = ragged_from_numpy(label_offsets, label_ids);
+        py::gil_scoped_release release;
+        return self.train_steps(input->batch, labels, lr, feature_lr);
+      },
+      py::arg("classifier"), py::arg("texts"), py::arg("features"), py::arg("codes"),
+      py::arg("label_offsets"), py::arg("label_ids"), py::arg("lr"), py::arg("feature_lr"));
+  testing.def(
+      "token_ids",
+      [](const Classifier& self, const std::string& text) {
+        std::vector<int32_t> ids;
+        std::vector<uint64_t> hashes;
+        self.model();  // refuses an unfitted classifier
+        self.dictionary().encode(text, ids, hashes);
+        return to_numpy(ids);
+      },
+      py::arg("classifier"), py::arg("text"),
+      "Rows of the text table that `text` reads: its words, then n-grams.");
+}
+
+}  // namespace mmfast::bindings

@@ -1,0 +1,139 @@
+// Bindings of compiled datasets (cpp/dataset_file.h): the compile job and
+// the memory-mapped dataset.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "background.h"
+#include "bindings.h"
+#include "common.h"
+#include "dataset_compiler.h"
+#include "dataset_file.h"
+#include "quantizer.h"
+
+namespace mmfast::bindings {
+
+namespace {
+
+// A compile running on its own thread, polled by the calling thread.
+struct CompileJob {
+  CompileProgress progress;
+  std::unique_ptr<BackgroundTask> task;
+};
+
+}  // namespace
+
+void bind_datasets(py::module_& m) {
+  py::class_<CompileJob>(m, "CompileJob")
+      .def(
+          "wait", [](CompileJob& job, double seconds) { return job.task->wait(seconds); },
+          py::arg("seconds"), py::call_guard<py::gil_scoped_release>())
+      .def("request_stop", [](CompileJob& job) { job.progress.stop = true; })
+      .def(
+          "join", [](CompileJob& job) { job.task->join(); },
+          py::call_guard<py::gil_scoped_release>())
+      .def("progress", [](const CompileJob& job) {
+        const CompileProgress& p = job.progress;
+        return py::dict(
+            py::arg("pass") = p.pass.load(), py::arg("bytes_read") = p.bytes_read.load(),
+            py::arg("bytes_total") = p.bytes_total.load(), py::arg("lines") = p.lines.load());
+      });
+
+  m.def(
+      "compile_dataset",
+      [](const std::string& text_path, const std::string& out_path, const std::string& feature_path,
+         uint64_t feature_offset, const std::string& dtype, int64_t rows, int64_t cols,
+         bool by_reference, const std::string& reference, int word_ngrams, int64_t buckets,
+         int64_t min_count, bool numeric_labels, int threads) {
+        FeatureSource features{feature_path, feature_offset, FeatureDtype::kFloat32, rows, cols,
+                               by_reference, reference};
+        if (!feature_path.empty()) features.dtype = parse_feature_dtype(dtype);
+        const DatasetSettings settings{word_ngrams, buckets, min_count, numeric_labels};
+        threads = resolve_threads(threads);
+        auto job = std::make_unique<CompileJob>();
+        CompileProgress* progress = &job->progress;
+        job->task = std::make_unique<BackgroundTask>(
+            [=] { compile_dataset(text_path, features, settings, threads, out_path, *progress); });
+        return job;
+      },
+      py::arg("text_path"), py::arg("out_path"), py::arg("feature_path"), py::arg("feature_offset"),
+      py::arg("dtype"), py::arg("rows"), py::arg("cols"), py::arg("by_reference"),
+      py::arg("reference"), py::arg("word_ngrams"), py::arg("buckets"), py::arg("min_count"),
+      py::arg("numeric_labels"), py::arg("threads"),
+      "Starts compiling a fastText-format file into a dataset file; returns the running job.");
+
+  py::class_<CompiledDataset, std::shared_ptr<CompiledDataset>>(
+      m, "CompiledDataset", "A compiled dataset file, memory-mapped (see cpp/dataset_file.h).")
+      .def_static(
+          "open",
+          [](const std::string& path, int threads) {
+            py::gil_scoped_release release;
+            return std::const_pointer_cast<CompiledDataset>(
+                CompiledDataset::open(path, resolve_threads(threads)));
+          },
+          py::arg("path"), py::arg("threads"))
+      .def("__len__", &CompiledDataset::size)
+      .def_property_readonly("path", &CompiledDataset::path)
+      .def_property_readonly("file_bytes", &CompiledDataset::file_bytes)
+      .def_property_readonly("token_id_bytes", &CompiledDataset::token_id_bytes)
+      .def_property_readonly("word_ngrams",
+                             [](const CompiledDataset& d) { return d.meta().settings.word_ngrams; })
+      .def_property_readonly("buckets",
+                             [](const CompiledDataset& d) { return d.meta().settings.buckets; })
+      .def_property_readonly("min_count",
+                             [](const CompiledDataset& d) { return d.meta().settings.min_count; })
+      .def_property_readonly(
+          "numeric_labels",
+          [](const CompiledDataset& d) { return d.meta().settings.numeric_labels; })
+      .def_property_readonly("n_words",
+                             [](const CompiledDataset& d) { return d.meta().dictionary.n_words(); })
+      .def_property_readonly("label_names",
+                             [](const CompiledDataset& d) { return d.meta().label_names; })
+      .def_property_readonly("multilabel",
+                             [](const CompiledDataset& d) { return d.meta().multilabel; })
+      .def_property_readonly("n_codes", [](const CompiledDataset& d) { return d.meta().n_codes; })
+      .def_property_readonly("code_bytes",
+                             [](const CompiledDataset& d) { return d.meta().code_bytes; })
+      .def_property_readonly("max_code", [](const CompiledDataset& d) { return d.meta().max_code; })
+      .def_property_readonly("n_features",
+                             [](const CompiledDataset& d) { return d.meta().n_features; })
+      .def_property_readonly("feature_reference",
+                             [](const CompiledDataset& d) { return d.meta().feature_reference; })
+      .def_property_readonly("quantizer",
+                             [](const CompiledDataset& d) -> py::object {
+                               if (d.meta().quantizer.empty()) return py::none();
+                               return py::bytes(d.meta().quantizer);
+                             })
+      .def(
+          "features",
+          [](py::object self) -> py::object {
+            const auto data = self.cast<const CompiledDataset&>().examples();
+            if (data->features == nullptr) return py::none();
+            return readonly_view<float>({data->size(), int64_t{data->n_features}}, data->features,
+                                        self);
+          },
+          "The dense features, read in place (None without).")
+      .def(
+          "codes",
+          [](py::object self) -> py::object {
+            const auto data = self.cast<const CompiledDataset&>().examples();
+            const std::vector<int64_t> shape{data->size(), int64_t{data->n_codes}};
+            if (data->codes8 != nullptr) return readonly_view<uint8_t>(shape, data->codes8, self);
+            if (data->codes16 != nullptr) {
+              return readonly_view<uint16_t>(shape, data->codes16, self);
+            }
+            return py::none();
+          },
+          "The feature codes, read in place (None without).")
+      .def(
+          "encode_features",
+          [](const CompiledDataset& d, const Quantizer& quantizer, const std::string& out_path,
+             int threads) {
+            const std::string bytes = serialized(quantizer);
+            py::gil_scoped_release release;
+            d.encode_features(quantizer, bytes, out_path, resolve_threads(threads));
+          },
+          py::arg("quantizer"), py::arg("out_path"), py::arg("threads"));
+}
+
+}  // namespace mmfast::bindings

@@ -1,0 +1,136 @@
+"""How a Classifier's features reach the core: dense floats for the continuous
+fusions, or the codes of a quantizer for pq and rspq (fitted here when the
+``quantizer`` parameter is not), checked against what the model was trained
+on."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import _core
+from ._params import CONTINUOUS_FUSIONS
+from ._validation import as_code_matrix, as_float_matrix, check_int
+from .quantization import RSPQ, ProductQuantizer
+
+# The quantizer class of each quantized fusion.
+QUANTIZERS: dict[str, type[ProductQuantizer] | type[RSPQ]] = {
+    "pq": ProductQuantizer, "rspq": RSPQ
+}
+
+
+class TrainingFeatures(NamedTuple):
+    """What fit() hands the core: the fitted quantizer (pq/rspq; None when
+    trained on given codes without one), the dense features (continuous
+    fusions) or the codes (pq/rspq), and the codes' range."""
+
+    quantizer: ProductQuantizer | RSPQ | None
+    dense: np.ndarray | None
+    codes: np.ndarray | None
+    codebook_size: int
+
+
+def is_fitted(quantizer: Any) -> bool:
+    return getattr(quantizer, "_native", None) is not None
+
+
+def is_codes(features: Any) -> bool:
+    """Integer features are codes from a quantizer; anything else is floats."""
+    return np.issubdtype(np.asarray(features).dtype, np.integer)
+
+
+def training_features(params: dict[str, Any], features: Any, n_examples: int) -> TrainingFeatures:
+    """The features of ``n_examples`` training examples, for a Classifier with
+    the validated ``params``."""
+    fusion = params["fusion"]
+    if fusion is None:
+        if features is not None:
+            raise ValueError(
+                "features: given, but fusion=None; set fusion (e.g. 'add' or 'pq') to use them"
+            )
+        return TrainingFeatures(None, None, None, 0)
+    if features is None:
+        raise ValueError(f"features are required with fusion={fusion!r}")
+    if fusion in CONTINUOUS_FUSIONS:
+        dense = as_float_matrix("features", features)
+        _check_rows(dense, n_examples)
+        return TrainingFeatures(None, dense, None, 0)
+    quantizer = quantizer_for(params, fusion)
+    codebook_size = 2 ** check_int("n_bits", quantizer.n_bits, 1, 16)
+    fitted = is_fitted(quantizer)
+    if is_codes(features):
+        n_codes = quantizer._native.n_codes if fitted else np.shape(features)[-1]
+        codes = as_code_matrix("features", features, n_codes, codebook_size)
+        _check_rows(codes, n_examples)
+        return TrainingFeatures(quantizer if fitted else None, None, codes, codebook_size)
+    X = as_float_matrix("features", features)
+    if not fitted:
+        quantizer._fit(X, "features")
+    codes = quantizer._transform(X, "features")
+    _check_rows(codes, n_examples)
+    return TrainingFeatures(quantizer, None, codes, codebook_size)
+
+
+def quantizer_for(params: dict[str, Any], fusion: str) -> ProductQuantizer | RSPQ:
+    """The ``quantizer`` parameter when fitted, else a new unfitted one (a copy
+    of the parameter's settings, which fit() leaves untouched)."""
+    kind = QUANTIZERS[fusion]
+    given = params["quantizer"]
+    if given is not None:
+        if not isinstance(given, kind):
+            raise TypeError(
+                f"quantizer: fusion={fusion!r} needs a {kind.__name__}, "
+                f"got {type(given).__name__}"
+            )
+        if is_fitted(given):
+            return given
+        return kind(**given.get_params(deep=False))
+    shape = {"n_subquantizers": params["n_subquantizers"]} if fusion == "pq" else {
+        "n_subspaces": params["n_subquantizers"], "subspace_dim": params["subspace_dim"]
+    }
+    return kind(n_bits=params["n_bits"], random_state=params["random_state"],
+                n_jobs=params["n_jobs"], **shape)
+
+
+def dataset_quantizer(params: dict[str, Any], dataset: Any, fusion: str) -> Any:
+    """The quantizer of a compiled dataset's codes: the one it stores, else
+    the fitted ``quantizer`` parameter, else None (predict then needs codes)."""
+    native = dataset.quantizer
+    if native is None:
+        return quantizer_for(params, fusion) if is_fitted(params["quantizer"]) else None
+    expected = _core.ProductQuantizer if fusion == "pq" else _core.RandomSampleProductQuantizer
+    if not isinstance(native, expected):
+        raise ValueError(f"dataset {dataset.path!r} has codes of a "
+                         f"{type(native).__name__}, which fusion={fusion!r} does not use")
+    return QUANTIZERS[fusion]._from_native(native)
+
+
+def prediction_features(
+    estimator: Any, core: Any, features: Any
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(dense, codes): ``features`` as the fitted ``estimator``'s native
+    ``core`` takes them; both None for a model without features."""
+    if core.n_codes == 0 and core.n_features == 0:
+        if features is not None:
+            raise ValueError("features: this model was trained without features")
+        return None, None
+    if features is None:
+        raise ValueError("features are required: this model was trained with "
+                         f"fusion={estimator.fusion!r}")
+    if core.n_features > 0:
+        return as_float_matrix("features", features, core.n_features, estimator), None
+    if is_codes(features):
+        return None, as_code_matrix("features", features, core.n_codes, core.codebook_size)
+    quantizer = estimator.quantizer_
+    if quantizer is None:
+        raise ValueError("features: this model was trained on codes without a quantizer, "
+                         "so it needs codes, not float features")
+    return None, quantizer._transform(features, "features")
+
+
+def _check_rows(features: np.ndarray, n_examples: int) -> None:
+    if len(features) != n_examples:
+        raise ValueError(
+            f"features has {len(features)} rows but there are {n_examples} examples"
+        )
