@@ -35,6 +35,7 @@ PYBIND11_MODULE(_core, m) {
       "Number of threads used when threads=None.");
   bind_fusion(m, testing);
   bind_quantizers(m);
+  bind_text_files(m, testing);
   bind_classifier(m, testing);
   bind_datasets(m);
 }

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <streambuf>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -81,11 +82,24 @@ py::array_t<T> readonly_view(const std::vector<int64_t>& shape, const T* data, p
   return view;
 }
 
+// Texts as UTF-8 views. For Python strings the views point into the str
+// objects, and for LabeledTexts (a file read by read_fasttext_file) into it;
+// `owner` keeps them alive while C++ reads them.
+struct TextViews {
+  std::vector<std::string_view> views;
+  py::object owner;
+};
+// Throws TypeError or ValueError naming texts[i] for an item that is not a
+// str, not encodable as UTF-8 (a lone surrogate), or, unless allow_empty,
+// without a word.
+TextViews text_views(py::handle texts, bool allow_empty);
+
 // The domains, each in its own bindings_<domain>.cc; `testing` is the
 // private _testing submodule, for hooks only the tests call.
 void bind_quantizers(py::module_& m);
 void bind_classifier(py::module_& m, py::module_& testing);
 void bind_datasets(py::module_& m);
+void bind_text_files(py::module_& m, py::module_& testing);
 void bind_fusion(py::module_& m, py::module_& testing);
 
 }  // namespace mmfast::bindings

@@ -1,6 +1,5 @@
 // Bindings of the classifier (cpp/classifier.h): its configuration, the
-// trainer it returns, the fastText-format reader, and the texts and arrays
-// that make a Batch.
+// trainer it returns, and the texts and arrays that make a Batch.
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -13,51 +12,10 @@
 #include "classifier.h"
 #include "common.h"
 #include "dataset_file.h"
-#include "text_file.h"
 
 namespace mmfast::bindings {
 
 namespace {
-
-// Texts as UTF-8 views. For Python strings the views point into the str
-// objects, which `owner` keeps alive while C++ reads them.
-struct TextViews {
-  std::vector<std::string_view> views;
-  py::object owner;
-};
-
-TextViews text_views(py::handle texts, bool allow_empty) {
-  TextViews out;
-  if (py::isinstance<LabeledTexts>(texts)) {
-    out.views = texts.cast<const LabeledTexts&>().texts;
-    out.owner = py::reinterpret_borrow<py::object>(texts);
-    return out;
-  }
-  PyObject* seq = PySequence_Fast(texts.ptr(), "texts must be a sequence of str or a file path");
-  if (seq == nullptr) throw py::error_already_set();
-  out.owner = py::reinterpret_steal<py::object>(seq);
-  const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-  PyObject** items = PySequence_Fast_ITEMS(seq);
-  out.views.reserve(n);
-  for (Py_ssize_t i = 0; i < n; ++i) {
-    if (!PyUnicode_Check(items[i])) {
-      throw py::type_error("texts[" + std::to_string(i) + "] must be str, got " +
-                           std::string(Py_TYPE(items[i])->tp_name));
-    }
-    Py_ssize_t size = 0;
-    const char* data = PyUnicode_AsUTF8AndSize(items[i], &size);
-    if (data == nullptr) throw py::error_already_set();
-    std::string_view text(data, static_cast<size_t>(size));
-    if (!allow_empty) {
-      // A token is a run of non-whitespace (see for_each_token): look for its first byte only.
-      const bool has_token = text.find_first_not_of(" \t\n\v\f\r") != std::string_view::npos;
-      check(has_token, "texts[" + std::to_string(i) +
-                           "] is empty: every training text needs at least one word");
-    }
-    out.views.push_back(text);
-  }
-  return out;
-}
 
 // A Batch plus the Python objects its pointers point into.
 struct BatchInput {
@@ -190,24 +148,6 @@ void bind_classifier_config(py::module_& m) {
 
 void bind_classifier(py::module_& m, py::module_& testing) {
   bind_classifier_config(m);
-  py::class_<LabeledTexts>(m, "LabeledTexts", "Texts and labels read from a fastText-format file.")
-      .def("__len__", [](const LabeledTexts& t) { return t.texts.size(); })
-      .def_property_readonly("label_names", [](const LabeledTexts& t) { return t.label_names; })
-      .def_property_readonly("label_offsets",
-                             [](const LabeledTexts& t) { return to_numpy(t.labels.offsets); })
-      .def_property_readonly("label_ids",
-                             [](const LabeledTexts& t) { return to_numpy(t.labels.values); })
-      .def_readonly("skipped_lines", &LabeledTexts::skipped_lines);
-
-  m.def(
-      "read_fasttext_file",
-      [](const std::string& path, bool keep_unlabeled) {
-        std::unique_ptr<LabeledTexts> texts;
-        run_interruptibly(true, [&] { texts = read_fasttext_file(path, keep_unlabeled); });
-        return texts;
-      },
-      py::arg("path"), py::arg("keep_unlabeled"));
-
   py::class_<Trainer>(m, "Trainer")
       .def("start", &Trainer::start)
       .def("wait", &Trainer::wait, py::arg("seconds"), py::call_guard<py::gil_scoped_release>())

@@ -21,6 +21,12 @@ struct CompileJob {
   std::unique_ptr<BackgroundTask> task;
 };
 
+// A ragged array's (offsets, values) as read-only views that keep `owner` alive.
+py::tuple ragged_views(const RaggedView& ragged, py::handle owner) {
+  return py::make_tuple(readonly_view<int64_t>({ragged.rows() + 1}, ragged.offsets, owner),
+                        readonly_view<int32_t>({ragged.n_values()}, ragged.values, owner));
+}
+
 }  // namespace
 
 void bind_datasets(py::module_& m) {
@@ -125,6 +131,28 @@ void bind_datasets(py::module_& m) {
             return py::none();
           },
           "The feature codes, read in place (None without).")
+      .def(
+          "labels",
+          [](py::object self) {
+            return ragged_views(self.cast<const CompiledDataset&>().examples()->labels, self);
+          },
+          "(offsets, ids): example i's class ids are ids[offsets[i]:offsets[i + 1]], read in "
+          "place.")
+      .def(
+          "tokens",
+          [](py::object self) {
+            return ragged_views(self.cast<const CompiledDataset&>().examples()->tokens, self);
+          },
+          "(offsets, ids): example i's token ids (words, then n-grams), read in place.")
+      .def_property_readonly("words",
+                             [](const CompiledDataset& d) {
+                               const Dictionary& dictionary = d.meta().dictionary;
+                               std::vector<std::string> words;
+                               for (int64_t w = 0; w < dictionary.n_words(); ++w) {
+                                 words.push_back(dictionary.word(w));
+                               }
+                               return words;
+                             })
       .def(
           "encode_features",
           [](const CompiledDataset& d, const Quantizer& quantizer, const std::string& out_path,

@@ -60,9 +60,12 @@ void parse_lines(const std::vector<std::string_view>& lines, int64_t first_line,
 }
 
 // Label names in class order: by bytes (like numpy.unique on str), or as
-// integers.
+// integers. They become Python str: each must be valid UTF-8.
 std::vector<std::string> sorted_labels(std::vector<std::string> names, bool numeric,
                                        const std::string& path) {
+  for (const std::string& name : names) {
+    check(is_utf8(name), "texts: file '" + path + "': a label is not valid UTF-8");
+  }
   if (!numeric) {
     std::sort(names.begin(), names.end());
     return names;

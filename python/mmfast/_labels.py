@@ -54,6 +54,9 @@ def _label_array(labels: Sequence[Any] | np.ndarray) -> np.ndarray:
             raise TypeError(
                 f"y: labels must be all str or all numbers, got a mix of {', '.join(kinds)}"
             )
+        # numpy's str arrays drop trailing NULs: "a\x00" would become the class "a".
+        if "\x00" in "".join(items):
+            raise ValueError("y: a label contains a NUL character ('\\x00')")
     if values.dtype.kind == "c":  # ValueError with this message, as scikit-learn's
         raise ValueError("y: Complex data not supported; labels are str, int, float or bool")
     if values.dtype.kind not in "Uiufb":

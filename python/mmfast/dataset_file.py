@@ -14,11 +14,13 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from . import _core
+from ._fasttext import write_examples
+from ._labels import encode_labels
 from ._progress import CompileProgressLine
 from ._validation import (
     as_code_matrix,
@@ -41,8 +43,6 @@ _FEATURE_DTYPES = {
     np.dtype("<i4"): "i4",
     np.dtype("<i8"): "i8",
 }
-_LABEL_PREFIX = "__label__"
-_TOKEN_SEPARATORS = " \t\n\v\f\r"  # what the core splits words on
 
 
 def is_compiled_dataset(path: str | os.PathLike[str]) -> bool:
@@ -372,7 +372,8 @@ class DatasetWriter:
         self._verbose = verbose
         self._text_path = f"{self.path}.texts.tmp{os.getpid()}"
         self._feature_path = f"{self.path}.features.tmp{os.getpid()}"
-        self._texts: TextIO | None = open(self._text_path, "w", encoding="utf-8", newline="\n")
+        open(self._text_path, "wb").close()  # the shards' lines are appended to it
+        self._closed = False
         self._features: BinaryIO | None = None
         self._feature_kind: tuple[str, int] | None = None  # (dtype code, columns)
         self._numeric_labels: bool | None = None
@@ -392,21 +393,22 @@ class DatasetWriter:
             (n, d) floats or (n, n_codes) integer codes; with every shard or
             with none.
         """
-        if self._texts is None:
+        if self._closed:
             raise ValueError("this DatasetWriter is closed")
         if isinstance(texts, (str, bytes)):
             raise TypeError("texts must be a sequence of str")
         check_same_length("texts", texts, "y", y)
         if (features is None) != (self._feature_kind is None) and self._rows > 0:
             raise ValueError("features: give them with every shard or with none")
-        if features is not None:
-            self._add_features(features, len(texts))
-        lines = []
-        for i, (text, labels) in enumerate(zip(texts, y)):
-            if not isinstance(text, str):
-                raise TypeError(f"texts[{i}] must be str, got {type(text).__name__}")
-            lines.append(f"{self._labels(labels, i)} {_one_line(text, i)}\n")
-        self._texts.writelines(lines)
+        labels = encode_labels(y)[:3]
+        self._check_label_kind(labels[0])
+        rows = None if features is None else self._feature_rows(features, len(texts))
+        # The texts are checked whole before any line is written; the rows then follow.
+        write_examples(self._text_path, texts, labels, append=True, line_breaks_as_spaces=True)
+        if rows is not None:
+            if self._features is None:
+                self._features = open(self._feature_path, "wb")
+            self._features.write(rows.tobytes())
         self._rows += len(texts)
 
     def close(self) -> Dataset:
@@ -449,27 +451,22 @@ class DatasetWriter:
         else:
             self._discard()
 
-    def _labels(self, labels: Any, i: int) -> str:
-        many = isinstance(labels, (list, tuple, np.ndarray))
-        items = list(labels) if many else [labels]
-        if not items:
-            raise ValueError(f"y[{i}]: no label")
-        for label in items:
-            numeric = isinstance(label, (int, np.integer)) and not isinstance(label, bool)
-            if not numeric and not isinstance(label, str):
-                raise TypeError(f"y[{i}]: labels must be str or integers, got "
-                                f"{type(label).__name__}")
-            if self._numeric_labels is None:
-                self._numeric_labels = numeric
-            elif self._numeric_labels != numeric:
-                raise TypeError("y: labels must be all str or all integers")
-            name = str(label)
-            if not name or any(c.isspace() for c in name):
-                raise ValueError(f"y[{i}]: labels must be non-empty and contain no whitespace, "
-                                 f"got {name!r}")
-        return " ".join(_LABEL_PREFIX + str(label) for label in items)
+    def _check_label_kind(self, classes: np.ndarray) -> None:
+        """Labels are all str or all integers, in every shard: the dataset
+        orders its classes as strings or as numbers."""
+        if len(classes) == 0:
+            return
+        if classes.dtype.kind not in "Uiu":
+            raise TypeError(f"y: labels must be str or integers, got {classes.dtype}")
+        numeric = classes.dtype.kind != "U"
+        if self._numeric_labels is None:
+            self._numeric_labels = numeric
+        elif self._numeric_labels != numeric:
+            raise TypeError("y: labels must be all str or all integers")
 
-    def _add_features(self, features: Any, n: int) -> None:
+    def _feature_rows(self, features: Any, n: int) -> np.ndarray:
+        """A shard's features as the rows the spool holds, checked against the
+        earlier shards'."""
         integer = np.issubdtype(np.asarray(features).dtype, np.integer)
         if integer:
             array = as_code_matrix("features", features, np.shape(features)[-1], 2**16)
@@ -481,18 +478,16 @@ class DatasetWriter:
         kind = ("u2" if integer else "f4", array.shape[1])
         if self._feature_kind is None and self._rows == 0:
             self._feature_kind = kind
-            self._features = open(self._feature_path, "wb")
         elif self._feature_kind != kind:
             raise ValueError(f"features: every shard needs the same kind and columns, "
                              f"got {kind} after {self._feature_kind}")
-        assert self._features is not None
-        self._features.write(np.ascontiguousarray(array).tobytes())
+        return np.ascontiguousarray(array)
 
     def _close_spools(self) -> None:
-        for spool in (self._texts, self._features):
-            if spool is not None:
-                spool.close()
-        self._texts = self._features = None
+        self._closed = True
+        if self._features is not None:
+            self._features.close()
+            self._features = None
 
     def _discard(self) -> None:
         self._close_spools()
@@ -505,24 +500,6 @@ def _settings(word_ngrams: int, buckets: int, min_count: int) -> dict[str, Any]:
     return {"word_ngrams": check_int("word_ngrams", word_ngrams, 1),
             "buckets": check_int("buckets", buckets, 0, 2**31 - 2),
             "min_count": check_int("min_count", min_count, 1)}
-
-
-def _one_line(text: str, i: int) -> str:
-    """``text`` on one line, with the same words (the core splits on ASCII
-    whitespace, newlines included); a word that a fastText file would read as
-    a label is refused."""
-    if _LABEL_PREFIX in text and any(
-        word.startswith(_LABEL_PREFIX) for word in _split_words(text)
-    ):
-        raise ValueError(f"texts[{i}] has a word that starts with {_LABEL_PREFIX!r}, which a "
-                         "compiled dataset would read as a label")
-    return text.replace("\n", " ").replace("\r", " ")
-
-
-def _split_words(text: str) -> list[str]:
-    for separator in _TOKEN_SEPARATORS[1:]:
-        text = text.replace(separator, " ")
-    return text.split(" ")
 
 
 def _npy_source(
