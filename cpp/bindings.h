@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <sstream>
 #include <streambuf>
 #include <string>
@@ -18,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "job.h"
 #include "serialization.h"
 
 namespace mmfast::bindings {
@@ -27,22 +29,42 @@ namespace py = pybind11;
 template <typename T>
 using CArray = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
-// Work (in multiply-adds or bytes) above which a call is worth a helper
-// thread so that Ctrl-C can stop it: about a millisecond, against the tens
+// Work (in multiply-adds or bytes) above which a call runs on a thread of
+// its own, so that Ctrl-C can stop it: about a millisecond, against the tens
 // of microseconds a thread costs.
 constexpr double kLongCallWork = 1e7;
 
-// Remembers Python's main thread, the one that sees signals; called at import.
-void init_runtime();
+// A Job (cpp/job.h) as Python sees it, mmfast._core.Job: Python's one poll
+// loop (mmfast/_jobs.py) waits on it, shows its progress, asks it to stop on
+// Ctrl-C, and takes its result. It keeps alive the Python objects the work
+// reads, and makes the result, with the GIL, once the work has succeeded.
+class PyJob {
+ public:
+  PyJob(py::object keep_alive, std::function<py::object()> result)
+      : keep_alive_(std::move(keep_alive)), result_(std::move(result)) {}
+  ~PyJob();
+  void start(double amount, Job::Work work, Job::Report report);
 
-// Runs `work` without the GIL. A long call from Python's main thread runs on
-// a helper thread while this one checks for signals: when a handler raises
-// (Ctrl-C: KeyboardInterrupt), the stop flag the C++ loops check
-// (check_stop) is set, the call unwinds and the Python error is raised.
-// `work` must leave its objects as they were when it throws Interrupted.
-// Short calls, and calls from other threads (which never see signals), run
-// here directly.
-void run_interruptibly(bool long_call, const std::function<void()>& work);
+  bool wait(double seconds);
+  void request_stop() { job_->request_stop(); }
+  py::dict progress() const;
+  // Waits for the work; re-raises its error, else returns its result.
+  py::object result();
+  // Asks the work to stop and waits for it, whatever it then throws.
+  void cancel();
+
+ private:
+  py::object keep_alive_;
+  std::function<py::object()> result_;
+  std::unique_ptr<Job> job_;  // last: destroyed (joined) before what it reads
+};
+
+// Starts `work`: on a thread of its own when `amount` (of multiply-adds or
+// bytes) is at least kLongCallWork, else at once on this thread, without the
+// GIL either way. `keep_alive` holds what the work reads; `result` makes what
+// the job returns (None when it returns nothing).
+py::object start_job(double amount, Job::Work work, py::object keep_alive = py::none(),
+                     std::function<py::object()> result = {}, Job::Report report = {});
 
 // Read-only, seekable std::streambuf over bytes owned by Python.
 class MemoryBuffer : public std::streambuf {
@@ -96,6 +118,7 @@ TextViews text_views(py::handle texts, bool allow_empty);
 
 // The domains, each in its own bindings_<domain>.cc; `testing` is the
 // private _testing submodule, for hooks only the tests call.
+void bind_jobs(py::module_& m);
 void bind_quantizers(py::module_& m);
 void bind_classifier(py::module_& m, py::module_& testing);
 void bind_datasets(py::module_& m);

@@ -1,5 +1,6 @@
 // Bindings of the classifier (cpp/classifier.h): its configuration, the
 // trainer it returns, and the texts and arrays that make a Batch.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -17,12 +18,10 @@ namespace mmfast::bindings {
 
 namespace {
 
-// A Batch plus the Python objects its pointers point into.
+// A Batch and the Python objects its pointers point into.
 struct BatchInput {
-  TextViews texts;
-  CArray<float> features;
-  CArray<uint16_t> codes;
-  Batch batch;
+  std::shared_ptr<Batch> batch = std::make_shared<Batch>();
+  py::tuple owners;
 };
 
 // Sets batch.size from a per-example array, checking it against the texts.
@@ -37,34 +36,63 @@ void take_rows(Batch& batch, const py::array& array, bool has_texts) {
 // texts: None, a sequence of str or LabeledTexts; features: None or an
 // (n, d) float32 array (read in place when C-contiguous); codes: None or an
 // (n, n_codes) integer array.
-std::unique_ptr<BatchInput> batch_input(py::handle texts, py::handle features, py::handle codes,
-                                        bool allow_empty) {
-  auto in = std::make_unique<BatchInput>();
-  Batch& batch = in->batch;
+BatchInput batch_input(py::handle texts, py::handle features, py::handle codes, bool allow_empty) {
+  BatchInput in;
+  Batch& batch = *in.batch;
+  py::object text_owner = py::none(), feature_owner = py::none(), code_owner = py::none();
   if (!texts.is_none()) {
-    in->texts = text_views(texts, allow_empty);
-    batch.texts = in->texts.views;
+    TextViews views = text_views(texts, allow_empty);
+    batch.texts = std::move(views.views);
     batch.size = static_cast<int64_t>(batch.texts.size());
+    text_owner = std::move(views.owner);
   }
   if (!features.is_none()) {
-    in->features = features.cast<CArray<float>>();
-    take_rows(batch, in->features, !texts.is_none());
-    batch.features = in->features.data();
-    batch.n_features = static_cast<int32_t>(in->features.shape(1));
+    auto array = features.cast<CArray<float>>();
+    take_rows(batch, array, !texts.is_none());
+    batch.features = array.data();
+    batch.n_features = static_cast<int32_t>(array.shape(1));
+    feature_owner = std::move(array);
   }
   if (!codes.is_none()) {
-    in->codes = codes.cast<CArray<uint16_t>>();
-    take_rows(batch, in->codes, !texts.is_none());
-    batch.codes = in->codes.data();
-    batch.n_codes = static_cast<int32_t>(in->codes.shape(1));
+    auto array = codes.cast<CArray<uint16_t>>();
+    take_rows(batch, array, !texts.is_none());
+    batch.codes = array.data();
+    batch.n_codes = static_cast<int32_t>(array.shape(1));
+    code_owner = std::move(array);
   }
+  in.owners = py::make_tuple(text_owner, feature_owner, code_owner);
   return in;
 }
 
-// Whether predicting `batch` is long enough to run interruptibly.
-bool long_prediction(const Classifier& classifier, const Batch& batch) {
+// The work of predicting `batch`, in multiply-adds.
+double prediction_work(const Classifier& classifier, const Batch& batch) {
   const double per_example = static_cast<double>(classifier.dim()) * (classifier.n_classes() + 16);
-  return static_cast<double>(batch.size) * per_example >= kLongCallWork;
+  return static_cast<double>(batch.size) * per_example;
+}
+
+// A trainer and the Python objects it reads: the classifier whose model it
+// trains, and the features it reads in place.
+struct PyTrainer {
+  py::object owners;
+  std::unique_ptr<Trainer> trainer;
+};
+
+// Runs `prepare` (which makes a Trainer) as a job whose result is the trainer.
+py::object prepare_job(std::function<std::unique_ptr<Trainer>()> prepare, py::object owners) {
+  auto made = std::make_shared<std::unique_ptr<Trainer>>();
+  return start_job(
+      kLongCallWork, [made, prepare = std::move(prepare)] { *made = prepare(); }, owners,
+      [made, owners] { return py::cast(PyTrainer{owners, std::move(*made)}); });
+}
+
+// Loading a model: a job whose result is (Classifier, metadata bytes).
+py::object load_job(double amount, std::function<Classifier(std::string&)> load,
+                    py::object keep_alive) {
+  auto loaded = std::make_shared<std::optional<Classifier>>();
+  auto metadata = std::make_shared<std::string>();
+  return start_job(
+      amount, [=] { loaded->emplace(load(*metadata)); }, keep_alive,
+      [=] { return py::make_tuple(std::move(**loaded), py::bytes(*metadata)); });
 }
 
 RaggedArray ragged_from_numpy(const CArray<int64_t>& offsets, const CArray<int32_t>& values) {
@@ -96,10 +124,6 @@ py::dict model_weights(py::object self) {
     out["feature_inv_scale"] = vector_view(projection->scaling().inv_scale, self);
   }
   return out;
-}
-
-py::tuple load_result(Classifier classifier, const std::string& metadata) {
-  return py::make_tuple(std::move(classifier), py::bytes(metadata));
 }
 
 // A field of ClassifierConfig::train as a property of the config.
@@ -148,54 +172,65 @@ void bind_classifier_config(py::module_& m) {
 
 void bind_classifier(py::module_& m, py::module_& testing) {
   bind_classifier_config(m);
-  py::class_<Trainer>(m, "Trainer")
-      .def("start", &Trainer::start)
-      .def("wait", &Trainer::wait, py::arg("seconds"), py::call_guard<py::gil_scoped_release>())
-      .def("request_stop", &Trainer::request_stop)
-      .def("join", &Trainer::join, py::call_guard<py::gil_scoped_release>())
-      .def("progress", [](const Trainer& t) {
-        const Progress p = t.progress();
-        return py::dict(py::arg("examples_done") = p.examples_done,
-                        py::arg("examples_total") = p.examples_total,
-                        py::arg("loss_sum") = p.loss_sum, py::arg("loss_count") = p.loss_count,
-                        py::arg("lr") = p.lr);
-      });
+  py::class_<PyTrainer>(m, "Trainer")
+      .def(
+          "train",
+          [](py::object self) {
+            Trainer* trainer = self.cast<PyTrainer&>().trainer.get();
+            return start_job(
+                kLongCallWork, [trainer] { trainer->run(); }, self, {},
+                [trainer] {
+                  const Progress p = trainer->progress();
+                  return ProgressReport{{"examples_done", static_cast<double>(p.examples_done)},
+                                        {"examples_total", static_cast<double>(p.examples_total)},
+                                        {"loss_sum", p.loss_sum},
+                                        {"loss_count", static_cast<double>(p.loss_count)},
+                                        {"lr", p.lr}};
+                });
+          },
+          "Starts training; the job reports examples_done, examples_total, loss_sum, "
+          "loss_count and lr.");
 
   py::class_<Classifier>(m, "Classifier")
       .def(py::init<const ClassifierConfig&>(), py::arg("config"))
       .def(
           "prepare_fit",
-          [](Classifier& self, py::handle texts, py::handle features, py::handle codes,
+          [](py::object self, py::handle texts, py::handle features, py::handle codes,
              const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids,
              int32_t n_classes, int64_t codebook_size) {
             auto input =
                 batch_input(texts, features, codes, /*allow_empty=*/texts.is_none() ||
                                                         !features.is_none() || !codes.is_none());
-            check(features.is_none() || input->features.ptr() == features.ptr(),
+            check(features.is_none() || input.owners[1].ptr() == features.ptr(),
                   "features must be a C-contiguous float32 array to be read in place");
-            RaggedArray labels = ragged_from_numpy(label_offsets, label_ids);
-            std::unique_ptr<Trainer> trainer;
-            run_interruptibly(true, [&] {
-              trainer = self.prepare_fit(input->batch, std::move(labels), n_classes, codebook_size);
-            });
-            return trainer;
+            auto labels =
+                std::make_shared<RaggedArray>(ragged_from_numpy(label_offsets, label_ids));
+            Classifier* classifier = self.cast<Classifier*>();
+            return prepare_job(
+                [=, batch = input.batch] {
+                  return classifier->prepare_fit(*batch, std::move(*labels), n_classes,
+                                                 codebook_size);
+                },
+                py::make_tuple(self, input.owners));
           },
           py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
           py::arg("label_ids"), py::arg("n_classes"), py::arg("codebook_size"),
-          // The trainer reads the classifier's model and the features in place.
-          py::keep_alive<0, 1>(), py::keep_alive<0, 3>())
+          "Starts building the vocabulary, tokenizing and initializing; the job's result is "
+          "the Trainer, which reads this classifier's model and the features in place.")
       .def(
           "prepare_fit_dataset",
-          [](Classifier& self, const std::shared_ptr<CompiledDataset>& dataset,
+          [](py::object self, const std::shared_ptr<CompiledDataset>& dataset,
              int64_t codebook_size) {
-            py::gil_scoped_release release;
-            return self.prepare_fit(dataset->meta().dictionary, /*has_text=*/true,
-                                    dataset->examples(), codebook_size);
+            Classifier* classifier = self.cast<Classifier*>();
+            return prepare_job(
+                [=] {
+                  return classifier->prepare_fit(dataset->meta().dictionary, /*has_text=*/true,
+                                                 dataset->examples(), codebook_size);
+                },
+                // The examples keep the dataset's mapping alive themselves.
+                self);
           },
-          py::arg("dataset"), py::arg("codebook_size"),
-          // The trainer reads the classifier's model; the examples keep the
-          // dataset's mapping alive themselves.
-          py::keep_alive<0, 1>())
+          py::arg("dataset"), py::arg("codebook_size"))
       .def(
           "token_rows",
           [](const Classifier& self, const std::string& text) {
@@ -261,36 +296,45 @@ void bind_classifier(py::module_& m, py::module_& testing) {
           py::arg("quantizer").none(true))
       .def(
           "predict_proba",
-          [](const Classifier& self, py::handle texts, py::handle features, py::handle codes,
+          [](py::object self, py::handle texts, py::handle features, py::handle codes,
              int threads) {
+            const Classifier* classifier = self.cast<const Classifier*>();
             auto input = batch_input(texts, features, codes, /*allow_empty=*/true);
-            py::array_t<float> out({static_cast<py::ssize_t>(input->batch.size),
-                                    static_cast<py::ssize_t>(self.n_classes())});
+            py::array_t<float> out({static_cast<py::ssize_t>(input.batch->size),
+                                    static_cast<py::ssize_t>(classifier->n_classes())});
             float* data = out.mutable_data();
-            run_interruptibly(long_prediction(self, input->batch), [&] {
-              self.predict_proba(input->batch, data, resolve_threads(threads));
-            });
-            return out;
+            threads = resolve_threads(threads);
+            return start_job(
+                prediction_work(*classifier, *input.batch),
+                [=, batch = input.batch] { classifier->predict_proba(*batch, data, threads); },
+                py::make_tuple(self, input.owners), [out] { return out; });
           },
-          py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("threads"))
+          py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("threads"),
+          "Starts predicting; the job's result is the (n, n_classes) probabilities.")
       .def(
           "predict_top",
-          [](const Classifier& self, py::handle texts, py::handle features, py::handle codes, int k,
+          [](py::object self, py::handle texts, py::handle features, py::handle codes, int k,
              float threshold, int threads) {
+            const Classifier* classifier = self.cast<const Classifier*>();
             check(k >= 1, "k must be >= 1, got " + std::to_string(k));
             auto input = batch_input(texts, features, codes, /*allow_empty=*/true);
-            const auto n = static_cast<py::ssize_t>(input->batch.size);
+            const auto n = static_cast<py::ssize_t>(input.batch->size);
             py::array_t<int32_t> classes({n, static_cast<py::ssize_t>(k)});
             py::array_t<float> probs({n, static_cast<py::ssize_t>(k)});
             int32_t* c = classes.mutable_data();
             float* p = probs.mutable_data();
-            run_interruptibly(long_prediction(self, input->batch), [&] {
-              self.predict_top(input->batch, k, threshold, c, p, resolve_threads(threads));
-            });
-            return py::make_tuple(classes, probs);
+            threads = resolve_threads(threads);
+            return start_job(
+                prediction_work(*classifier, *input.batch),
+                [=, batch = input.batch] {
+                  classifier->predict_top(*batch, k, threshold, c, p, threads);
+                },
+                py::make_tuple(self, input.owners),
+                [classes, probs] { return py::make_tuple(classes, probs); });
           },
           py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("k"),
-          py::arg("threshold"), py::arg("threads"))
+          py::arg("threshold"), py::arg("threads"),
+          "Starts predicting; the job's result is (classes, probabilities), each (n, k).")
       .def(
           "save",
           [](const Classifier& self, const std::string& path, const py::bytes& metadata) {
@@ -314,26 +358,27 @@ void bind_classifier(py::module_& m, py::module_& testing) {
       .def_static(
           "load",
           [](const std::string& path) {
-            std::string metadata;
-            std::optional<Classifier> c;
-            run_interruptibly(true, [&] { c.emplace(Classifier::load(path, metadata)); });
-            return load_result(std::move(*c), metadata);
+            return load_job(
+                kLongCallWork,
+                [path](std::string& metadata) { return Classifier::load(path, metadata); },
+                py::none());
           },
-          py::arg("path"))
+          py::arg("path"), "Starts loading a model file; the job's result is (core, metadata).")
       .def_static(
           "from_bytes",
           [](const py::bytes& data) {
-            std::string_view view = data;
-            std::string metadata;
-            std::optional<Classifier> c;
-            run_interruptibly(view.size() >= kLongCallWork, [&] {
-              MemoryBuffer buffer(view.data(), view.size());
-              std::istream in(&buffer);
-              c.emplace(Classifier::load(in, view.size(), metadata));
-            });
-            return load_result(std::move(*c), metadata);
+            const std::string_view view = data;
+            return load_job(
+                static_cast<double>(view.size()),
+                [view](std::string& metadata) {
+                  MemoryBuffer buffer(view.data(), view.size());
+                  std::istream in(&buffer);
+                  return Classifier::load(in, view.size(), metadata);
+                },
+                data);
           },
-          py::arg("data"));
+          py::arg("data"),
+          "Starts reading a model from bytes; the job's result is (core, metadata).");
 
   // One SGD step per example, in order, on this thread: compared with a
   // step computed in numpy.
@@ -345,7 +390,7 @@ void bind_classifier(py::module_& m, py::module_& testing) {
         auto input = batch_input(texts, features, codes, /*allow_empty=*/true);
         RaggedArray labels = ragged_from_numpy(label_offsets, label_ids);
         py::gil_scoped_release release;
-        return self.train_steps(input->batch, labels, lr, feature_lr);
+        return self.train_steps(*input.batch, labels, lr, feature_lr);
       },
       py::arg("classifier"), py::arg("texts"), py::arg("features"), py::arg("codes"),
       py::arg("label_offsets"), py::arg("label_ids"), py::arg("lr"), py::arg("feature_lr"));

@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "background.h"
 #include "bindings.h"
 #include "common.h"
 #include "dataset_compiler.h"
@@ -15,12 +14,6 @@ namespace mmfast::bindings {
 
 namespace {
 
-// A compile running on its own thread, polled by the calling thread.
-struct CompileJob {
-  CompileProgress progress;
-  std::unique_ptr<BackgroundTask> task;
-};
-
 // A ragged array's (offsets, values) as read-only views that keep `owner` alive.
 py::tuple ragged_views(const RaggedView& ragged, py::handle owner) {
   return py::make_tuple(readonly_view<int64_t>({ragged.rows() + 1}, ragged.offsets, owner),
@@ -30,21 +23,6 @@ py::tuple ragged_views(const RaggedView& ragged, py::handle owner) {
 }  // namespace
 
 void bind_datasets(py::module_& m) {
-  py::class_<CompileJob>(m, "CompileJob")
-      .def(
-          "wait", [](CompileJob& job, double seconds) { return job.task->wait(seconds); },
-          py::arg("seconds"), py::call_guard<py::gil_scoped_release>())
-      .def("request_stop", [](CompileJob& job) { job.progress.stop = true; })
-      .def(
-          "join", [](CompileJob& job) { job.task->join(); },
-          py::call_guard<py::gil_scoped_release>())
-      .def("progress", [](const CompileJob& job) {
-        const CompileProgress& p = job.progress;
-        return py::dict(
-            py::arg("pass") = p.pass.load(), py::arg("bytes_read") = p.bytes_read.load(),
-            py::arg("bytes_total") = p.bytes_total.load(), py::arg("lines") = p.lines.load());
-      });
-
   m.def(
       "compile_dataset",
       [](const std::string& text_path, const std::string& out_path, const std::string& feature_path,
@@ -56,28 +34,39 @@ void bind_datasets(py::module_& m) {
         if (!feature_path.empty()) features.dtype = parse_feature_dtype(dtype);
         const DatasetSettings settings{word_ngrams, buckets, min_count, numeric_labels};
         threads = resolve_threads(threads);
-        auto job = std::make_unique<CompileJob>();
-        CompileProgress* progress = &job->progress;
-        job->task = std::make_unique<BackgroundTask>(
-            [=] { compile_dataset(text_path, features, settings, threads, out_path, *progress); });
-        return job;
+        auto progress = std::make_shared<CompileProgress>();
+        return start_job(
+            kLongCallWork,
+            [=] { compile_dataset(text_path, features, settings, threads, out_path, *progress); },
+            py::none(), {},
+            [progress] {
+              return ProgressReport{
+                  {"pass", progress->pass.load()},
+                  {"bytes_read", static_cast<double>(progress->bytes_read.load())},
+                  {"bytes_total", static_cast<double>(progress->bytes_total.load())},
+                  {"lines", static_cast<double>(progress->lines.load())}};
+            });
       },
       py::arg("text_path"), py::arg("out_path"), py::arg("feature_path"), py::arg("feature_offset"),
       py::arg("dtype"), py::arg("rows"), py::arg("cols"), py::arg("by_reference"),
       py::arg("reference"), py::arg("word_ngrams"), py::arg("buckets"), py::arg("min_count"),
       py::arg("numeric_labels"), py::arg("threads"),
-      "Starts compiling a fastText-format file into a dataset file; returns the running job.");
+      "Starts compiling a fastText-format file into a dataset file; the job reports pass, "
+      "bytes_read, bytes_total and lines.");
 
   py::class_<CompiledDataset, std::shared_ptr<CompiledDataset>>(
       m, "CompiledDataset", "A compiled dataset file, memory-mapped (see cpp/dataset_file.h).")
       .def_static(
           "open",
           [](const std::string& path, int threads) {
-            py::gil_scoped_release release;
-            return std::const_pointer_cast<CompiledDataset>(
-                CompiledDataset::open(path, resolve_threads(threads)));
+            threads = resolve_threads(threads);
+            auto opened = std::make_shared<std::shared_ptr<const CompiledDataset>>();
+            return start_job(
+                kLongCallWork, [=] { *opened = CompiledDataset::open(path, threads); }, py::none(),
+                [opened] { return py::cast(std::const_pointer_cast<CompiledDataset>(*opened)); });
           },
-          py::arg("path"), py::arg("threads"))
+          py::arg("path"), py::arg("threads"),
+          "Starts mapping and verifying a dataset file; the job's result is the dataset.")
       .def("__len__", &CompiledDataset::size)
       .def_property_readonly("path", &CompiledDataset::path)
       .def_property_readonly("file_bytes", &CompiledDataset::file_bytes)
@@ -155,13 +144,19 @@ void bind_datasets(py::module_& m) {
                              })
       .def(
           "encode_features",
-          [](const CompiledDataset& d, const Quantizer& quantizer, const std::string& out_path,
+          [](py::object self, py::object quantizer_object, const std::string& out_path,
              int threads) {
-            const std::string bytes = serialized(quantizer);
-            py::gil_scoped_release release;
-            d.encode_features(quantizer, bytes, out_path, resolve_threads(threads));
+            const CompiledDataset* dataset = self.cast<const CompiledDataset*>();
+            const Quantizer* quantizer = quantizer_object.cast<const Quantizer*>();
+            auto bytes = std::make_shared<const std::string>(serialized(*quantizer));
+            threads = resolve_threads(threads);
+            return start_job(
+                kLongCallWork,
+                [=] { dataset->encode_features(*quantizer, *bytes, out_path, threads); },
+                py::make_tuple(self, quantizer_object));
           },
-          py::arg("quantizer"), py::arg("out_path"), py::arg("threads"));
+          py::arg("quantizer"), py::arg("out_path"), py::arg("threads"),
+          "Starts writing the dataset with the quantizer's codes of its features.");
 }
 
 }  // namespace mmfast::bindings

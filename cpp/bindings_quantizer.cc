@@ -40,54 +40,66 @@ py::bytes to_bytes(const Object& object) {
   return py::bytes(bytes);
 }
 
-// Reads one object written by to_bytes, refusing trailing or corrupt data.
+// Reading one object written by to_bytes, refusing trailing or corrupt
+// data: a job whose result is the object.
 template <typename Read>
-auto from_bytes(const py::bytes& data, Read read) {
+py::object from_bytes(const py::bytes& data, Read read) {
   const std::string_view view = data;
-  MemoryBuffer buffer(view.data(), view.size());
-  std::istream stream(&buffer);
-  std::optional<decltype(read(std::declval<mmfast::BinaryReader&>()))> object;
-  run_interruptibly(view.size() >= kLongCallWork, [&] {
-    mmfast::BinaryReader in(stream, view.size());
-    object.emplace(read(in));
-    in.finish();
-  });
-  return std::move(*object);
+  auto object = std::make_shared<std::optional<decltype(read(std::declval<BinaryReader&>()))>>();
+  return start_job(
+      static_cast<double>(view.size()),
+      [=] {
+        MemoryBuffer buffer(view.data(), view.size());
+        std::istream stream(&buffer);
+        BinaryReader in(stream, view.size());
+        object->emplace(read(in));
+        in.finish();
+      },
+      data, [object] { return py::cast(std::move(**object)); });
 }
 
-py::array encode(const mmfast::Quantizer& quantizer, const CArray<float>& x, int threads) {
-  check_matrix(x, "X", quantizer.dim());
+// The quantizer of a Python Quantizer, shared with the jobs that read it.
+std::shared_ptr<const Quantizer> shared_quantizer(py::handle self) {
+  return self.cast<std::shared_ptr<Quantizer>>();
+}
+
+py::object encode(py::object self, const CArray<float>& x, int threads) {
+  auto quantizer = shared_quantizer(self);
+  check_matrix(x, "X", quantizer->dim());
   const int64_t n = x.shape(0);
-  const bool narrow = quantizer.n_bits() <= 8;
-  py::array codes = narrow ? py::array(py::array_t<uint8_t>({n, int64_t{quantizer.n_codes()}}))
-                           : py::array(py::array_t<uint16_t>({n, int64_t{quantizer.n_codes()}}));
+  const bool narrow = quantizer->n_bits() <= 8;
+  py::array codes = narrow ? py::array(py::array_t<uint8_t>({n, int64_t{quantizer->n_codes()}}))
+                           : py::array(py::array_t<uint16_t>({n, int64_t{quantizer->n_codes()}}));
   void* out = codes.mutable_data();
-  const double work = static_cast<double>(n) * quantizer.dim() * quantizer.n_centroids();
-  run_interruptibly(work >= kLongCallWork, [&] {
-    if (narrow) {
-      quantizer.encode(x.data(), n, static_cast<uint8_t*>(out), threads);
-    } else {
-      quantizer.encode(x.data(), n, static_cast<uint16_t*>(out), threads);
-    }
-  });
-  return codes;
+  const float* data = x.data();
+  return start_job(
+      static_cast<double>(n) * quantizer->dim() * quantizer->n_centroids(),
+      [=] {
+        if (narrow) {
+          quantizer->encode(data, n, static_cast<uint8_t*>(out), threads);
+        } else {
+          quantizer->encode(data, n, static_cast<uint16_t*>(out), threads);
+        }
+      },
+      x, [codes] { return codes; });
 }
 
 template <typename Code>
-py::array_t<float> decode_as(const mmfast::Quantizer& quantizer, const py::array& codes,
-                             int threads) {
+py::object decode_as(std::shared_ptr<const Quantizer> quantizer, const py::array& codes,
+                     int threads) {
   const auto contiguous = py::array_t<Code, py::array::c_style>::ensure(codes);
-  py::array_t<float> out({static_cast<int64_t>(codes.shape(0)), quantizer.dim()});
+  py::array_t<float> out({static_cast<int64_t>(codes.shape(0)), quantizer->dim()});
   float* data = out.mutable_data();
-  const double work = static_cast<double>(contiguous.shape(0)) * quantizer.dim();
-  run_interruptibly(work >= kLongCallWork, [&] {
-    quantizer.decode(contiguous.data(), contiguous.shape(0), data, threads);
-  });
-  return out;
+  const Code* in = contiguous.data();
+  const int64_t n = contiguous.shape(0);
+  return start_job(
+      static_cast<double>(n) * quantizer->dim(), [=] { quantizer->decode(in, n, data, threads); },
+      contiguous, [out] { return out; });
 }
 
-py::array_t<float> decode(const mmfast::Quantizer& quantizer, const py::array& codes, int threads) {
-  check_matrix(codes, "codes", quantizer.n_codes());
+py::object decode(py::object self, const py::array& codes, int threads) {
+  auto quantizer = shared_quantizer(self);
+  check_matrix(codes, "codes", quantizer->n_codes());
   if (py::isinstance<py::array_t<uint8_t>>(codes)) {
     return decode_as<uint8_t>(quantizer, codes, threads);
   }
@@ -126,42 +138,53 @@ void bind_quantizers(py::module_& m) {
       .def_property_readonly("is_trained", &KMeans::is_trained)
       .def(
           "train",
-          [](KMeans& kmeans, const CArray<float>& x, int threads) {
-            check_matrix(x, "X", kmeans.dim());
-            run_interruptibly(true, [&] { kmeans.train(x.data(), x.shape(0), threads); });
+          [](py::object self, const CArray<float>& x, int threads) {
+            KMeans* kmeans = self.cast<KMeans*>();
+            check_matrix(x, "X", kmeans->dim());
+            const float* data = x.data();
+            const int64_t n = x.shape(0);
+            return start_job(
+                kLongCallWork, [=] { kmeans->train(data, n, threads); }, py::make_tuple(self, x));
           },
-          py::arg("x"), py::arg("threads") = 0)
+          py::arg("x"), py::arg("threads") = 0, "Starts training.")
       .def(
           "assign",
-          [](const KMeans& kmeans, const CArray<float>& x, int threads) {
-            check_matrix(x, "X", kmeans.dim());
-            check(kmeans.is_trained(), "k-means is not trained");
+          [](py::object self, const CArray<float>& x, int threads) {
+            const KMeans* kmeans = self.cast<const KMeans*>();
+            check_matrix(x, "X", kmeans->dim());
+            check(kmeans->is_trained(), "k-means is not trained");
             const int64_t n = x.shape(0);
             py::array_t<int32_t> labels(n);
             py::array_t<float> distances(n);
             int32_t* label_data = labels.mutable_data();
             float* distance_data = distances.mutable_data();
-            const double work = static_cast<double>(n) * kmeans.dim() * kmeans.k();
-            run_interruptibly(work >= kLongCallWork, [&] {
-              kmeans.assign(x.data(), n, label_data, distance_data, threads);
-            });
-            return py::make_tuple(labels, distances);
+            const float* data = x.data();
+            return start_job(
+                static_cast<double>(n) * kmeans->dim() * kmeans->k(),
+                [=] { kmeans->assign(data, n, label_data, distance_data, threads); },
+                py::make_tuple(self, x),
+                [labels, distances] { return py::make_tuple(labels, distances); });
           },
           py::arg("x"), py::arg("threads") = 0,
-          "Nearest centroid of each row and the squared distance to it.")
+          "Starts finding each row's nearest centroid; the job's result is (labels, squared "
+          "distances).")
       .def(
           "distances",
-          [](const KMeans& kmeans, const CArray<float>& x, int threads) {
-            check_matrix(x, "X", kmeans.dim());
-            check(kmeans.is_trained(), "k-means is not trained");
-            py::array_t<float> out({static_cast<int64_t>(x.shape(0)), kmeans.k()});
-            float* data = out.mutable_data();
-            py::gil_scoped_release release;
-            kmeans.distances(x.data(), x.shape(0), data, threads);
-            return out;
+          [](py::object self, const CArray<float>& x, int threads) {
+            const KMeans* kmeans = self.cast<const KMeans*>();
+            check_matrix(x, "X", kmeans->dim());
+            check(kmeans->is_trained(), "k-means is not trained");
+            const int64_t n = x.shape(0);
+            py::array_t<float> out({n, kmeans->k()});
+            float* out_data = out.mutable_data();
+            const float* data = x.data();
+            return start_job(
+                static_cast<double>(n) * kmeans->dim() * kmeans->k(),
+                [=] { kmeans->distances(data, n, out_data, threads); }, py::make_tuple(self, x),
+                [out] { return out; });
           },
           py::arg("x"), py::arg("threads") = 0,
-          "(n, k) Euclidean distances of each row to each centroid.")
+          "Starts computing the (n, k) Euclidean distances of each row to each centroid.")
       .def_property_readonly("centroids",
                              [](const KMeans& kmeans) {
                                return py::array_t<float>({kmeans.k(), kmeans.dim()},
@@ -169,9 +192,12 @@ void bind_quantizers(py::module_& m) {
                              })
       .def_property_readonly("objective", &KMeans::objective)
       .def("to_bytes", &to_bytes<KMeans>)
-      .def_static("from_bytes", [](const py::bytes& data) {
-        return from_bytes(data, [](mmfast::BinaryReader& in) { return KMeans::read(in); });
-      });
+      .def_static(
+          "from_bytes",
+          [](const py::bytes& data) {
+            return from_bytes(data, [](BinaryReader& in) { return KMeans::read(in); });
+          },
+          py::arg("data"), "Starts reading k-means from bytes; the job's result is it.");
 
   // Shared holders: a Classifier keeps the quantizer its codes come from.
   py::class_<Quantizer, std::shared_ptr<Quantizer>>(
@@ -183,20 +209,28 @@ void bind_quantizers(py::module_& m) {
       .def_property_readonly("is_trained", &Quantizer::is_trained)
       .def(
           "train",
-          [](Quantizer& quantizer, const CArray<float>& x, int threads) {
-            check_matrix(x, "X", quantizer.dim());
-            run_interruptibly(true, [&] { quantizer.train(x.data(), x.shape(0), threads); });
+          [](py::object self, const CArray<float>& x, int threads) {
+            auto quantizer = self.cast<std::shared_ptr<Quantizer>>();
+            check_matrix(x, "X", quantizer->dim());
+            const float* data = x.data();
+            const int64_t n = x.shape(0);
+            return start_job(kLongCallWork, [=] { quantizer->train(data, n, threads); }, x);
           },
-          py::arg("x"), py::arg("threads") = 0)
+          py::arg("x"), py::arg("threads") = 0, "Starts training.")
       .def("encode", &encode, py::arg("x"), py::arg("threads") = 0,
-           "Codes of shape (n, n_codes): uint8 when n_bits <= 8, else uint16.")
-      .def("decode", &decode, py::arg("codes"), py::arg("threads") = 0)
+           "Starts encoding; the job's result is the codes of shape (n, n_codes): uint8 when "
+           "n_bits <= 8, else uint16.")
+      .def("decode", &decode, py::arg("codes"), py::arg("threads") = 0,
+           "Starts decoding; the job's result is the (n, dim) vectors.")
       .def("to_bytes", &to_bytes<Quantizer>)
-      .def_static("from_bytes", [](const py::bytes& data) {
-        return from_bytes(data, [](mmfast::BinaryReader& in) {
-          return std::shared_ptr<Quantizer>(Quantizer::read(in));
-        });
-      });
+      .def_static(
+          "from_bytes",
+          [](const py::bytes& data) {
+            return from_bytes(data, [](BinaryReader& in) {
+              return std::shared_ptr<Quantizer>(Quantizer::read(in));
+            });
+          },
+          py::arg("data"), "Starts reading a quantizer from bytes; the job's result is it.");
 
   py::class_<SubspaceQuantizer, Quantizer, std::shared_ptr<SubspaceQuantizer>>(m,
                                                                                "SubspaceQuantizer")

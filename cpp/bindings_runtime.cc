@@ -1,77 +1,65 @@
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <exception>
-#include <mutex>
-#include <system_error>
-#include <thread>
 
 #include "bindings.h"
 #include "common.h"
 
 namespace mmfast::bindings {
 
-namespace {
-
-constexpr auto kSignalPoll = std::chrono::milliseconds(50);
-
-unsigned long main_thread_id = 0;  // Python's main thread, set at import
-
-}  // namespace
-
-void init_runtime() {
-  main_thread_id =
-      py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+PyJob::~PyJob() {
+  if (job_ == nullptr) return;
+  py::gil_scoped_release release;
+  job_.reset();  // asks a job still running to stop, and waits for it
 }
 
-void run_interruptibly(bool long_call, const std::function<void()>& work) {
-  if (!long_call || PyThread_get_thread_ident() != main_thread_id) {
-    py::gil_scoped_release release;
-    work();
-    return;
-  }
-  std::atomic<bool> stop{false};
-  std::mutex mutex;
-  std::condition_variable finished;
-  bool done = false;
-  std::exception_ptr error;
-  std::thread helper;
-  try {
-    helper = std::thread([&] {
-      StopScope scope(&stop);
-      try {
-        work();
-      } catch (...) {
-        error = std::current_exception();
-      }
-      std::lock_guard<std::mutex> lock(mutex);
-      done = true;
-      finished.notify_all();
-    });
-  } catch (const std::system_error&) {
-    py::gil_scoped_release release;  // no thread to spare: run here, uninterruptible
-    work();
-    return;
-  }
-  bool interrupted = false;
+void PyJob::start(double amount, Job::Work work, Job::Report report) {
+  py::gil_scoped_release release;
+  job_ = std::make_unique<Job>(std::move(work), std::move(report), amount >= kLongCallWork);
+}
+
+bool PyJob::wait(double seconds) {
+  py::gil_scoped_release release;
+  return job_->wait(seconds);
+}
+
+py::dict PyJob::progress() const {
+  py::dict out;
+  for (const auto& [name, value] : job_->progress()) out[py::str(name)] = value;
+  return out;
+}
+
+py::object PyJob::result() {
   {
     py::gil_scoped_release release;
-    std::unique_lock<std::mutex> lock(mutex);
-    while (!finished.wait_for(lock, kSignalPoll, [&] { return done; })) {
-      if (interrupted) continue;
-      lock.unlock();
-      {
-        py::gil_scoped_acquire acquire;
-        interrupted = PyErr_CheckSignals() != 0;  // the handler's exception stays set
-      }
-      if (interrupted) stop = true;
-      lock.lock();
-    }
-    lock.unlock();
-    helper.join();
+    job_->join();
   }
-  if (interrupted) throw py::error_already_set();
-  if (error) std::rethrow_exception(error);
+  return result_ ? result_() : py::none();
+}
+
+void PyJob::cancel() {
+  py::gil_scoped_release release;
+  job_->request_stop();
+  try {
+    job_->join();
+  } catch (...) {
+    // The caller raises what made it cancel (e.g. KeyboardInterrupt).
+  }
+}
+
+py::object start_job(double amount, Job::Work work, py::object keep_alive,
+                     std::function<py::object()> result, Job::Report report) {
+  auto job = std::make_unique<PyJob>(std::move(keep_alive), std::move(result));
+  job->start(amount, std::move(work), std::move(report));
+  return py::cast(std::move(job));
+}
+
+void bind_jobs(py::module_& m) {
+  py::class_<PyJob>(m, "Job", "A long call running in C++; mmfast._jobs.run polls it.")
+      .def("wait", &PyJob::wait, py::arg("seconds"),
+           "Blocks up to `seconds`; True once the work is done.")
+      .def("request_stop", &PyJob::request_stop)
+      .def("progress", &PyJob::progress, "The work's counters, by name.")
+      .def("result", &PyJob::result, "Waits for the work; raises its error or returns its result.")
+      .def("cancel", &PyJob::cancel, "Asks the work to stop and waits for it.");
 }
 
 MemoryBuffer::MemoryBuffer(const char* data, size_t size) {

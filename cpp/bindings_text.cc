@@ -1,5 +1,6 @@
 // Bindings of fastText-format files (cpp/fasttext_format.h, text_file.h):
 // the reader, the writer, and texts as the views C++ reads.
+#include <cerrno>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -17,21 +18,17 @@ namespace mmfast::bindings {
 
 namespace {
 
-// The lines of every example, built without the GIL: `label_names` are the
-// classes as str, row i's labels label_names[ids[offsets[i]:offsets[i+1]]].
+// The lines of every example: `label_names` are the classes as str, row i's
+// labels label_names[id[offset[i]:offset[i + 1]]].
 std::string fasttext_lines(const std::vector<std::string_view>& texts,
-                           const std::vector<std::string>& label_names,
-                           const CArray<int64_t>& offsets, const CArray<int32_t>& ids,
-                           LineBreaks breaks) {
+                           const std::vector<std::string>& label_names, const int64_t* offset,
+                           const int32_t* id, int64_t n_ids, LineBreaks breaks) {
   const int64_t n = static_cast<int64_t>(texts.size());
-  check(offsets.ndim() == 1 && offsets.size() == n + 1 && ids.ndim() == 1,
-        "y: one row of labels per text");
-  const int64_t* offset = offsets.data();
-  const int32_t* id = ids.data();
   std::string out;
   std::vector<std::string_view> labels;
+  StopCheck stop_check(kStopCheckBytes);
   for (int64_t i = 0; i < n; ++i) {
-    check(offset[i] >= 0 && offset[i] <= offset[i + 1] && offset[i + 1] <= ids.size(),
+    check(offset[i] >= 0 && offset[i] <= offset[i + 1] && offset[i + 1] <= n_ids,
           "y: bad label offsets");
     labels.clear();
     for (int64_t k = offset[i]; k < offset[i + 1]; ++k) {
@@ -39,6 +36,7 @@ std::string fasttext_lines(const std::vector<std::string_view>& texts,
       labels.push_back(label_names[id[k]]);
     }
     append_fasttext_line(out, labels, texts[i], i, breaks);
+    stop_check.done(static_cast<int64_t>(texts[i].size()) + 1);
   }
   return out;
 }
@@ -97,30 +95,47 @@ void bind_text_files(py::module_& m, py::module_& testing) {
   m.def(
       "read_fasttext_file",
       [](const std::string& path, bool keep_unlabeled) {
-        std::unique_ptr<LabeledTexts> texts;
-        run_interruptibly(true, [&] { texts = read_fasttext_file(path, keep_unlabeled); });
-        return texts;
+        auto texts = std::make_shared<std::unique_ptr<LabeledTexts>>();
+        return start_job(
+            kLongCallWork, [=] { *texts = read_fasttext_file(path, keep_unlabeled); }, py::none(),
+            [texts] { return py::cast(std::move(*texts)); });
       },
-      py::arg("path"), py::arg("keep_unlabeled"));
+      py::arg("path"), py::arg("keep_unlabeled"),
+      "Starts reading a fastText-format file; the job's result is its LabeledTexts.");
 
   m.def(
       "write_fasttext_file",
       [](const std::string& path, py::handle texts, const std::vector<std::string>& label_names,
          const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids, bool append,
          bool line_breaks_as_spaces) {
-        const TextViews views = text_views(texts, /*allow_empty=*/true);
-        py::gil_scoped_release release;
-        const std::string lines =
-            fasttext_lines(views.views, label_names, label_offsets, label_ids,
-                           line_breaks_as_spaces ? LineBreaks::kAsSpaces : LineBreaks::kRefuse);
-        if (!append) {
-          write_file_atomically(path, [&](std::ostream& out) { out << lines; });
-          return;
-        }
-        std::ofstream out(path, std::ios::binary | std::ios::app);
-        out << lines;
-        out.close();
-        if (!out) throw FileError(errno, path, "cannot write '" + path + "'");
+        TextViews views = text_views(texts, /*allow_empty=*/true);
+        auto lines = std::make_shared<const std::vector<std::string_view>>(std::move(views.views));
+        auto names = std::make_shared<const std::vector<std::string>>(label_names);
+        double bytes = 0;
+        for (std::string_view text : *lines) bytes += static_cast<double>(text.size());
+        const LineBreaks breaks =
+            line_breaks_as_spaces ? LineBreaks::kAsSpaces : LineBreaks::kRefuse;
+        const int64_t* offsets = label_offsets.data();
+        const int32_t* ids = label_ids.data();
+        const int64_t n_ids = label_ids.size();
+        check(label_offsets.ndim() == 1 &&
+                  label_offsets.size() == static_cast<py::ssize_t>(lines->size()) + 1 &&
+                  label_ids.ndim() == 1,
+              "y: one row of labels per text");
+        return start_job(
+            bytes,
+            [=] {
+              const std::string out = fasttext_lines(*lines, *names, offsets, ids, n_ids, breaks);
+              if (!append) {
+                write_file_atomically(path, [&](std::ostream& file) { file << out; });
+                return;
+              }
+              std::ofstream file(path, std::ios::binary | std::ios::app);
+              file << out;
+              file.close();
+              if (!file) throw FileError(errno, path, "cannot write '" + path + "'");
+            },
+            py::make_tuple(views.owner, label_offsets, label_ids));
       },
       py::arg("path"), py::arg("texts"), py::arg("label_names"), py::arg("label_offsets"),
       py::arg("label_ids"), py::arg("append"), py::arg("line_breaks_as_spaces"),

@@ -27,9 +27,13 @@ StopScope::StopScope(const std::atomic<bool>* flag) : previous_(stop_flag) { sto
 
 StopScope::~StopScope() { stop_flag = previous_; }
 
+bool stop_requested() { return stop_flag != nullptr && stop_flag->load(std::memory_order_relaxed); }
+
 void check_stop() {
-  if (stop_flag != nullptr && stop_flag->load(std::memory_order_relaxed)) throw Interrupted();
+  if (stop_requested()) throw Interrupted();
 }
+
+const std::atomic<bool>* current_stop_flag() { return stop_flag; }
 
 std::invalid_argument thread_start_error(int started, int requested, const std::exception& why) {
   return std::invalid_argument("threads: the system could start only " + std::to_string(started) +

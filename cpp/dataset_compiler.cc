@@ -84,10 +84,6 @@ std::vector<std::string> sorted_labels(std::vector<std::string> names, bool nume
   return names;
 }
 
-void check_not_stopped(const CompileProgress& progress) {
-  if (progress.stop.load(std::memory_order_relaxed)) throw std::runtime_error("interrupted");
-}
-
 }  // namespace
 
 void compile_dataset(const std::string& text_path, const FeatureSource& features,
@@ -128,7 +124,7 @@ void compile_dataset(const std::string& text_path, const FeatureSource& features
   ChunkExamples chunk;
   for_each_line_chunk(
       text_path, kTextChunk, [&](const std::vector<std::string_view>& lines, uint64_t bytes_read) {
-        check_not_stopped(progress);
+        check_stop();
         chunk.clear();
         parse_lines(lines, n_lines + 1, has_features, text_path, chunk);
         for (std::string_view name : chunk.labels) {
@@ -203,7 +199,7 @@ void compile_dataset(const std::string& text_path, const FeatureSource& features
   std::vector<uint16_t> codes16;
   for_each_line_chunk(
       text_path, kTextChunk, [&](const std::vector<std::string_view>& lines, uint64_t bytes_read) {
-        check_not_stopped(progress);
+        check_stop();
         chunk.clear();
         parse_lines(lines, n_lines + 1, has_features, text_path, chunk);
         const RaggedArray tokens = encode_texts(meta.dictionary, chunk.texts, threads);

@@ -12,13 +12,12 @@
 
 namespace mmfast {
 
-// Counters the compiler publishes; `stop` asks it to give up.
+// Counters the compiler publishes.
 struct CompileProgress {
   std::atomic<int> pass{0};  // 1: counting words, 2: writing
   std::atomic<uint64_t> bytes_read{0};
   std::atomic<uint64_t> bytes_total{0};
   std::atomic<int64_t> lines{0};
-  std::atomic<bool> stop{false};
 };
 
 // Compiles the fastText-format file `text_path` into `out_path`, reading it
@@ -26,7 +25,7 @@ struct CompileProgress {
 // its size must be known before the first n-gram id is written), a second
 // tokenizes and writes. The file appears at `out_path` only when complete.
 // Throws std::invalid_argument naming the file for unreadable or mismatched
-// inputs, and std::runtime_error("interrupted") when progress.stop is set.
+// inputs, and Interrupted (check_stop) when asked to stop.
 void compile_dataset(const std::string& text_path, const FeatureSource& features,
                      const DatasetSettings& settings, int threads, const std::string& out_path,
                      CompileProgress& progress);

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import mmfast
-from mmfast import _core
+from mmfast import _core, _jobs
 
 SETTINGS = settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -67,7 +67,7 @@ def test_a_byte_order_mark_is_not_part_of_the_first_label(tmp_path):
     assert mmfast.Classifier(verbose=0).fit(path).evaluate(path)["n_examples"] == 3
     dataset = mmfast.Dataset.build(path, tmp_path / "bom.mmd", buckets=100, verbose=0)
     assert dataset.classes_.tolist() == ["a", "b", "c"]
-    lines = _core.read_fasttext_file(str(path), keep_unlabeled=True)
+    lines = _jobs.run(_core.read_fasttext_file(str(path), keep_unlabeled=True))
     assert lines.label_names == ["a", "b", "c"]
 
 
@@ -122,7 +122,7 @@ def test_what_the_writer_accepts_reads_back_the_same_through_every_reader(tmp_pa
 
     # The core's reader (fit, predict, score and evaluate on a path).
     for keep_unlabeled in (True, False):
-        read = _core.read_fasttext_file(str(path), keep_unlabeled=keep_unlabeled)
+        read = _jobs.run(_core.read_fasttext_file(str(path), keep_unlabeled=keep_unlabeled))
         names = np.asarray(read.label_names, dtype=object)
         offsets, ids = read.label_offsets, read.label_ids
         assert len(read) == len(texts)

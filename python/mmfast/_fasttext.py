@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import _core
+from . import _core, _jobs
 
 LABEL_PREFIX: str = _core.LABEL_PREFIX
 
@@ -32,5 +32,5 @@ def write_examples(
         raise ValueError(f"texts and y have different lengths ({len(texts)} != "
                          f"{len(offsets) - 1})")
     names = [str(label) for label in classes.tolist()]
-    _core.write_fasttext_file(os.fspath(path), texts, names, offsets, ids, append,
-                              line_breaks_as_spaces)
+    _jobs.run(_core.write_fasttext_file(os.fspath(path), texts, names, offsets, ids, append,
+                                        line_breaks_as_spaces))

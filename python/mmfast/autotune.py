@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from ._jobs import TrainingDivergedError
 from ._params import CONTINUOUS_FUSIONS
 from ._validation import as_float_matrix, check_choice, check_float, check_int, is_path
 from .classifier import Classifier
@@ -170,10 +171,8 @@ def autotune(
         shown = {name: params[name] for name in searched if _applies(name, params["fusion"])}
         try:
             clf.fit(*train)
-        except ValueError as error:
+        except TrainingDivergedError:
             # A step size that diverges is a bad trial, not the end of the search.
-            if not str(error).startswith("training diverged"):
-                raise
             trials.append(Trial(shown, float("-inf"), time.perf_counter() - tried))
             continue
         score = clf.evaluate(valid[0], valid[1], features=valid[2], k=k)[metric]

@@ -16,7 +16,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import numpy.typing as npt
 
-from . import _core, _explain, _params, metrics
+from . import _core, _explain, _jobs, _params, metrics
 from ._estimator import Estimator, renamed
 from ._features import (
     QUANTIZERS,
@@ -49,7 +49,6 @@ Labels = Union[npt.ArrayLike, Sequence[Sequence[Any]]]
 _Inputs = tuple[Any, Optional[np.ndarray], Optional[np.ndarray]]
 # The methods that take `features` (scikit-learn's metadata routing names them).
 _FEATURE_METHODS = ("fit", "predict", "predict_proba", "score")
-_POLL_SECONDS = 0.1
 
 
 class Classifier(Estimator):
@@ -242,8 +241,8 @@ class Classifier(Estimator):
             raise ValueError("texts is None: give texts, or features with a fusion")
         quantizer, dense, codes, codebook_size = training_features(params, features,
                                                                    len(offsets) - 1)
-        trainer = core.prepare_fit(core_texts, dense, codes, offsets, ids, len(classes),
-                                   codebook_size)
+        trainer = _jobs.run(core.prepare_fit(core_texts, dense, codes, offsets, ids, len(classes),
+                                             codebook_size))
         n_features = 0 if dense is None else dense.shape[1]
         return self._train(core, trainer, classes, multilabel, quantizer, n_features,
                            params["verbose"])
@@ -286,14 +285,14 @@ class Classifier(Estimator):
             raise ValueError(f"features are required with fusion={fusion!r}, and dataset "
                              f"{dataset.path!r} has none")
         core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
-        trainer = core.prepare_fit_dataset(dataset._native, codebook_size)
+        trainer = _jobs.run(core.prepare_fit_dataset(dataset._native, codebook_size))
         return self._train(core, trainer, dataset.classes_, dataset.multilabel, quantizer,
                            dataset.n_features, params["verbose"])
 
     def _train(self, core: Any, trainer: Any, classes: np.ndarray, multilabel: bool,
                quantizer: Any, n_features: int, verbose: int) -> Classifier:
         """Runs the trainer, then keeps what was learned."""
-        _run(trainer, verbose)
+        _jobs.run(trainer.train(), ProgressLine() if verbose else None)
         self.__dict__.pop("n_features_in_", None)
         if quantizer is not None:
             core.set_quantizer(quantizer._native)
@@ -361,9 +360,9 @@ class Classifier(Estimator):
             Columns in ``classes_`` order: a distribution for softmax and hs,
             independent sigmoids for ns and ova.
         """
-        return self._fitted_native().predict_proba(
+        return _jobs.run(self._fitted_native().predict_proba(
             *self._inputs(texts, features), self._threads()
-        )
+        ))
 
     def predict_top(
         self,
@@ -399,9 +398,9 @@ class Classifier(Estimator):
         """
         k = min(check_int("k", k, 1), len(self._fitted_classes()))
         threshold = check_float("threshold", threshold, 0.0, inclusive=True)
-        ids, probs = self._fitted_native().predict_top(
+        ids, probs = _jobs.run(self._fitted_native().predict_top(
             *self._inputs(texts, features), k, threshold, self._threads()
-        )
+        ))
         kept = ids >= 0
         labels = [self.classes_[row[mask]].tolist() for row, mask in zip(ids, kept)]
         return labels, [row[mask] for row, mask in zip(probs, kept)]
@@ -560,7 +559,7 @@ class Classifier(Estimator):
 
     def _top_ids(self, inputs: _Inputs, k: int) -> np.ndarray:
         """(n, k) class ids, most probable first."""
-        ids, _ = self._fitted_native().predict_top(*inputs, k, 0.0, self._threads())
+        ids, _ = _jobs.run(self._fitted_native().predict_top(*inputs, k, 0.0, self._threads()))
         unscored = np.flatnonzero(ids[:, 0] < 0)
         if len(unscored):
             raise ValueError(
@@ -572,7 +571,7 @@ class Classifier(Estimator):
     def _chosen(self, inputs: _Inputs) -> np.ndarray:
         """(n, n_classes) bool: the labels ``predict`` gives a multi-label model."""
         threshold = _params.checked(self, "threshold")
-        proba = self._fitted_native().predict_proba(*inputs, self._threads())
+        proba = _jobs.run(self._fitted_native().predict_proba(*inputs, self._threads()))
         chosen = proba >= threshold
         chosen[np.arange(len(proba)), proba.argmax(axis=1)] = True
         return chosen
@@ -599,7 +598,8 @@ class Classifier(Estimator):
         if isinstance(texts, _core.LabeledTexts):
             core_texts = texts
         elif is_path(texts):
-            core_texts = _core.read_fasttext_file(check_file("texts", texts), keep_unlabeled=True)
+            core_texts = _jobs.run(_core.read_fasttext_file(check_file("texts", texts),
+                                                            keep_unlabeled=True))
         else:
             core_texts = None if texts is None else _check_texts(texts, allow_empty=True)
         if core.fusion == "features" and core_texts is not None:
@@ -672,7 +672,7 @@ class Classifier(Estimator):
         state = renamed(state)
         model = state.pop("_native", None)
         if model is not None:
-            fitted = self._from_native(*_core.Classifier.from_bytes(model))
+            fitted = self._from_native(*_jobs.run(_core.Classifier.from_bytes(model)))
             self.__dict__.update(fitted.__dict__)
         self.set_params(**state)
 
@@ -694,25 +694,7 @@ def load(path: str | os.PathLike[str]) -> Classifier:
         The fitted classifier. A truncated, corrupt or foreign file raises
         ValueError.
     """
-    return Classifier._from_native(*_core.Classifier.load(os.fspath(path)))
-
-
-def _run(trainer: Any, verbose: int) -> None:
-    """Runs the C++ workers while this thread polls progress; Ctrl-C stops them."""
-    line = ProgressLine() if verbose else None
-    trainer.start()
-    try:
-        while not trainer.wait(_POLL_SECONDS):
-            if line:
-                line.update(trainer.progress())
-    except BaseException:
-        trainer.request_stop()
-        trainer.join()
-        raise
-    trainer.join()
-    if line:
-        line.update(trainer.progress())
-        line.close()
+    return Classifier._from_native(*_jobs.run(_core.Classifier.load(os.fspath(path))))
 
 
 def _labelled_file(path: str | os.PathLike[str], y: Any) -> Any:
@@ -720,7 +702,7 @@ def _labelled_file(path: str | os.PathLike[str], y: Any) -> Any:
     path = check_file("texts", path)
     if y is not None:
         raise ValueError("y must be None when texts is a file path: labels come from the file")
-    data = _core.read_fasttext_file(path, keep_unlabeled=False)
+    data = _jobs.run(_core.read_fasttext_file(path, keep_unlabeled=False))
     if len(data) == 0:
         raise ValueError(
             f"texts: file {path!r} has no labelled lines (labels are tokens that start "

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from . import _core
+from . import _core, _jobs
 from ._fasttext import write_examples
 from ._labels import encode_labels
 from ._progress import CompileProgressLine
@@ -34,7 +34,6 @@ from ._validation import (
 __all__ = ["Dataset", "DatasetWriter", "is_compiled_dataset"]
 
 _MAGIC = b"MMFDATA\n"
-_POLL_SECONDS = 0.1
 # .npy dtypes the compiler reads, as its dtype codes.
 _FEATURE_DTYPES = {
     np.dtype("<f4"): "f4",
@@ -103,7 +102,7 @@ class Dataset:
         path = os.fspath(path)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"dataset: no file {path!r}")
-        self._native = _core.CompiledDataset.open(path, check_threads(n_jobs))
+        self._native = _jobs.run(_core.CompiledDataset.open(path, check_threads(n_jobs)))
 
     # -- making one -------------------------------------------------------
 
@@ -159,7 +158,7 @@ class Dataset:
             **_settings(word_ngrams, buckets, min_count), numeric_labels=False,
             threads=check_threads(n_jobs),
         )
-        _wait(job, verbose, texts)
+        _jobs.run(job, CompileProgressLine(texts) if verbose else None)
         return cls(path, n_jobs)
 
     @classmethod
@@ -243,7 +242,7 @@ class Dataset:
             step = max(1, len(self) // cap)
             quantizer.fit(np.ascontiguousarray(features[::step][:cap]))
         out = self.path if path is None else os.fspath(path)
-        self._native.encode_features(quantizer._native, out, check_threads(n_jobs))
+        _jobs.run(self._native.encode_features(quantizer._native, out, check_threads(n_jobs)))
         return Dataset(out, n_jobs)
 
     # -- what it holds ----------------------------------------------------
@@ -309,7 +308,7 @@ class Dataset:
     def quantizer(self) -> Any:
         """The native quantizer the codes came from (None when unknown)."""
         data = self._native.quantizer
-        return None if data is None else _core.Quantizer.from_bytes(data)
+        return None if data is None else _jobs.run(_core.Quantizer.from_bytes(data))
 
     @property
     def nbytes(self) -> int:
@@ -436,7 +435,7 @@ class DatasetWriter:
                 self._text_path, self.path, **source, **self._settings,
                 numeric_labels=bool(self._numeric_labels), threads=self._threads,
             )
-            _wait(job, self._verbose, self.path)
+            _jobs.run(job, CompileProgressLine(self.path) if self._verbose else None)
         finally:
             self._discard()
         self.dataset = Dataset(self.path, self._threads or None)
@@ -528,23 +527,3 @@ def _npy_source(
     return {"feature_path": path, "feature_offset": int(array.offset), "dtype": dtype,
             "rows": int(array.shape[0]), "cols": int(array.shape[1]),
             "by_reference": by_reference, "reference": reference}
-
-
-def _wait(job: Any, verbose: int, source: str) -> None:
-    """Polls a compile job, showing progress; Ctrl-C stops it (no file is left)."""
-    line = CompileProgressLine(source) if verbose else None
-    try:
-        while not job.wait(_POLL_SECONDS):
-            if line:
-                line.update(job.progress())
-    except BaseException:
-        job.request_stop()
-        with contextlib.suppress(RuntimeError):
-            job.join()
-        raise
-    try:
-        job.join()
-    finally:
-        if line:
-            line.update(job.progress())
-            line.close()

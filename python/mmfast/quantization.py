@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from . import _core
+from . import _core, _jobs
 from ._estimator import Estimator, renamed
 from ._sklearn_compat import transformer_tags
 from ._validation import (
@@ -53,7 +53,7 @@ class _NativeEstimator(Estimator):
     def __setstate__(self, state: dict[str, Any]) -> None:
         state = renamed(state)
         if "_native" in state:
-            state = dict(state, _native=self._native_type.from_bytes(state["_native"]))
+            state = dict(state, _native=_jobs.run(self._native_type.from_bytes(state["_native"])))
         self.__dict__.update(state)
 
     def _kmeans_options(self) -> dict[str, int]:
@@ -167,8 +167,8 @@ class KMeans(_NativeEstimator):
         self._check_samples(X.shape[0], n_clusters, "clusters (n_clusters)", "X")
 
         model = _core.KMeans(X.shape[1], n_clusters, **kmeans)
-        model.train(X, threads)
-        labels, distances = model.assign(X, threads)
+        _jobs.run(model.train(X, threads))
+        labels, distances = _jobs.run(model.assign(X, threads))
         self._native = model
         self.cluster_centers_ = model.centroids
         self.objective_ = np.asarray(model.objective, dtype=np.float64)
@@ -225,7 +225,7 @@ class KMeans(_NativeEstimator):
         """
         check_fitted(self, "_native")
         X = as_float_matrix("X", X, self.n_features_in_, self)
-        return self._native.distances(X, check_threads(self.n_jobs))
+        return _jobs.run(self._native.distances(X, check_threads(self.n_jobs)))
 
     def fit_transform(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
         """Fit, then return the distances of X to every centroid.
@@ -266,7 +266,7 @@ class KMeans(_NativeEstimator):
         """Nearest centroid of each row and the squared distance to it."""
         check_fitted(self, "_native")
         X = as_float_matrix("X", X, self.n_features_in_, self)
-        return self._native.assign(X, check_threads(self.n_jobs))
+        return _jobs.run(self._native.assign(X, check_threads(self.n_jobs)))
 
 
 class _SubspaceQuantizer(_NativeEstimator):
@@ -309,7 +309,7 @@ class _SubspaceQuantizer(_NativeEstimator):
         X = as_float_matrix(name, X)
         model = self._make_model(X.shape[1], n_bits, kmeans, name)
         self._check_samples(X.shape[0], 2**n_bits, "centroids per codebook (2**n_bits)", name)
-        model.train(X, threads)
+        _jobs.run(model.train(X, threads))
         self._set_fitted(model)
         return self
 
@@ -352,7 +352,7 @@ class _SubspaceQuantizer(_NativeEstimator):
     def _transform(self, X: npt.ArrayLike, name: str) -> np.ndarray:
         check_fitted(self, "_native")
         X = as_float_matrix(name, X, self.n_features_in_, self)
-        return self._native.encode(X, check_threads(self.n_jobs))
+        return _jobs.run(self._native.encode(X, check_threads(self.n_jobs)))
 
     def fit_transform(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
         """Fit, then encode X.
@@ -388,7 +388,7 @@ class _SubspaceQuantizer(_NativeEstimator):
         check_fitted(self, "_native")
         model = self._native
         codes = as_code_matrix("codes", codes, model.n_codes, model.n_centroids)
-        return model.decode(codes, check_threads(self.n_jobs))
+        return _jobs.run(model.decode(codes, check_threads(self.n_jobs)))
 
 
 class ProductQuantizer(_SubspaceQuantizer):
