@@ -64,6 +64,21 @@ BatchInput batch_input(py::handle texts, py::handle features, py::handle codes, 
   return in;
 }
 
+// What a classifier predicts from: batch_input's, or the examples of a
+// compiled dataset given as `texts` (features and codes then None).
+BatchInput prediction_input(const Classifier& classifier, py::handle texts, py::handle features,
+                            py::handle codes) {
+  if (!py::isinstance<CompiledDataset>(texts)) {
+    return batch_input(texts, features, codes, /*allow_empty=*/true);
+  }
+  check(features.is_none() && codes.is_none(),
+        "features must be None with a compiled dataset: its examples carry their own");
+  BatchInput in;
+  *in.batch = classifier.batch_of(texts.cast<const CompiledDataset&>());
+  in.owners = py::make_tuple(texts);
+  return in;
+}
+
 // The work of predicting `batch`, in multiply-adds.
 double prediction_work(const Classifier& classifier, const Batch& batch) {
   const double per_example = static_cast<double>(classifier.dim()) * (classifier.n_classes() + 16);
@@ -299,7 +314,7 @@ void bind_classifier(py::module_& m, py::module_& testing) {
           [](py::object self, py::handle texts, py::handle features, py::handle codes,
              int threads) {
             const Classifier* classifier = self.cast<const Classifier*>();
-            auto input = batch_input(texts, features, codes, /*allow_empty=*/true);
+            auto input = prediction_input(*classifier, texts, features, codes);
             py::array_t<float> out({static_cast<py::ssize_t>(input.batch->size),
                                     static_cast<py::ssize_t>(classifier->n_classes())});
             float* data = out.mutable_data();
@@ -317,7 +332,7 @@ void bind_classifier(py::module_& m, py::module_& testing) {
              float threshold, int threads) {
             const Classifier* classifier = self.cast<const Classifier*>();
             check(k >= 1, "k must be >= 1, got " + std::to_string(k));
-            auto input = batch_input(texts, features, codes, /*allow_empty=*/true);
+            auto input = prediction_input(*classifier, texts, features, codes);
             const auto n = static_cast<py::ssize_t>(input.batch->size);
             py::array_t<int32_t> classes({n, static_cast<py::ssize_t>(k)});
             py::array_t<float> probs({n, static_cast<py::ssize_t>(k)});

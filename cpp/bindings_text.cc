@@ -83,25 +83,59 @@ TextViews text_views(py::handle texts, bool allow_empty) {
 void bind_text_files(py::module_& m, py::module_& testing) {
   m.attr("LABEL_PREFIX") = std::string(kLabelPrefix);
 
-  py::class_<LabeledTexts>(m, "LabeledTexts", "Texts and labels read from a fastText-format file.")
+  py::class_<LabeledTexts, std::shared_ptr<LabeledTexts>>(
+      m, "LabeledTexts", "Texts and labels read from a fastText-format file.")
       .def("__len__", [](const LabeledTexts& t) { return t.texts.size(); })
       .def_property_readonly("label_names", [](const LabeledTexts& t) { return t.label_names; })
       .def_property_readonly("label_offsets",
                              [](const LabeledTexts& t) { return to_numpy(t.labels.offsets); })
       .def_property_readonly("label_ids",
                              [](const LabeledTexts& t) { return to_numpy(t.labels.values); })
-      .def_readonly("skipped_lines", &LabeledTexts::skipped_lines);
+      .def_readonly("skipped_lines", &LabeledTexts::skipped_lines)
+      .def_property_readonly(
+          "lines", [](const LabeledTexts& t) { return to_numpy(t.lines); },
+          "The line (from 0) of each example.")
+      .def_readonly("n_lines", &LabeledTexts::n_lines)
+      .def(
+          "has_words",
+          [](const LabeledTexts& t) {
+            py::array_t<bool> out(static_cast<py::ssize_t>(t.texts.size()));
+            bool* data = out.mutable_data();
+            for (size_t i = 0; i < t.texts.size(); ++i) data[i] = !t.texts[i].empty();
+            return out;
+          },
+          "Whether each example has a word (besides its labels).")
+      .def(
+          "select",
+          [](const std::shared_ptr<LabeledTexts>& self, const CArray<int64_t>& rows) {
+            check(rows.ndim() == 1, "rows must be 1-D");
+            return select_examples(self, rows.data(), rows.size());
+          },
+          py::arg("rows"), "The examples `rows`, in that order.");
 
   m.def(
       "read_fasttext_file",
       [](const std::string& path, bool keep_unlabeled) {
-        auto texts = std::make_shared<std::unique_ptr<LabeledTexts>>();
+        auto texts = std::make_shared<std::shared_ptr<LabeledTexts>>();
         return start_job(
             kLongCallWork, [=] { *texts = read_fasttext_file(path, keep_unlabeled); }, py::none(),
-            [texts] { return py::cast(std::move(*texts)); });
+            [texts] { return py::cast(*texts); });
       },
       py::arg("path"), py::arg("keep_unlabeled"),
       "Starts reading a fastText-format file; the job's result is its LabeledTexts.");
+
+  m.def(
+      "read_fasttext_bytes",
+      [](const py::bytes& data, const std::string& name, bool keep_unlabeled) {
+        auto contents = std::make_shared<std::string>(data);
+        auto texts = std::make_shared<std::shared_ptr<LabeledTexts>>();
+        return start_job(
+            static_cast<double>(contents->size()),
+            [=] { *texts = read_fasttext_contents(std::move(*contents), name, keep_unlabeled); },
+            py::none(), [texts] { return py::cast(*texts); });
+      },
+      py::arg("data"), py::arg("name"), py::arg("keep_unlabeled"),
+      "read_fasttext_file for a file's contents read elsewhere (standard input).");
 
   m.def(
       "write_fasttext_file",

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <unordered_map>
+#include <utility>
 
 #include "common.h"
 
@@ -68,16 +69,22 @@ void for_each_line_chunk(
 }
 
 std::unique_ptr<LabeledTexts> read_fasttext_file(const std::string& path, bool keep_unlabeled) {
+  return read_fasttext_contents(read_whole_file(path), path, keep_unlabeled);
+}
+
+std::unique_ptr<LabeledTexts> read_fasttext_contents(std::string contents, const std::string& path,
+                                                     bool keep_unlabeled) {
   auto result = std::make_unique<LabeledTexts>();
   LabeledTexts& out = *result;
-  out.contents = read_whole_file(path);
+  out.contents = std::move(contents);
   std::unordered_map<std::string_view, int32_t> label_ids;  // first-appearance ids
   std::vector<std::string_view> names;
   std::vector<std::string_view> names_of_line;
   std::string scratch;
   std::string_view all(out.contents);
   size_t pos = first_line_start(all);
-  for (int64_t line_number = 1; pos < all.size(); ++line_number) {
+  int64_t line_number = 1;
+  for (; pos < all.size(); ++line_number) {
     if (line_number % (16 * kStopCheckEvery) == 0) check_stop();
     std::string_view line;
     pos = next_line(all, pos, /*at_end=*/true, line);
@@ -102,7 +109,9 @@ std::unique_ptr<LabeledTexts> read_fasttext_file(const std::string& path, bool k
     keep_text(parts, scratch, out.rewritten, out.texts);
     out.labels.values.insert(out.labels.values.end(), line_labels.begin(), line_labels.end());
     out.labels.offsets.push_back(static_cast<int64_t>(out.labels.values.size()));
+    out.lines.push_back(line_number - 1);
   }
+  out.n_lines = line_number - 1;
 
   // Renumber labels in sorted order, so classes_ matches numpy.unique.
   std::vector<int32_t> order(names.size());
@@ -115,6 +124,26 @@ std::unique_ptr<LabeledTexts> read_fasttext_file(const std::string& path, bool k
   }
   for (int32_t& c : out.labels.values) c = rank[c];
   return result;
+}
+
+std::shared_ptr<LabeledTexts> select_examples(const std::shared_ptr<const LabeledTexts>& from,
+                                              const int64_t* rows, int64_t n) {
+  auto out = std::make_shared<LabeledTexts>();
+  out->parent = from;
+  out->label_names = from->label_names;
+  out->n_lines = from->n_lines;
+  const int64_t size = static_cast<int64_t>(from->texts.size());
+  for (int64_t k = 0; k < n; ++k) {
+    const int64_t i = rows[k];
+    check(i >= 0 && i < size,
+          "rows: example " + std::to_string(i) + " outside [0, " + std::to_string(size) + ")");
+    out->texts.push_back(from->texts[i]);
+    out->lines.push_back(from->lines[i]);
+    const int32_t* labels = from->labels.row(i);
+    out->labels.values.insert(out->labels.values.end(), labels, labels + from->labels.row_size(i));
+    out->labels.offsets.push_back(static_cast<int64_t>(out->labels.values.size()));
+  }
+  return out;
 }
 
 }  // namespace mmfast

@@ -18,9 +18,12 @@ namespace mmfast {
 struct LabeledTexts {
   std::string contents;              // the file, which `texts` point into
   std::deque<std::string> rewritten;  // lines whose labels were not all in front
+  std::shared_ptr<const LabeledTexts> parent;  // what a selection's texts point into
   std::vector<std::string_view> texts;
   std::vector<std::string> label_names;  // sorted, like numpy.unique
   RaggedArray labels;                    // indices into label_names
+  std::vector<int64_t> lines;            // the line (from 0) of each example
+  int64_t n_lines = 0;                   // in the file
   int64_t skipped_lines = 0;  // unlabeled lines with words dropped (keep_unlabeled=false)
 };
 
@@ -39,5 +42,13 @@ void for_each_line_chunk(
 // std::invalid_argument when the file cannot be read or a label is not valid
 // UTF-8 (naming the file and line), and Interrupted (check_stop).
 std::unique_ptr<LabeledTexts> read_fasttext_file(const std::string& path, bool keep_unlabeled);
+// The same for a file's `contents` read elsewhere (standard input); `path`
+// names it in messages.
+std::unique_ptr<LabeledTexts> read_fasttext_contents(std::string contents, const std::string& path,
+                                                     bool keep_unlabeled);
+
+// The examples `rows` of `from`, in that order (pointing into it).
+std::shared_ptr<LabeledTexts> select_examples(const std::shared_ptr<const LabeledTexts>& from,
+                                              const int64_t* rows, int64_t n);
 
 }  // namespace mmfast

@@ -92,7 +92,7 @@ def test_bad_features_are_refused(data):
         fitted(texts, y, X)
     with pytest.raises(ValueError, match="fusion must be one of"):
         fitted(texts, y, X, fusion="concat")
-    with pytest.raises(ValueError, match="features has 2999 rows but there are 3000 examples"):
+    with pytest.raises(ValueError, match="features has 2999 rows but there are 3000 texts"):
         fitted(texts, y, X[:-1], fusion="pq")
     bad = X.copy()
     bad[5, 3] = np.nan
@@ -217,7 +217,7 @@ def test_bad_dense_features_are_refused(data):
         fitted(texts, y, bad, fusion="max")
     with pytest.raises(ValueError, match="features must be a 2-D array"):
         fitted(texts, y, X[:, 0], fusion="max")
-    with pytest.raises(ValueError, match="features has 2999 rows but there are 3000 examples"):
+    with pytest.raises(ValueError, match="features has 2999 rows but there are 3000 texts"):
         fitted(texts, y, X[:-1], fusion="gated")
     with pytest.raises(ValueError, match="features are required with fusion='add'"):
         fitted(texts, y, None, fusion="add")

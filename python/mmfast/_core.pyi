@@ -35,11 +35,18 @@ class LabeledTexts:
     def label_ids(self) -> npt.NDArray[np.int32]: ...
     @property
     def skipped_lines(self) -> int: ...
+    @property
+    def lines(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def n_lines(self) -> int: ...
+    def has_words(self) -> npt.NDArray[np.bool_]: ...
+    def select(self, rows: npt.ArrayLike) -> LabeledTexts: ...
 
 LABEL_PREFIX: str
 
 # Each long call starts a Job; the comment after it says what its result is.
 def read_fasttext_file(path: str, keep_unlabeled: bool) -> Job: ...  # LabeledTexts
+def read_fasttext_bytes(data: bytes, name: str, keep_unlabeled: bool) -> Job: ...  # LabeledTexts
 def write_fasttext_file(
     path: str, texts: Sequence[str], label_names: list[str], label_offsets: npt.ArrayLike,
     label_ids: npt.ArrayLike, append: bool, line_breaks_as_spaces: bool,
@@ -48,9 +55,6 @@ def write_fasttext_file(
 class Trainer:
     def train(self) -> Job: ...  # None; progress: examples_done, examples_total, loss_sum, ...
 
-Texts = Sequence[str] | LabeledTexts | None
-Codes = npt.ArrayLike | None
-Features = npt.NDArray[np.float32] | None
 
 def fusion_forward(
     fusion: str, gate: str, t: npt.ArrayLike, u: npt.ArrayLike
@@ -259,6 +263,11 @@ class RandomSampleProductQuantizer(SubspaceQuantizer):
         max_points_per_centroid: int = 256,
         seed: int = 0,
     ) -> None: ...
+
+# What a Classifier reads examples from (the compiled dataset: prediction only).
+Texts = Sequence[str] | LabeledTexts | CompiledDataset | None
+Codes = npt.ArrayLike | None
+Features = npt.NDArray[np.float32] | None
 
 # ---------------------------------------------------------------------------
 # mmfast._core._testing: hooks for mmfast's own tests only.

@@ -135,7 +135,7 @@ def explain(clf: Any, text: str | None, features: Any, label: Any) -> Explanatio
             raise ValueError(
                 f"features: one example's vector, shape (d,) or (1, d), got {features.shape}"
             )
-    inputs = clf._inputs(None if text is None else [text], features)
+    inputs = clf._prediction_inputs(None if text is None else [text], features)
     class_id = _class_id(clf, label) if label is not None else int(clf._top_ids(inputs, 1)[0, 0])
     weights = core.weights()
     w = _score_vector(core, weights["output"], class_id)

@@ -40,9 +40,9 @@ def is_codes(features: Any) -> bool:
     return np.issubdtype(np.asarray(features).dtype, np.integer)
 
 
-def training_features(params: dict[str, Any], features: Any, n_examples: int) -> TrainingFeatures:
-    """The features of ``n_examples`` training examples, for a Classifier with
-    the validated ``params``."""
+def training_features(params: dict[str, Any], features: Any) -> TrainingFeatures:
+    """The features of the training examples (one row each, as the input
+    layer checked), for a Classifier with the validated ``params``."""
     fusion = params["fusion"]
     if fusion is None:
         if features is not None:
@@ -53,23 +53,18 @@ def training_features(params: dict[str, Any], features: Any, n_examples: int) ->
     if features is None:
         raise ValueError(f"features are required with fusion={fusion!r}")
     if fusion in CONTINUOUS_FUSIONS:
-        dense = as_float_matrix("features", features)
-        _check_rows(dense, n_examples)
-        return TrainingFeatures(None, dense, None, 0)
+        return TrainingFeatures(None, as_float_matrix("features", features), None, 0)
     quantizer = quantizer_for(params, fusion)
     codebook_size = 2 ** check_int("n_bits", quantizer.n_bits, 1, 16)
     fitted = is_fitted(quantizer)
     if is_codes(features):
         n_codes = quantizer._native.n_codes if fitted else np.shape(features)[-1]
         codes = as_code_matrix("features", features, n_codes, codebook_size)
-        _check_rows(codes, n_examples)
         return TrainingFeatures(quantizer if fitted else None, None, codes, codebook_size)
     X = as_float_matrix("features", features)
     if not fitted:
         quantizer._fit(X, "features")
-    codes = quantizer._transform(X, "features")
-    _check_rows(codes, n_examples)
-    return TrainingFeatures(quantizer, None, codes, codebook_size)
+    return TrainingFeatures(quantizer, None, quantizer._transform(X, "features"), codebook_size)
 
 
 def quantizer_for(params: dict[str, Any], fusion: str) -> ProductQuantizer | RSPQ:
@@ -127,10 +122,3 @@ def prediction_features(
         raise ValueError("features: this model was trained on codes without a quantizer, "
                          "so it needs codes, not float features")
     return None, quantizer._transform(features, "features")
-
-
-def _check_rows(features: np.ndarray, n_examples: int) -> None:
-    if len(features) != n_examples:
-        raise ValueError(
-            f"features has {len(features)} rows but there are {n_examples} examples"
-        )

@@ -11,7 +11,7 @@ import copy
 import json
 import os
 from collections.abc import Sequence
-from typing import Any, Optional, Union
+from typing import IO, Any, Optional, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -25,24 +25,23 @@ from ._features import (
     prediction_features,
     training_features,
 )
-from ._labels import check_shares_a_class, encode_labels
+from ._inputs import Compiled, Source, document_inputs, resolve
+from ._labels import check_shares_a_class
 from ._params import CONTINUOUS_FUSIONS
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags, features_routing
 from ._validation import (
-    check_file,
     check_fitted,
     check_float,
     check_int,
-    check_same_length,
     check_threads,
-    is_path,
 )
-from .dataset_file import Dataset, is_compiled_dataset
+from .dataset_file import Dataset
 from .quantization import RSPQ, ProductQuantizer
 
-# A sequence of str, or the path of a fastText-format file; None: no texts.
-Texts = Union[Sequence[str], str, "os.PathLike[str]", None]
+# A sequence of str; a fastText-format file (a path or a stream) or a compiled
+# dataset (a path or a Dataset); inputs _inputs.resolve resolved; None: no texts.
+Texts = Union[Sequence[str], str, "os.PathLike[str]", IO[Any], Dataset, Source, None]
 # One label per example, or a sequence of labels per example (multi-label).
 Labels = Union[npt.ArrayLike, Sequence[Sequence[Any]]]
 # What the core predicts from: texts, dense features, feature codes (each may be None).
@@ -187,72 +186,44 @@ class Classifier(Estimator):
     ) -> Classifier:
         """Train the model (from scratch: a second fit forgets the first).
 
+        A compiled dataset is trained on in place, memory-mapped; with
+        ``n_jobs=1`` and the same ``random_state``, the model is the same, bit
+        for bit, as one trained on the same examples as lists.
+
         Parameters
         ----------
-        texts : sequence of str, path-like, Dataset or None
-            The examples' texts, or the path of a fastText-format file (one
-            example per line; its ``__label__`` tokens are the labels). None:
-            the features alone. Also an :class:`mmfast.Dataset` or the path of
-            a compiled dataset: texts, labels and features then all come from
-            it (``y`` and ``features`` stay None) and training reads it in
-            place, memory-mapped. Its word_ngrams, buckets and min_count must
-            be this Classifier's. With ``n_jobs=1`` and the same
-            ``random_state``, the model is the same, bit for bit, as one
-            trained on the same examples as lists.
-        y : array-like of shape (n_samples,), sequence of label lists, or None
-            One label per example, or a list of labels per example
-            (multi-label). Labels are all str, or all numbers (int, bool, or
-            floats without a fractional part); labels read from a file are
-            str. None when ``texts`` is a file path.
-        features : array-like of shape (n_samples, n_features), default=None
-            Each example's dense feature vector, for a model with ``fusion``
-            set; for "pq"/"rspq" also the integer codes of the model's
-            quantizer, of shape (n_samples, n_codes).
+        {texts}
+        {y}
+        {features}
 
         Returns
         -------
         self : Classifier
             The fitted classifier. A learning rate so high that training
-            diverges raises ValueError.
+            diverges raises :class:`mmfast.TrainingDivergedError` (a
+            ValueError).
         """
         params = _params.validated(self)
-        if isinstance(texts, Dataset) or (is_path(texts) and is_compiled_dataset(texts)):
-            dataset = texts if isinstance(texts, Dataset) else Dataset(texts, params["n_jobs"])
-            return self._fit_dataset(dataset, y, features, params)
-        core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
-        if is_path(texts):
-            data = _labelled_file(texts, y)
-            classes = np.asarray(data.label_names)
-            offsets, ids = data.label_offsets, data.label_ids
-            multilabel = bool(np.any(np.diff(offsets) != 1))
-            core_texts: _core.Texts = data
-        else:
-            core_texts = None if texts is None else _check_texts(texts)
-            if y is None:
-                raise ValueError("y is None: Classifier requires y to be passed, but the target "
-                                 "y is None (only a file path for texts carries its labels)")
-            labels = y if isinstance(y, (Sequence, np.ndarray)) else np.asarray(y)
-            if core_texts is not None:
-                check_same_length("texts", core_texts, "y", labels)
-            classes, offsets, ids, multilabel = encode_labels(labels)
+        source = resolve(texts, y, features, labelled=True)
+        if isinstance(source, Compiled):
+            return self._fit_dataset(source.dataset, params)
+        core_texts = source.core_texts
+        if len(source) == 0:
+            raise ValueError("texts: no examples (got an empty sequence)")
+        classes, offsets, ids, multilabel = source.encoded_labels()
         if len(classes) < 2:
             raise ValueError(f"y has {len(classes)} class; a classifier needs at least 2")
         if core_texts is None and self.fusion is None:
             raise ValueError("texts is None: give texts, or features with a fusion")
-        quantizer, dense, codes, codebook_size = training_features(params, features,
-                                                                   len(offsets) - 1)
+        quantizer, dense, codes, codebook_size = training_features(params, source.features)
+        core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
         trainer = _jobs.run(core.prepare_fit(core_texts, dense, codes, offsets, ids, len(classes),
                                              codebook_size))
         n_features = 0 if dense is None else dense.shape[1]
         return self._train(core, trainer, classes, multilabel, quantizer, n_features,
                            params["verbose"])
 
-    def _fit_dataset(
-        self, dataset: Dataset, y: Any, features: Any, params: dict[str, Any]
-    ) -> Classifier:
-        if y is not None or features is not None:
-            raise ValueError("y and features must be None when training on a Dataset: "
-                             "labels and features come from it")
+    def _fit_dataset(self, dataset: Dataset, params: dict[str, Any]) -> Classifier:
         theirs = dataset.settings
         if any(getattr(self, name) != value for name, value in theirs.items()):
             ours = ", ".join(f"{name}={getattr(self, name)}" for name in theirs)
@@ -315,14 +286,8 @@ class Classifier(Estimator):
 
         Parameters
         ----------
-        texts : sequence of str, path-like or None
-            The examples' texts, or the path of a fastText-format file (one
-            example per line; its ``__label__`` tokens are the labels). None:
-            the features alone.
-        features : array-like of shape (n_samples, n_features), default=None
-            Each example's dense feature vector, for a model with ``fusion``
-            set; for "pq"/"rspq" also the integer codes of the model's
-            quantizer, of shape (n_samples, n_codes).
+        {texts}
+        {features}
 
         Returns
         -------
@@ -335,7 +300,7 @@ class Classifier(Estimator):
             computes every class's probability; with very many classes, use
             ``predict_top``).
         """
-        inputs = self._inputs(texts, features)
+        inputs = self._prediction_inputs(texts, features)
         if self.multilabel_:
             return [self.classes_[row].tolist() for row in self._chosen(inputs)]
         return self.classes_[self._top_ids(inputs, 1)[:, 0]]
@@ -345,14 +310,8 @@ class Classifier(Estimator):
 
         Parameters
         ----------
-        texts : sequence of str, path-like or None
-            The examples' texts, or the path of a fastText-format file (one
-            example per line; its ``__label__`` tokens are the labels). None:
-            the features alone.
-        features : array-like of shape (n_samples, n_features), default=None
-            Each example's dense feature vector, for a model with ``fusion``
-            set; for "pq"/"rspq" also the integer codes of the model's
-            quantizer, of shape (n_samples, n_codes).
+        {texts}
+        {features}
 
         Returns
         -------
@@ -361,7 +320,7 @@ class Classifier(Estimator):
             independent sigmoids for ns and ova.
         """
         return _jobs.run(self._fitted_native().predict_proba(
-            *self._inputs(texts, features), self._threads()
+            *self._prediction_inputs(texts, features), self._threads()
         ))
 
     def predict_top(
@@ -375,14 +334,8 @@ class Classifier(Estimator):
 
         Parameters
         ----------
-        texts : sequence of str, path-like or None
-            The examples' texts, or the path of a fastText-format file (one
-            example per line; its ``__label__`` tokens are the labels). None:
-            the features alone.
-        features : array-like of shape (n_samples, n_features), default=None
-            Each example's dense feature vector, for a model with ``fusion``
-            set; for "pq"/"rspq" also the integer codes of the model's
-            quantizer, of shape (n_samples, n_codes).
+        {texts}
+        {features}
         k : int, default=1
             Labels per example, at most (beyond the number of classes: all).
         threshold : float, default=0.0
@@ -399,7 +352,7 @@ class Classifier(Estimator):
         k = min(check_int("k", k, 1), len(self._fitted_classes()))
         threshold = check_float("threshold", threshold, 0.0, inclusive=True)
         ids, probs = _jobs.run(self._fitted_native().predict_top(
-            *self._inputs(texts, features), k, threshold, self._threads()
+            *self._prediction_inputs(texts, features), k, threshold, self._threads()
         ))
         kept = ids >= 0
         labels = [self.classes_[row[mask]].tolist() for row, mask in zip(ids, kept)]
@@ -413,17 +366,9 @@ class Classifier(Estimator):
 
         Parameters
         ----------
-        texts : sequence of str, path-like or None
-            The examples' texts, or the path of a fastText-format file (one
-            example per line; its ``__label__`` tokens are the labels). None:
-            the features alone.
-        y : array-like of shape (n_samples,), sequence of label lists, or None
-            One label per example (str or numbers), or a list of labels per
-            example (multi-label). None when ``texts`` is a file path.
-        features : array-like of shape (n_samples, n_features), default=None
-            Each example's dense feature vector, for a model with ``fusion``
-            set; for "pq"/"rspq" also the integer codes of the model's
-            quantizer, of shape (n_samples, n_codes).
+        {texts}
+        {y}
+        {features}
 
         Returns
         -------
@@ -444,18 +389,9 @@ class Classifier(Estimator):
 
         Parameters
         ----------
-        texts : sequence of str, path-like or None
-            The examples' texts, or the path of a fastText-format file (one
-            example per line; its ``__label__`` tokens are the labels). None:
-            the features alone.
-        y : array-like of shape (n_samples,), sequence of label lists, or None
-            One label per example (str or numbers), or a list of labels per
-            example (multi-label). None when ``texts`` is a file path, whose
-            labels are str.
-        features : array-like of shape (n_samples, n_features), default=None
-            Each example's dense feature vector, for a model with ``fusion``
-            set; for "pq"/"rspq" also the integer codes of the model's
-            quantizer, of shape (n_samples, n_codes).
+        {texts}
+        {y}
+        {features}
         k : int, default=1
             Predictions per example for precision@k and recall@k.
 
@@ -469,21 +405,14 @@ class Classifier(Estimator):
             fewer classes), ``"k"`` and ``"n_examples"``.
         """
         k = check_int("k", k, 1)
-        if is_path(texts):
-            data = _labelled_file(texts, y)
-            names = np.asarray(data.label_names)
-            rows = np.repeat(np.arange(len(data)), np.diff(data.label_offsets))
-            truth = metrics.LabelSets(rows, names[data.label_ids], len(data))
-            texts = data
-        elif y is None:
-            raise ValueError("y is required when texts is not a file path")
-        else:
-            truth = metrics.LabelSets.of("y", y)
-        inputs = self._inputs(texts, features)
+        source = resolve(texts, y, features, labelled=True)
+        if len(source) == 0:
+            raise ValueError("texts: no examples to evaluate on (got an empty sequence)")
+        truth = source.truth()
+        inputs = self._core_inputs(source)
         n = truth.n_examples
-        n_inputs = len(next(part for part in inputs if part is not None))
-        if n_inputs != n:
-            raise ValueError(f"y has {n} examples but there are {n_inputs} inputs")
+        if len(source) != n:
+            raise ValueError(f"y has {n} examples but there are {len(source)} inputs")
         check_shares_a_class(truth.labels, self.classes_)
         ranked_ids = self._top_ids(inputs, min(k, len(self.classes_)))
         ranked = metrics.LabelSets(np.repeat(np.arange(n), ranked_ids.shape[1]),
@@ -587,32 +516,23 @@ class Classifier(Estimator):
     def _threads(self) -> int:
         return check_threads(self.n_jobs)
 
-    def _inputs(self, texts: Texts, features: Any) -> _Inputs:
-        """What the core predicts from: texts, dense features and codes (each
-        None when the model does not take it)."""
+    def _prediction_inputs(self, texts: Texts, features: Any) -> _Inputs:
+        """What the core predicts from, for the public methods' arguments."""
+        return self._core_inputs(resolve(texts, features=features, labelled=False))
+
+    def _core_inputs(self, source: Source) -> _Inputs:
+        """What the core predicts from: the source's texts (or compiled
+        dataset), dense features and codes (each None when the model does not
+        take it)."""
         core = self._fitted_native()
-        if isinstance(texts, Dataset):
-            raise TypeError("texts: predicting from a compiled Dataset is not supported; pass "
-                            "the texts (a list or a fastText-format file) and features")
-        core_texts: _core.Texts
-        if isinstance(texts, _core.LabeledTexts):
-            core_texts = texts
-        elif is_path(texts):
-            core_texts = _jobs.run(_core.read_fasttext_file(check_file("texts", texts),
-                                                            keep_unlabeled=True))
-        else:
-            core_texts = None if texts is None else _check_texts(texts, allow_empty=True)
+        core_texts = source.core_texts
+        if isinstance(source, Compiled):
+            return core_texts, None, None  # the core reads what the model takes
         if core.fusion == "features" and core_texts is not None:
             raise ValueError("texts: this model was trained on features only; pass texts=None")
         if core.fusion == "text" and core_texts is None:
             raise ValueError("texts is None, and this model was trained on texts only")
-        dense, codes = prediction_features(self, core, features)
-        matrix = dense if dense is not None else codes
-        if matrix is None:
-            return core_texts, None, None
-        rows = len(matrix)
-        if core_texts is not None and len(core_texts) != rows:
-            raise ValueError(f"features has {rows} rows but there are {len(core_texts)} texts")
+        dense, codes = prediction_features(self, core, source.features)
         return core_texts, dense, codes
 
     # -- persistence -----------------------------------------------------
@@ -678,6 +598,9 @@ class Classifier(Estimator):
 
 
 Classifier.__doc__ = _params.document(Classifier.__doc__ or "")
+for _method in (Classifier.fit, Classifier.predict, Classifier.predict_proba,
+                Classifier.predict_top, Classifier.score, Classifier.evaluate):
+    _method.__doc__ = document_inputs(_method.__doc__ or "")
 
 
 def load(path: str | os.PathLike[str]) -> Classifier:
@@ -695,30 +618,6 @@ def load(path: str | os.PathLike[str]) -> Classifier:
         ValueError.
     """
     return Classifier._from_native(*_jobs.run(_core.Classifier.load(os.fspath(path))))
-
-
-def _labelled_file(path: str | os.PathLike[str], y: Any) -> Any:
-    """The labelled lines of a fastText-format file."""
-    path = check_file("texts", path)
-    if y is not None:
-        raise ValueError("y must be None when texts is a file path: labels come from the file")
-    data = _jobs.run(_core.read_fasttext_file(path, keep_unlabeled=False))
-    if len(data) == 0:
-        raise ValueError(
-            f"texts: file {path!r} has no labelled lines (labels are tokens that start "
-            "with __label__)"
-        )
-    return data
-
-
-def _check_texts(texts: Any, allow_empty: bool = False) -> Sequence[str]:
-    if isinstance(texts, (bytes, bytearray)):
-        raise TypeError("texts must be a sequence of str or a file path, got bytes")
-    if not isinstance(texts, Sequence) and not isinstance(texts, np.ndarray):
-        texts = list(texts)
-    if len(texts) == 0 and not allow_empty:
-        raise ValueError("texts: no examples (got an empty sequence)")
-    return texts
 
 
 def _trained_fusion(core: Any, fusion: str | None) -> str:
