@@ -164,6 +164,7 @@ void bind_text_files(py::module_& m, py::module_& testing) {
                 write_file_atomically(path, [&](std::ostream& file) { file << out; });
                 return;
               }
+              check_path(path);
               std::ofstream file(path, std::ios::binary | std::ios::app);
               file << out;
               file.close();

@@ -1,15 +1,46 @@
 #include "classifier.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <numeric>
 
+#include "kmeans.h"
 #include "serialization.h"
 
 namespace mmfast {
 
 namespace {
+
+// When `in` (which did not read as a model) holds another mmfast object or a
+// pickle: what to load it with, for the error message.
+std::string what_it_holds(std::istream& in, uint64_t size) {
+  auto reads_as = [&](auto read) {
+    try {
+      in.clear();
+      in.seekg(0);
+      BinaryReader reader(in, size);
+      read(reader);
+      reader.finish();
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  if (reads_as([](BinaryReader& r) { Quantizer::read(r); })) {
+    return " (the file holds a quantizer, not a classifier)";
+  }
+  if (reads_as([](BinaryReader& r) { KMeans::read(r); })) {
+    return " (the file holds k-means, not a classifier)";
+  }
+  in.clear();
+  in.seekg(0);
+  return in.get() == 0x80 ? " (it looks like a pickle: read it with pickle.load)" : "";
+}
 
 void check_codes(const Batch& batch, int64_t codebook_size) {
   const int64_t total = batch.size * batch.n_codes;
@@ -280,6 +311,7 @@ void Classifier::for_each_prediction(const Batch& batch, int threads, Fn&& fn) c
   check_batch(batch);
   const Model& m = model();
   parallel_for_blocks(batch.size, 256, threads, [&](int64_t begin, int64_t end, int worker) {
+    if (batch.examples != nullptr && batch.examples->check_intact) batch.examples->check_intact();
     ModelScratch scratch = m.make_scratch(config_.train.seed, 1000 + static_cast<uint64_t>(worker));
     ExampleScratch example;
     std::vector<float> probs(m.n_classes());
@@ -371,11 +403,21 @@ Classifier Classifier::load(std::istream& in, uint64_t size, std::string& metada
 }
 
 Classifier Classifier::load(const std::string& path, std::string& metadata) {
+  check_path(path);
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0 || S_ISDIR(info.st_mode)) {
+    const int error = S_ISDIR(info.st_mode) ? EISDIR : errno;
+    throw FileError(error, path, "cannot read model file '" + path + "': " + std::strerror(error));
+  }
   std::ifstream in(path, std::ios::binary | std::ios::ate);
-  check(static_cast<bool>(in), "path: cannot open model file '" + path + "'");
+  if (!in) throw FileError(errno ? errno : EIO, path, "cannot open model file '" + path + "'");
   const auto size = static_cast<uint64_t>(in.tellg());
   in.seekg(0);
-  return load(in, size, metadata);
+  try {
+    return load(in, size, metadata);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("'" + path + "': " + e.what() + what_it_holds(in, size));
+  }
 }
 
 }  // namespace mmfast

@@ -5,11 +5,19 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
 
 namespace mmfast {
+
+void check_path(const std::string& path) {
+  if (path.find('\0') == std::string::npos) return;
+  std::string shown = path;
+  for (char& c : shown) c = c == '\0' ? '?' : c;
+  throw std::invalid_argument("path: '" + shown + "' holds a NUL character (shown as ?)");
+}
 
 int resolve_threads(int requested) {
   if (requested > 0) return requested;

@@ -28,6 +28,10 @@ inline int64_t checked_mul(int64_t a, int64_t b, const std::string& what) {
   return product;
 }
 
+// Throws std::invalid_argument (a ValueError) when `path` holds a NUL: the
+// system would read it as a shorter path, as Python's open() refuses to.
+void check_path(const std::string& path);
+
 // Number of worker threads to use: `requested` if positive, else all cores.
 int resolve_threads(int requested);
 

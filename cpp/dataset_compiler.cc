@@ -165,6 +165,9 @@ void compile_dataset(const std::string& text_path, const FeatureSource& features
               " floats");
     meta.feature_file_bytes = file.size();
     meta.feature_header_checksum = checksum_update(kDatasetSeed, file.data(), features.offset);
+    meta.feature_data_checksum = section_checksum(
+        file.data() + features.offset,
+        static_cast<uint64_t>(features.rows * features.cols) * sizeof(float), threads);
   }
 
   // Pass 2: token ids, labels and features, written as they are made.

@@ -23,13 +23,14 @@ std::shared_ptr<const CompiledDataset> CompiledDataset::open(const std::string& 
   SectionTable table = read_section_table(d.file_.data(), d.file_.size(), path, threads);
   d.n_examples_ = table.n_examples;
   d.sections_ = std::move(table.sections);
+  const uint32_t table_version = d.version_ = table.version;
   auto corrupt = [&](const std::string& what) {
     return std::invalid_argument("corrupt mmfast dataset '" + path + "': " + what);
   };
   const Section meta = d.sections_[kMeta];
   if (meta.data == nullptr) throw corrupt("no meta section");
   try {
-    d.meta_ = read_meta(meta.data, meta.size);
+    d.meta_ = read_meta(meta.data, meta.size, table_version);
   } catch (const std::invalid_argument& e) {
     throw corrupt(e.what());
   }
@@ -43,6 +44,16 @@ std::shared_ptr<const CompiledDataset> CompiledDataset::open(const std::string& 
 
 void CompiledDataset::validate(int threads) {
   const uint64_t n = static_cast<uint64_t>(n_examples_);
+  // Every size read from the file is checked before it is multiplied: a
+  // forged count must not wrap around into a small, "valid" size.
+  const int64_t code_bytes = checked_mul(meta_.n_codes, meta_.code_bytes, "codes");
+  const uint64_t offsets_bytes =
+      static_cast<uint64_t>(checked_mul(n_examples_, sizeof(int64_t), "number of examples")) +
+      sizeof(int64_t);
+  const uint64_t codes_bytes =
+      static_cast<uint64_t>(checked_mul(n_examples_, code_bytes, "number of examples"));
+  const uint64_t features_bytes = static_cast<uint64_t>(checked_mul(
+      checked_mul(n_examples_, meta_.n_features, "features"), sizeof(float), "features"));
   auto expect_size = [&](uint32_t kind, uint64_t bytes) {
     check(sections_[kind].size == bytes && (bytes == 0 || sections_[kind].data != nullptr),
           std::string(section_name(kind)) + ": expected " + std::to_string(bytes) +
@@ -50,7 +61,7 @@ void CompiledDataset::validate(int threads) {
   };
   // Offsets start at 0, never decrease, and end at the number of ids.
   auto check_offsets = [&](uint32_t offsets_kind, uint32_t ids_kind) {
-    expect_size(offsets_kind, (n + 1) * sizeof(int64_t));
+    expect_size(offsets_kind, offsets_bytes);
     const int64_t* offsets = array<int64_t>(offsets_kind);
     check(offsets[0] == 0 && offsets[n] >= 0,
           std::string(section_name(offsets_kind)) + ": bad range");
@@ -76,7 +87,7 @@ void CompiledDataset::validate(int threads) {
   check_offsets(kLabelOffsets, kLabelIds);
   check_ids(kTokenIds, meta_.dictionary.n_rows());
   check_ids(kLabelIds, static_cast<int64_t>(meta_.label_names.size()));
-  expect_size(kCodes, n * meta_.n_codes * meta_.code_bytes);
+  expect_size(kCodes, codes_bytes);
   check(
       meta_.n_codes == 0 || (meta_.max_code >= 0 && meta_.max_code < (1 << (8 * meta_.code_bytes))),
       "bad largest code");
@@ -84,7 +95,7 @@ void CompiledDataset::validate(int threads) {
   auto check_codes = [&](auto code) {
     using Code = decltype(code);
     const Code* codes = array<Code>(kCodes);
-    const auto count = static_cast<int64_t>(n * meta_.n_codes);
+    const int64_t count = n_examples_ * meta_.n_codes;  // <= codes_bytes
     parallel_for(count, threads, [&](int64_t begin, int64_t end, int) {
       bool ok = true;
       for (int64_t k = begin; k < end; ++k) ok &= codes[k] <= meta_.max_code;
@@ -96,7 +107,7 @@ void CompiledDataset::validate(int threads) {
   if (meta_.n_features == 0 || !meta_.feature_reference.empty()) {
     expect_size(kFeatures, 0);
   } else {
-    expect_size(kFeatures, n * meta_.n_features * sizeof(float));
+    expect_size(kFeatures, features_bytes);
     features_ = array<float>(kFeatures);
   }
   if (!meta_.feature_reference.empty()) {
@@ -107,12 +118,21 @@ void CompiledDataset::validate(int threads) {
       where = path_.substr(0, slash + 1) + where;
     }
     feature_file_ = MappedFile(where);
-    const uint64_t expected = meta_.feature_offset + n * meta_.n_features * sizeof(float);
+    const uint64_t expected = meta_.feature_offset + features_bytes;
     const bool same = feature_file_.size() == meta_.feature_file_bytes &&
                       feature_file_.size() >= expected &&
                       meta_.feature_offset % sizeof(float) == 0 &&
                       checksum_update(kDatasetSeed, feature_file_.data(), meta_.feature_offset) ==
                           meta_.feature_header_checksum;
+    // Version 1 files did not record the rows' checksum: their size and
+    // header are all that is checked.
+    const bool same_rows = !same || version_ < 2 ||
+                           section_checksum(feature_file_.data() + meta_.feature_offset,
+                                            features_bytes, threads) == meta_.feature_data_checksum;
+    if (!same_rows) {
+      throw std::invalid_argument("features: file '" + where + "' changed since dataset '" + path_ +
+                                  "' was compiled (its rows' checksum differs)");
+    }
     if (!same) {
       // Not the dataset's fault: say which file changed.
       throw std::invalid_argument(
@@ -138,6 +158,10 @@ std::shared_ptr<const Dataset> CompiledDataset::examples() const {
   data->features = features_;
   data->n_features = meta_.n_features;
   data->owner = shared_from_this();
+  data->check_intact = [this] {
+    file_.check_intact();
+    feature_file_.check_intact();
+  };
   return data;
 }
 
@@ -156,6 +180,7 @@ void CompiledDataset::encode_features(const Quantizer& quantizer,
   meta.n_features = 0;
   meta.feature_reference.clear();
   meta.feature_offset = meta.feature_file_bytes = meta.feature_header_checksum = 0;
+  meta.feature_data_checksum = 0;
   meta.quantizer = quantizer_bytes;
   const std::string meta_bytes = write_meta(meta);
   const uint64_t n = static_cast<uint64_t>(n_examples_);
@@ -173,6 +198,8 @@ void CompiledDataset::encode_features(const Quantizer& quantizer,
   std::vector<uint16_t> codes16;
   const int64_t d = meta_.n_features;
   for (int64_t row = 0; row < n_examples_; row += kRowChunk) {
+    file_.check_intact();
+    feature_file_.check_intact();
     const int64_t rows = std::min(kRowChunk, n_examples_ - row);
     const float* x = features_ + row * d;
     if (meta.code_bytes == 1) {

@@ -52,6 +52,7 @@ class CompiledDataset : public std::enable_shared_from_this<CompiledDataset> {
   }
 
   std::string path_;
+  uint32_t version_ = kDatasetVersion;  // of the file format
   MappedFile file_;
   MappedFile feature_file_;  // a referenced feature file
   int64_t n_examples_ = 0;

@@ -70,12 +70,13 @@ std::string write_meta(const DatasetMeta& meta) {
   out.write<uint64_t>(meta.feature_offset);
   out.write<uint64_t>(meta.feature_file_bytes);
   out.write<uint64_t>(meta.feature_header_checksum);
+  out.write<uint64_t>(meta.feature_data_checksum);
   out.write_string(meta.quantizer);
   out.finish();
   return std::move(stream).str();
 }
 
-DatasetMeta read_meta(const uint8_t* data, uint64_t size) {
+DatasetMeta read_meta(const uint8_t* data, uint64_t size, uint32_t version) {
   std::istringstream stream(std::string(reinterpret_cast<const char*>(data), size));
   BinaryReader in(stream, size);
   DatasetMeta meta;
@@ -96,6 +97,7 @@ DatasetMeta read_meta(const uint8_t* data, uint64_t size) {
   meta.feature_offset = in.read<uint64_t>();
   meta.feature_file_bytes = in.read<uint64_t>();
   meta.feature_header_checksum = in.read<uint64_t>();
+  if (version >= 2) meta.feature_data_checksum = in.read<uint64_t>();
   meta.quantizer = in.read_string();
   in.finish();
   in.expect(
@@ -115,9 +117,9 @@ SectionTable read_section_table(const uint8_t* p, uint64_t size, const std::stri
   if (size < kDatasetPage) throw corrupt("file is truncated (" + std::to_string(size) + " bytes)");
   FileHeader header;
   std::memcpy(&header, p, sizeof header);
-  check(header.version == kDatasetVersion,
+  check(header.version >= 1 && header.version <= kDatasetVersion,
         "'" + path + "' is an mmfast dataset of format version " + std::to_string(header.version) +
-            "; this build reads version " + std::to_string(kDatasetVersion));
+            "; this build reads versions 1 to " + std::to_string(kDatasetVersion));
   const uint32_t count = header.n_sections;
   if (count > kSectionKinds ||
       sizeof(FileHeader) + count * sizeof(SectionEntry) + sizeof(uint64_t) > kDatasetPage) {
@@ -127,8 +129,12 @@ SectionTable read_section_table(const uint8_t* p, uint64_t size, const std::stri
   uint64_t stored = 0;
   std::memcpy(&stored, p + used, sizeof stored);
   if (stored != checksum_update(kDatasetSeed, p, used)) throw corrupt("header checksum mismatch");
-  if (header.n_examples < 0) throw corrupt("bad number of examples");
+  // Each example has two offsets (16 bytes): a larger count is forged.
+  if (header.n_examples < 0 || static_cast<uint64_t>(header.n_examples) > size / 16) {
+    throw corrupt("bad number of examples");
+  }
   SectionTable table;
+  table.version = header.version;
   table.n_examples = header.n_examples;
   table.sections.assign(kSectionKinds, Section{});
   uint64_t end_of_data = kDatasetPage;
@@ -162,7 +168,8 @@ SectionTable read_section_table(const uint8_t* p, uint64_t size, const std::stri
 
 DatasetFileWriter::DatasetFileWriter(const std::string& path,
                                      const std::vector<std::pair<uint32_t, uint64_t>>& sizes)
-    : path_(path), tmp_(path + ".tmp" + std::to_string(::getpid())) {
+    : path_(path), tmp_(temporary_sibling(path)) {
+  check_path(path);
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) fail_write(tmp_);
   uint64_t offset = kDatasetPage;

@@ -14,7 +14,9 @@
 namespace mmfast {
 
 constexpr char kDatasetMagic[8] = {'M', 'M', 'F', 'D', 'A', 'T', 'A', '\n'};
-constexpr uint32_t kDatasetVersion = 1;
+// Version 2: the meta section holds the checksum of a referenced .npy's rows
+// (version 1 files still open, with that file's size and header checked).
+constexpr uint32_t kDatasetVersion = 2;
 constexpr uint64_t kDatasetPage = 4096;  // sections start at multiples of it
 constexpr uint64_t kDatasetSeed = 0xCBF29CE484222325ULL;  // of every checksum in the file
 
@@ -70,18 +72,21 @@ struct DatasetMeta {
   int32_t max_code = -1;                 // the largest code (-1: none)
   int32_t n_features = 0;                // dense features per example (0: none)
   // Dense features read in place from this file ("": none, or copied in):
-  // the path as given to compile_dataset, where its rows begin, its size and
-  // the checksum of what precedes the rows (the .npy header).
+  // the path as given to compile_dataset, where its rows begin, its size,
+  // the checksum of what precedes the rows (the .npy header) and of the rows
+  // (section_checksum; 0 in version 1 files, which did not record it).
   std::string feature_reference;
   uint64_t feature_offset = 0;
   uint64_t feature_file_bytes = 0;
   uint64_t feature_header_checksum = 0;
+  uint64_t feature_data_checksum = 0;
   std::string quantizer;  // Quantizer::write bytes of the codes' quantizer ("": unknown)
 };
 
 std::string write_meta(const DatasetMeta& meta);
-// Throws std::invalid_argument when the bytes are not a DatasetMeta.
-DatasetMeta read_meta(const uint8_t* data, uint64_t size);
+// Throws std::invalid_argument when the bytes are not a DatasetMeta of the
+// file format `version`.
+DatasetMeta read_meta(const uint8_t* data, uint64_t size, uint32_t version);
 
 // A section's checksum: 1 MiB blocks hashed independently (in parallel),
 // their hashes folded in order.
@@ -94,6 +99,7 @@ struct Section {
   uint64_t size = 0;
 };
 struct SectionTable {
+  uint32_t version = kDatasetVersion;
   int64_t n_examples = 0;
   std::vector<Section> sections;  // indexed by SectionKind
 };

@@ -49,6 +49,7 @@ size_t item_size(FeatureDtype dtype) {
 
 FeatureReader::FeatureReader(const FeatureSource& source)
     : source_(source), row_bytes_(item_size(source.dtype) * source.cols) {
+  check_path(source.path);
   in_.open(source.path, std::ios::binary | std::ios::ate);
   check(static_cast<bool>(in_), "features: cannot open file '" + source.path + "'");
   const auto size = static_cast<uint64_t>(in_.tellg());

@@ -16,6 +16,7 @@ constexpr size_t kReadChunk = size_t{16} << 20;  // bytes read between check_sto
 
 // Also reads pipes (whose size is unknown) to the end.
 std::string read_whole_file(const std::string& path) {
+  check_path(path);
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   check(static_cast<bool>(in), "texts: cannot open file '" + path + "'");
   std::string contents;
@@ -39,6 +40,7 @@ std::string read_whole_file(const std::string& path) {
 void for_each_line_chunk(
     const std::string& path, size_t chunk_bytes,
     const std::function<void(const std::vector<std::string_view>&, uint64_t)>& fn) {
+  check_path(path);
   std::ifstream in(path, std::ios::binary);
   check(static_cast<bool>(in), "texts: cannot open file '" + path + "'");
   std::string buffer;  // an unfinished line, then the chunk read after it

@@ -38,6 +38,10 @@ TrainingDiverged Trainer::diverged(const std::string& what, int epoch, int64_t d
           << ", " << 100.0 * static_cast<double>(done) / static_cast<double>(total)
           << "% into training (learning rate then " << lr << "); lower lr (it is " << options_.lr
           << ")";
+  // The features' own step sizes diverge too: name those the model uses.
+  const ModelShape& shape = model_.shape();
+  if (shape.n_features > 0) message << " or feature_lr (it is " << options_.feature_lr << ")";
+  if (shape.n_codes > 0) message << " or alpha (it is " << shape.alpha << ")";
   return TrainingDiverged(message.str());
 }
 
@@ -114,6 +118,7 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
     for (int epoch = 0; epoch < options_.epochs && !stopping(); ++epoch) {
       shuffle(blocks.data(), n_blocks, order_rng);
       for (int64_t first = 0; first < n_blocks && !stopping(); first += kBlocksPerWindow) {
+        if (data.check_intact) data.check_intact();
         window.clear();
         for (int64_t k = first; k < std::min(n_blocks, first + kBlocksPerWindow); ++k) {
           for (int64_t i = blocks[k] * kBlockSize; i < std::min(n, (blocks[k] + 1) * kBlockSize);

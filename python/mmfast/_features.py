@@ -5,6 +5,7 @@ on."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -79,7 +80,8 @@ def quantizer_for(params: dict[str, Any], fusion: str) -> ProductQuantizer | RSP
                 f"got {type(given).__name__}"
             )
         if is_fitted(given):
-            return given
+            # A copy: refitting the parameter later must not change this model.
+            return copy.deepcopy(given)
         return kind(**given.get_params(deep=False))
     shape = {"n_subquantizers": params["n_subquantizers"]} if fusion == "pq" else {
         "n_subspaces": params["n_subquantizers"], "subspace_dim": params["subspace_dim"]

@@ -69,6 +69,13 @@ def _label_array(labels: Sequence[Any] | np.ndarray) -> np.ndarray:
             got = str(values.dtype)
         raise TypeError(f"y: Unknown label type: labels must be str, int, float or bool, "
                         f"got {got}")
+    if values.dtype.kind == "f" and values.dtype.itemsize > 8:
+        # long double: saved models keep labels as float64 at most.
+        wide = values
+        values = values.astype(np.float64)
+        if not np.array_equal(values, wide):
+            raise ValueError("y: long double labels that float64 cannot hold exactly; "
+                             "labels are classes: use int or str")
     if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
         raise ValueError("y contains NaN or infinity")
     if values.dtype.kind == "f" and not np.array_equal(values, np.round(values)):

@@ -18,6 +18,7 @@ usage, 130 when interrupted, 141 when the reader of the output went away
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Iterable
@@ -49,12 +50,31 @@ def _input(path: str) -> Any:
 
 def _read_features(path: str | None) -> np.ndarray | None:
     """The --features matrix: row i belongs to line i of the input."""
-    if path is None:
-        return None
+    return None if path is None else _load_npy("--features", path)
+
+
+def _load_npy(name: str, path: str) -> np.ndarray:
     try:
         return np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise type(error)(f"--features: cannot read {path!r}: {error}") from None
+    except OSError as error:
+        raise OSError(error.errno, f"{name}: cannot read {path!r}: {error.strerror}",
+                      path) from None
+    except ValueError:  # not a .npy: numpy says it would need to unpickle it
+        raise ValueError(f"{name}: cannot read {path!r}: not a .npy file") from None
+
+
+def _save_npy(path: str, array: np.ndarray) -> None:
+    """Writes a .npy under a temporary name and renames it to ``path``, so a
+    failed write (a full disk) leaves any old file as it was."""
+    temporary = f"{path}.tmp{os.getpid()}"  # one command, one writer
+    try:
+        with open(temporary, "xb") as file:  # np.save(path) would append ".npy"
+            np.save(file, array)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
 
 
 def _source(args: argparse.Namespace, labelled: bool) -> Source:
@@ -131,7 +151,7 @@ def _predict(args: argparse.Namespace) -> None:
 
 def _quantize(args: argparse.Namespace) -> None:
     _check_output(args.output)
-    X = np.load(args.input, allow_pickle=False)
+    X = _load_npy("input", args.input)
     common = dict(n_bits=args.n_bits, n_iter=args.n_iter, random_state=args.random_state,
                   n_jobs=args.n_jobs)
     quantizer = (
@@ -141,8 +161,7 @@ def _quantize(args: argparse.Namespace) -> None:
     _say(f"fitting {quantizer!r} on {args.input}, shape {X.shape}")
     codes = quantizer.fit_transform(X)
     error = float(np.mean((quantizer.inverse_transform(codes) - X) ** 2))
-    with open(args.output, "wb") as file:  # np.save(path) would append ".npy"
-        np.save(file, codes)
+    _save_npy(args.output, codes)
     _say(f"wrote {codes.dtype} codes of shape {codes.shape} to {args.output} "
          f"(reconstruction mean squared error {error:.6g})")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from collections.abc import Sequence
 from typing import Any, BinaryIO
 
@@ -27,6 +28,7 @@ from ._validation import (
     as_float_matrix,
     check_file,
     check_int,
+    check_path,
     check_same_length,
     check_threads,
 )
@@ -99,7 +101,7 @@ class Dataset:
     """
 
     def __init__(self, path: str | os.PathLike[str], n_jobs: int | None = None) -> None:
-        path = os.fspath(path)
+        path = check_path("path", path)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"dataset: no file {path!r}")
         self._native = _jobs.run(_core.CompiledDataset.open(path, check_threads(n_jobs)))
@@ -152,6 +154,7 @@ class Dataset:
         """
         texts = check_file("texts", texts)
         path = os.fspath(path)
+        _check_output(path, texts=texts, features=features)
         source = _npy_source(features, copy_features, path)
         job = _core.compile_dataset(
             texts, path, **source,
@@ -242,6 +245,9 @@ class Dataset:
             step = max(1, len(self) // cap)
             quantizer.fit(np.ascontiguousarray(features[::step][:cap]))
         out = self.path if path is None else os.fspath(path)
+        reference = self._native.feature_reference
+        if reference:
+            _check_output(out, features=os.path.join(os.path.dirname(self.path), reference))
         _jobs.run(self._native.encode_features(quantizer._native, out, check_threads(n_jobs)))
         return Dataset(out, n_jobs)
 
@@ -369,9 +375,10 @@ class DatasetWriter:
         self._settings = _settings(word_ngrams, buckets, min_count)
         self._threads = check_threads(n_jobs)
         self._verbose = verbose
-        self._text_path = f"{self.path}.texts.tmp{os.getpid()}"
-        self._feature_path = f"{self.path}.features.tmp{os.getpid()}"
-        open(self._text_path, "wb").close()  # the shards' lines are appended to it
+        # Spools of their own, next to the dataset: two writers of one path
+        # never mix their examples (the last to close wins, whole).
+        self._text_path = _spool(self.path, ".texts.tmp")  # the shards' lines are appended
+        self._feature_path = _spool(self.path, ".features.tmp")
         self._closed = False
         self._features: BinaryIO | None = None
         self._feature_kind: tuple[str, int] | None = None  # (dtype code, columns)
@@ -397,6 +404,7 @@ class DatasetWriter:
         if isinstance(texts, (str, bytes)):
             raise TypeError("texts must be a sequence of str")
         check_same_length("texts", texts, "y", y)
+        _check_output(self.path, features=features)
         if (features is None) != (self._feature_kind is None) and self._rows > 0:
             raise ValueError("features: give them with every shard or with none")
         labels = encode_labels(y)[:3]
@@ -406,7 +414,7 @@ class DatasetWriter:
         write_examples(self._text_path, texts, labels, append=True, line_breaks_as_spaces=True)
         if rows is not None:
             if self._features is None:
-                self._features = open(self._feature_path, "wb")
+                self._features = open(self._feature_path, "ab")
             self._features.write(rows.tobytes())
         self._rows += len(texts)
 
@@ -501,6 +509,31 @@ def _settings(word_ngrams: int, buckets: int, min_count: int) -> dict[str, Any]:
             "min_count": check_int("min_count", min_count, 1)}
 
 
+def _spool(path: str, suffix: str) -> str:
+    """A new, empty temporary file next to ``path``, unique to its caller."""
+    folder, name = os.path.split(os.path.abspath(path))
+    descriptor, spool = tempfile.mkstemp(suffix=suffix, prefix=name + ".", dir=folder)
+    os.close(descriptor)
+    return spool
+
+
+def _check_output(path: str, **inputs: Any) -> None:
+    """ValueError when the dataset file to write is one of the files it is
+    made from (``inputs``: paths, or arrays mapped from a file): writing it
+    would replace that input."""
+    for name, given in inputs.items():
+        source = getattr(given, "filename", given)  # a np.memmap's file
+        if not isinstance(source, (str, os.PathLike)):
+            continue
+        if os.path.exists(path) and os.path.exists(source):
+            same = os.path.samefile(path, source)
+        else:
+            same = os.path.realpath(path) == os.path.realpath(source)
+        if same:
+            raise ValueError(f"path: {path!r} is {name}, an input of the dataset; writing the "
+                             "dataset there would replace it: choose another path")
+
+
 def _npy_source(
     features: str | os.PathLike[str] | None, copy: bool, dataset_path: str
 ) -> dict[str, Any]:
@@ -520,6 +553,8 @@ def _npy_source(
     if array.ndim != 2 or not array.flags.c_contiguous:
         raise ValueError(f"features: {path!r} must hold a C-ordered 2-D array, got shape "
                          f"{array.shape}")
+    if dtype == "f4":
+        as_float_matrix("features", array)  # checked as features given as a list are
     by_reference = dtype == "f4" and not copy
     # Stored relative to the dataset's folder, so that both can move together.
     folder = os.path.dirname(os.path.abspath(dataset_path))
