@@ -90,16 +90,53 @@ def quantizer_for(params: dict[str, Any], fusion: str) -> ProductQuantizer | RSP
                 n_jobs=params["n_jobs"], **shape)
 
 
-def dataset_quantizer(params: dict[str, Any], dataset: Any, fusion: str) -> Any:
-    """The quantizer of a compiled dataset's codes: the one it stores, else
-    the fitted ``quantizer`` parameter, else None (predict then needs codes)."""
+def dataset_features(params: dict[str, Any], dataset: Any) -> tuple[Any, int]:
+    """(quantizer, codebook size) of a compiled dataset's features for a
+    Classifier with the validated ``params``: float features for a
+    continuous fusion; codes, with the quantizer they came from (the one the
+    dataset stores, else the fitted ``quantizer`` parameter, else None:
+    predict then needs codes), for pq and rspq."""
+    fusion = params["fusion"]
+    if dataset.n_features:
+        if fusion not in CONTINUOUS_FUSIONS:
+            hint = ("call dataset.encode_features(quantizer) first to train on codes"
+                    if fusion in QUANTIZERS else "set fusion, e.g. 'add'")
+            raise ValueError(f"dataset {dataset.path!r} holds float features, which "
+                             f"fusion={fusion!r} does not take: {hint}")
+        return None, 0
+    if not dataset.n_codes:
+        if fusion is not None:
+            raise ValueError(f"features are required with fusion={fusion!r}, and dataset "
+                             f"{dataset.path!r} has none")
+        return None, 0
+    if fusion not in QUANTIZERS:
+        raise ValueError(f"dataset {dataset.path!r} holds feature codes: fusion must be "
+                         f"'pq' or 'rspq', got {fusion!r}")
     native = dataset.quantizer
     if native is None:
-        return quantizer_for(params, fusion) if is_fitted(params["quantizer"]) else None
-    expected = _core.ProductQuantizer if fusion == "pq" else _core.RandomSampleProductQuantizer
-    if not isinstance(native, expected):
-        raise ValueError(f"dataset {dataset.path!r} has codes of a "
-                         f"{type(native).__name__}, which fusion={fusion!r} does not use")
+        quantizer = quantizer_for(params, fusion) if is_fitted(params["quantizer"]) else None
+    else:
+        expected = _core.ProductQuantizer if fusion == "pq" else _core.RandomSampleProductQuantizer
+        if not isinstance(native, expected):
+            raise ValueError(f"dataset {dataset.path!r} has codes of a "
+                             f"{type(native).__name__}, which fusion={fusion!r} does not use")
+        quantizer = quantizer_from_native(fusion, native)
+    codebook_size = (quantizer._native.n_centroids if quantizer is not None
+                     else 2 ** params["n_bits"])
+    if dataset.max_code >= codebook_size:
+        raise ValueError(f"dataset {dataset.path!r} has codes up to {dataset.max_code}, beyond "
+                         f"the {codebook_size} values of n_bits={params['n_bits']}")
+    return quantizer, codebook_size
+
+
+def native_quantizer(quantizer: ProductQuantizer | RSPQ) -> Any:
+    """The fitted quantizer's native object, which a model keeps."""
+    return quantizer._native
+
+
+def quantizer_from_native(fusion: str, native: Any) -> ProductQuantizer | RSPQ:
+    """The estimator around a native quantizer of ``fusion``'s kind (a
+    saved model's, a dataset's)."""
     return QUANTIZERS[fusion]._from_native(native)
 
 

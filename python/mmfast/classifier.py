@@ -19,15 +19,15 @@ import numpy.typing as npt
 from . import _core, _explain, _jobs, _params, metrics
 from ._estimator import Estimator, renamed
 from ._features import (
-    QUANTIZERS,
-    dataset_quantizer,
+    dataset_features,
     is_fitted,
+    native_quantizer,
     prediction_features,
+    quantizer_from_native,
     training_features,
 )
 from ._inputs import Compiled, Source, document_inputs, resolve
 from ._labels import check_shares_a_class
-from ._params import CONTINUOUS_FUSIONS
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags, features_routing
 from ._validation import (
@@ -206,7 +206,7 @@ class Classifier(Estimator):
         params = _params.validated(self)
         source = resolve(texts, y, features, labelled=True)
         if isinstance(source, Compiled):
-            return self._fit_dataset(source.dataset, params)
+            return self._fit_dataset(source, params)
         core_texts = source.core_texts
         if len(source) == 0:
             raise ValueError("texts: no examples (got an empty sequence)")
@@ -223,7 +223,8 @@ class Classifier(Estimator):
         return self._train(core, trainer, classes, multilabel, quantizer, n_features,
                            params["verbose"])
 
-    def _fit_dataset(self, dataset: Dataset, params: dict[str, Any]) -> Classifier:
+    def _fit_dataset(self, source: Compiled, params: dict[str, Any]) -> Classifier:
+        dataset = source.dataset
         theirs = dataset.settings
         if any(getattr(self, name) != value for name, value in theirs.items()):
             ours = ", ".join(f"{name}={getattr(self, name)}" for name in theirs)
@@ -233,30 +234,9 @@ class Classifier(Estimator):
                 f"has {ours}: set the dataset's (clf.set_params(**dataset.settings)) or "
                 "compile it again with these"
             )
-        fusion = params["fusion"]
-        quantizer, codebook_size = None, 0
-        if dataset.n_features:
-            if fusion not in CONTINUOUS_FUSIONS:
-                hint = ("call dataset.encode_features(quantizer) first to train on codes"
-                        if fusion in QUANTIZERS else "set fusion, e.g. 'add'")
-                raise ValueError(f"dataset {dataset.path!r} holds float features, which "
-                                 f"fusion={fusion!r} does not take: {hint}")
-        elif dataset.n_codes:
-            if fusion not in QUANTIZERS:
-                raise ValueError(f"dataset {dataset.path!r} holds feature codes: fusion must be "
-                                 f"'pq' or 'rspq', got {fusion!r}")
-            quantizer = dataset_quantizer(params, dataset, fusion)
-            codebook_size = (quantizer._native.n_centroids if quantizer is not None
-                             else 2 ** params["n_bits"])
-            if dataset._native.max_code >= codebook_size:
-                raise ValueError(f"dataset {dataset.path!r} has codes up to "
-                                 f"{dataset._native.max_code}, beyond the {codebook_size} "
-                                 f"values of n_bits={self.n_bits}")
-        elif fusion is not None:
-            raise ValueError(f"features are required with fusion={fusion!r}, and dataset "
-                             f"{dataset.path!r} has none")
+        quantizer, codebook_size = dataset_features(params, dataset)
         core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
-        trainer = _jobs.run(core.prepare_fit_dataset(dataset._native, codebook_size))
+        trainer = _jobs.run(core.prepare_fit_dataset(source.core_texts, codebook_size))
         return self._train(core, trainer, dataset.classes_, dataset.multilabel, quantizer,
                            dataset.n_features, params["verbose"])
 
@@ -266,7 +246,7 @@ class Classifier(Estimator):
         _jobs.run(trainer.train(), ProgressLine() if verbose else None)
         self.__dict__.pop("n_features_in_", None)
         if quantizer is not None:
-            core.set_quantizer(quantizer._native)
+            core.set_quantizer(native_quantizer(quantizer))
             self.n_features_in_ = quantizer.n_features_in_
         elif n_features:
             self.n_features_in_ = n_features
@@ -555,7 +535,7 @@ class Classifier(Estimator):
             clf.fusion_ = _trained_fusion(core, meta["params"]["fusion"])
             native = core.quantizer
             fusion = meta["params"]["fusion"]
-            clf.quantizer_ = None if native is None else QUANTIZERS[fusion]._from_native(native)
+            clf.quantizer_ = None if native is None else quantizer_from_native(fusion, native)
             if clf.quantizer_ is not None:
                 clf.n_features_in_ = clf.quantizer_.n_features_in_
             elif core.n_features > 0:

@@ -86,6 +86,8 @@ class Dataset:
         Dense float features, read in place.
     n_codes, codes : int, ndarray of shape (n, n_codes) or None
         Feature codes.
+    max_code : int
+        The largest code (-1 without codes).
     nbytes : int
         Size on disk.
 
@@ -297,6 +299,11 @@ class Dataset:
     @property
     def n_codes(self) -> int:
         return self._native.n_codes
+
+    @property
+    def max_code(self) -> int:
+        """The largest feature code (-1 without codes)."""
+        return self._native.max_code
 
     @property
     def features(self) -> np.ndarray | None:
