@@ -24,13 +24,21 @@ struct BatchInput {
   py::tuple owners;
 };
 
-// Sets batch.size from a per-example array, checking it against the texts.
-void take_rows(Batch& batch, const py::array& array, bool has_texts) {
+// A per-example array (features or codes) as the batch's `data` and `cols`;
+// sets batch.size, checking it against the texts. Returns the array that
+// `data` points into.
+template <typename T>
+py::object take_rows(Batch& batch, py::handle given, bool has_texts, const T*& data,
+                     int32_t& cols) {
+  auto array = given.cast<CArray<T>>();
   check(array.ndim() == 2, "features must be a 2-D array (n_examples, n_columns)");
   check(!has_texts || array.shape(0) == batch.size,
         "features has " + std::to_string(array.shape(0)) + " rows but there are " +
             std::to_string(batch.size) + " texts");
   batch.size = array.shape(0);
+  data = array.data();
+  cols = static_cast<int32_t>(array.shape(1));
+  return std::move(array);
 }
 
 // texts: None, a sequence of str or LabeledTexts; features: None or an
@@ -47,18 +55,10 @@ BatchInput batch_input(py::handle texts, py::handle features, py::handle codes, 
     text_owner = std::move(views.owner);
   }
   if (!features.is_none()) {
-    auto array = features.cast<CArray<float>>();
-    take_rows(batch, array, !texts.is_none());
-    batch.features = array.data();
-    batch.n_features = static_cast<int32_t>(array.shape(1));
-    feature_owner = std::move(array);
+    feature_owner = take_rows(batch, features, !texts.is_none(), batch.features, batch.n_features);
   }
   if (!codes.is_none()) {
-    auto array = codes.cast<CArray<uint16_t>>();
-    take_rows(batch, array, !texts.is_none());
-    batch.codes = array.data();
-    batch.n_codes = static_cast<int32_t>(array.shape(1));
-    code_owner = std::move(array);
+    code_owner = take_rows(batch, codes, !texts.is_none(), batch.codes, batch.n_codes);
   }
   in.owners = py::make_tuple(text_owner, feature_owner, code_owner);
   return in;

@@ -58,6 +58,15 @@ py::object from_bytes(const py::bytes& data, Read read) {
       data, [object] { return py::cast(std::move(**object)); });
 }
 
+// The k-means of a Python KMeans that `x` is to be assigned to: trained,
+// with x's columns.
+const KMeans* trained_kmeans(py::handle self, const py::array& x) {
+  const KMeans* kmeans = self.cast<const KMeans*>();
+  check_matrix(x, "X", kmeans->dim());
+  check(kmeans->is_trained(), "k-means is not trained");
+  return kmeans;
+}
+
 // The quantizer of a Python Quantizer, shared with the jobs that read it.
 std::shared_ptr<const Quantizer> shared_quantizer(py::handle self) {
   return self.cast<std::shared_ptr<Quantizer>>();
@@ -150,9 +159,7 @@ void bind_quantizers(py::module_& m) {
       .def(
           "assign",
           [](py::object self, const CArray<float>& x, int threads) {
-            const KMeans* kmeans = self.cast<const KMeans*>();
-            check_matrix(x, "X", kmeans->dim());
-            check(kmeans->is_trained(), "k-means is not trained");
+            const KMeans* kmeans = trained_kmeans(self, x);
             const int64_t n = x.shape(0);
             py::array_t<int32_t> labels(n);
             py::array_t<float> distances(n);
@@ -171,9 +178,7 @@ void bind_quantizers(py::module_& m) {
       .def(
           "distances",
           [](py::object self, const CArray<float>& x, int threads) {
-            const KMeans* kmeans = self.cast<const KMeans*>();
-            check_matrix(x, "X", kmeans->dim());
-            check(kmeans->is_trained(), "k-means is not trained");
+            const KMeans* kmeans = trained_kmeans(self, x);
             const int64_t n = x.shape(0);
             py::array_t<float> out({n, kmeans->k()});
             float* out_data = out.mutable_data();
