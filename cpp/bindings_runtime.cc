@@ -17,6 +17,7 @@ void PyJob::start(double amount, Job::Work work, Job::Report report) {
 }
 
 bool PyJob::wait(double seconds) {
+  if (job_->ran_inline()) return true;  // a short call: done, no need to let go of the GIL
   py::gil_scoped_release release;
   return job_->wait(seconds);
 }
@@ -28,7 +29,9 @@ py::dict PyJob::progress() const {
 }
 
 py::object PyJob::result() {
-  {
+  if (job_->ran_inline()) {
+    job_->join();  // nothing to wait for: re-throws what the work threw
+  } else {
     py::gil_scoped_release release;
     job_->join();
   }

@@ -17,6 +17,7 @@ Job::Job(Work work, Report report, bool background)
       // No thread to spare: run here, where nothing polls for a stop.
     }
   }
+  ran_inline_ = true;
   run();
 }
 

@@ -45,6 +45,8 @@ class Job {
   // Waits for the work and re-throws what it threw.
   void join();
   ProgressReport progress() const { return report_ ? report_() : ProgressReport{}; }
+  // Whether the work ran here, in the constructor (it is then done).
+  bool ran_inline() const { return ran_inline_; }
 
  private:
   void run();
@@ -56,6 +58,7 @@ class Job {
   std::condition_variable finished_;
   bool done_ = false;
   std::exception_ptr error_;
+  bool ran_inline_ = false;
   std::thread thread_;  // last: starts once the members above exist
 };
 

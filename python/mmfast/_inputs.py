@@ -179,6 +179,8 @@ def resolve(texts: Any, y: Any = None, features: Any = None, *, labelled: bool) 
     needs true labels (fit, score, evaluate): ``y`` with texts in memory, the
     labelled lines of a file; else (prediction) a file gives every line and
     ``y`` is not looked at."""
+    if type(texts) in _IN_MEMORY:  # the common case, decided at once (a list of texts)
+        return _examples(texts, y, features, labelled)
     if isinstance(texts, SOURCES):
         _check_none(y, features, "resolved inputs carry")
         return texts
@@ -197,6 +199,14 @@ def resolve(texts: Any, y: Any = None, features: Any = None, *, labelled: bool) 
         raise TypeError("texts must be a sequence of str or a file path, got bytes")
     if texts is not None and not isinstance(texts, (Sequence, np.ndarray)):
         texts = list(texts)
+    return _examples(texts, y, features, labelled)
+
+
+# Types that are texts in memory, whatever else holds: no other check needed.
+_IN_MEMORY = (list, tuple, type(None))
+
+
+def _examples(texts: Any, y: Any, features: Any, labelled: bool) -> Examples:
     if labelled:
         y = _checked_y(texts, y)
     examples = Examples(texts, y, features)
