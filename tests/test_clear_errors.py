@@ -94,3 +94,9 @@ def test_a_full_disk_in_quantize_leaves_the_old_output(tmp_path, monkeypatch):
                   "--n-subquantizers", "2", "--n-bits", "4"])
     assert (tmp_path / "c.npy").read_bytes() == b"old codes"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.npy", "x.npy"]
+
+
+def test_a_text_with_a_lone_surrogate_is_named():
+    # Before: UnicodeEncodeError "surrogates not allowed", without saying which text.
+    with pytest.raises(ValueError, match=r"texts\[1\] cannot be encoded as UTF-8"):
+        mmfast.Classifier(**SMALL).fit(["a b", "c \ud800 d"], [0, 1])

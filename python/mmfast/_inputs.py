@@ -41,7 +41,7 @@ from .dataset_file import Dataset, is_compiled_dataset
 EncodedLabels = tuple[np.ndarray, np.ndarray, np.ndarray, bool]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Examples:
     """Examples in memory: ``texts`` None (features only) or a sequence of
     str, ``y`` None when not needed, ``features`` as given."""
@@ -69,7 +69,7 @@ class Examples:
         return Examples(_take(self.texts, rows), _take(self.y, rows), _take(self.features, rows))
 
 
-@dataclass(frozen=True)
+@dataclass
 class TextFile:
     """The examples of a fastText-format file: every line (for prediction)
     or the labelled ones (for training and scoring), with their features."""
@@ -101,7 +101,7 @@ class TextFile:
         return TextFile(self.path, self.lines.select(rows), _take(self.features, rows))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Compiled:
     """A compiled dataset: labels and features come from it."""
 
