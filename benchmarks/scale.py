@@ -124,7 +124,7 @@ def worker(job: dict[str, Any]) -> dict[str, Any]:
             job["text"], job["dataset"], features=job["features"], verbose=0))
         return {"seconds": seconds, "peak": peak, "bytes": dataset.nbytes,
                 "token_bytes": dataset._native.token_id_bytes}
-    from mmfast.classifier import _run
+    from mmfast import _jobs
 
     dataset = mmfast.Dataset(job["dataset"])
     fusion = "pq" if job["kind"] == "pq" else "add"
@@ -136,9 +136,9 @@ def worker(job: dict[str, Any]) -> dict[str, Any]:
     core = mmfast._core.Classifier(mmfast._params.core_config(params,
                                                               mmfast._core.ClassifierConfig()))
     codebook = 2**clf.n_bits if fusion == "pq" else 0
-    init_s, init_peak, trainer = measured(lambda: core.prepare_fit_dataset(dataset._native,
-                                                                            codebook))
-    seconds, peak, _ = measured(lambda: _run(trainer, 0))
+    init_s, init_peak, trainer = measured(
+        lambda: _jobs.run(core.prepare_fit_dataset(dataset._native, codebook)))
+    seconds, peak, _ = measured(lambda: _jobs.run(trainer.train()))
     model_bytes = sum(w.nbytes for w in core.weights().values())
     return {"init_seconds": init_s, "seconds": seconds, "peak": max(init_peak, peak),
             "model_bytes": model_bytes}

@@ -1,15 +1,46 @@
 #include "classifier.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <numeric>
 
+#include "kmeans.h"
 #include "serialization.h"
 
 namespace mmfast {
 
 namespace {
+
+// When `in` (which did not read as a model) holds another mmfast object or a
+// pickle: what to load it with, for the error message.
+std::string what_it_holds(std::istream& in, uint64_t size) {
+  auto reads_as = [&](auto read) {
+    try {
+      in.clear();
+      in.seekg(0);
+      BinaryReader reader(in, size);
+      read(reader);
+      reader.finish();
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  if (reads_as([](BinaryReader& r) { Quantizer::read(r); })) {
+    return " (the file holds a quantizer, not a classifier)";
+  }
+  if (reads_as([](BinaryReader& r) { KMeans::read(r); })) {
+    return " (the file holds k-means, not a classifier)";
+  }
+  in.clear();
+  in.seekg(0);
+  return in.get() == 0x80 ? " (it looks like a pickle: read it with pickle.load)" : "";
+}
 
 void check_codes(const Batch& batch, int64_t codebook_size) {
   const int64_t total = batch.size * batch.n_codes;
@@ -134,11 +165,10 @@ float Classifier::train_steps(const Batch& batch, const RaggedArray& labels, flo
   check_labels(RaggedView(labels), batch.size, n_classes());
   Model& m = *model_;
   ModelScratch scratch = m.make_scratch(config_.train.seed, 0);
-  std::vector<int32_t> ids;
-  std::vector<uint64_t> hashes;
+  ExampleScratch example;
   float loss = 0.0f;
   for (int64_t i = 0; i < batch.size; ++i) {
-    loss += m.train(example_of(batch, i, ids, hashes), labels.row(i), labels.row_size(i), lr,
+    loss += m.train(example_of(batch, i, example), labels.row(i), labels.row_size(i), lr,
                     feature_lr, scratch);
   }
   m.flush(scratch);
@@ -173,6 +203,7 @@ int32_t Classifier::n_classes() const { return model().n_classes(); }
 
 void Classifier::check_batch(const Batch& batch) const {
   const ModelShape& shape = model().shape();
+  if (batch.examples != nullptr) return;  // checked by batch_of
   check(batch.texts.empty() || static_cast<int64_t>(batch.texts.size()) == batch.size,
         "texts and features have different lengths");
   if (shape.fusion == FusionKind::kFeatures) {
@@ -195,13 +226,74 @@ void Classifier::check_batch(const Batch& batch) const {
   }
 }
 
-ExampleView Classifier::example_of(const Batch& batch, int64_t i, std::vector<int32_t>& ids,
-                                   std::vector<uint64_t>& hashes) const {
+Batch Classifier::batch_of(const CompiledDataset& dataset) const {
+  const ModelShape& shape = model().shape();
+  const DatasetMeta& meta = dataset.meta();
+  const std::string what = "dataset '" + dataset.path() + "'";
+  Batch batch;
+  batch.examples = dataset.examples();
+  batch.size = dataset.size();
+  if (shape.fusion != FusionKind::kFeatures) {
+    batch.token_map = std::make_shared<const TokenMap>(meta.dictionary, meta.settings.min_count,
+                                                       dictionary_, what);
+  }
+  if (shape.n_codes > 0) {
+    if (meta.n_codes > 0) {
+      check(meta.n_codes == shape.n_codes && meta.max_code < shape.codebook_size,
+            what + " holds " + std::to_string(meta.n_codes) + " codes per example up to " +
+                std::to_string(meta.max_code) + "; the model takes " +
+                std::to_string(shape.n_codes) + " below " + std::to_string(shape.codebook_size));
+    } else {
+      check(meta.n_features > 0 && quantizer_ != nullptr && quantizer_->dim() == meta.n_features,
+            what + " holds no feature codes, and the model has no quantizer of its " +
+                std::to_string(meta.n_features) + " features to make them");
+    }
+  } else if (shape.n_features > 0) {
+    check(meta.n_features == shape.n_features, what + " holds " + std::to_string(meta.n_features) +
+                                                   " float features per example; the model takes " +
+                                                   std::to_string(shape.n_features));
+  }
+  return batch;
+}
+
+ExampleView Classifier::example_of(const Batch& batch, int64_t i, ExampleScratch& scratch) const {
   ExampleView example;
+  if (batch.examples != nullptr) {
+    const ModelShape& shape = model().shape();
+    const ExampleView stored = batch.examples->example(i);
+    if (batch.token_map != nullptr) {
+      if (batch.token_map->identity()) {
+        example.tokens = stored.tokens;
+        example.n_tokens = stored.n_tokens;
+      } else {
+        scratch.ids.clear();
+        for (int32_t k = 0; k < stored.n_tokens; ++k) {
+          const int32_t row = batch.token_map->row(stored.tokens[k]);
+          if (row >= 0) scratch.ids.push_back(row);
+        }
+        example.tokens = scratch.ids.data();
+        example.n_tokens = static_cast<int32_t>(scratch.ids.size());
+      }
+    }
+    if (shape.n_codes > 0 && stored.n_codes > 0) {
+      example.codes8 = stored.codes8;
+      example.codes16 = stored.codes16;
+      example.n_codes = stored.n_codes;
+    } else if (shape.n_codes > 0) {
+      scratch.codes.resize(shape.n_codes);
+      quantizer_->encode(stored.features, 1, scratch.codes.data(), 1);
+      example.codes16 = scratch.codes.data();
+      example.n_codes = shape.n_codes;
+    } else if (shape.n_features > 0) {
+      example.features = stored.features;
+      example.n_features = stored.n_features;
+    }
+    return example;
+  }
   if (!batch.texts.empty()) {
-    dictionary_.encode(batch.texts[i], ids, hashes);
-    example.tokens = ids.data();
-    example.n_tokens = static_cast<int32_t>(ids.size());
+    dictionary_.encode(batch.texts[i], scratch.ids, scratch.hashes);
+    example.tokens = scratch.ids.data();
+    example.n_tokens = static_cast<int32_t>(scratch.ids.size());
   }
   if (batch.codes != nullptr) {
     example.codes16 = batch.codes + i * batch.n_codes;
@@ -219,20 +311,20 @@ void Classifier::for_each_prediction(const Batch& batch, int threads, Fn&& fn) c
   check_batch(batch);
   const Model& m = model();
   parallel_for_blocks(batch.size, 256, threads, [&](int64_t begin, int64_t end, int worker) {
+    if (batch.examples != nullptr && batch.examples->check_intact) batch.examples->check_intact();
     ModelScratch scratch = m.make_scratch(config_.train.seed, 1000 + static_cast<uint64_t>(worker));
-    std::vector<int32_t> ids;
-    std::vector<uint64_t> hashes;
+    ExampleScratch example;
     std::vector<float> probs(m.n_classes());
     for (int64_t i = begin; i < end; ++i) {
-      m.predict(example_of(batch, i, ids, hashes), probs.data(), scratch);
-      fn(i, probs.data());
+      m.predict(example_of(batch, i, example), probs.data(), scratch);
+      fn(i, probs.data(), example);
     }
   });
 }
 
 void Classifier::predict_proba(const Batch& batch, float* out, int threads) const {
   const int64_t n_classes = model().n_classes();
-  for_each_prediction(batch, threads, [&](int64_t i, const float* probs) {
+  for_each_prediction(batch, threads, [&](int64_t i, const float* probs, ExampleScratch&) {
     std::copy(probs, probs + n_classes, out + i * n_classes);
   });
 }
@@ -242,8 +334,8 @@ void Classifier::predict_top(const Batch& batch, int k, float threshold, int32_t
   check(k >= 1, "k must be >= 1");
   const int32_t n_classes = model().n_classes();
   const int kept = std::min(k, n_classes);
-  for_each_prediction(batch, threads, [&](int64_t i, const float* p) {
-    thread_local std::vector<int32_t> order;
+  for_each_prediction(batch, threads, [&](int64_t i, const float* p, ExampleScratch& scratch) {
+    std::vector<int32_t>& order = scratch.order;
     order.resize(n_classes);
     std::iota(order.begin(), order.end(), 0);
     // NaN (a diverged or damaged model) ranks last and fails every threshold.
@@ -311,11 +403,21 @@ Classifier Classifier::load(std::istream& in, uint64_t size, std::string& metada
 }
 
 Classifier Classifier::load(const std::string& path, std::string& metadata) {
+  check_path(path);
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0 || S_ISDIR(info.st_mode)) {
+    const int error = S_ISDIR(info.st_mode) ? EISDIR : errno;
+    throw FileError(error, path, "cannot read model file '" + path + "': " + std::strerror(error));
+  }
   std::ifstream in(path, std::ios::binary | std::ios::ate);
-  check(static_cast<bool>(in), "path: cannot open model file '" + path + "'");
+  if (!in) throw FileError(errno ? errno : EIO, path, "cannot open model file '" + path + "'");
   const auto size = static_cast<uint64_t>(in.tellg());
   in.seekg(0);
-  return load(in, size, metadata);
+  try {
+    return load(in, size, metadata);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("'" + path + "': " + e.what() + what_it_holds(in, size));
+  }
 }
 
 }  // namespace mmfast

@@ -11,22 +11,39 @@
 #include <vector>
 
 #include "dataset.h"
+#include "dataset_file.h"
 #include "dictionary.h"
 #include "model.h"
 #include "quantizer.h"
+#include "token_map.h"
 #include "trainer.h"
 
 namespace mmfast {
 
 // A batch of examples: texts, features (feature codes or dense values), or
-// both for the same examples.
+// both for the same examples; or the examples of a compiled dataset, read in
+// place (Classifier::batch_of).
 struct Batch {
   std::vector<std::string_view> texts;  // empty when the examples have no text
   const uint16_t* codes = nullptr;      // size x n_codes, or nullptr
   int32_t n_codes = 0;
   const float* features = nullptr;      // size x n_features, or nullptr
   int32_t n_features = 0;
+  // Examples tokenized beforehand, with their codes or features; token_map
+  // reads their token ids as the model's rows (none: the model reads no text).
+  std::shared_ptr<const Dataset> examples;
+  std::shared_ptr<const TokenMap> token_map;
   int64_t size = 0;
+};
+
+// One prediction thread's scratch: an example's rows and word hashes, its
+// codes when the model encodes dense features itself, and the ranking of
+// the classes.
+struct ExampleScratch {
+  std::vector<int32_t> ids;
+  std::vector<uint64_t> hashes;
+  std::vector<uint16_t> codes;
+  std::vector<int32_t> order;
 };
 
 struct ClassifierConfig {
@@ -92,6 +109,12 @@ class Classifier {
   const Dictionary& dictionary() const { return dictionary_; }
   const ClassifierConfig& config() const { return config_; }
 
+  // The examples of `dataset`, as this model reads them: its words and
+  // n-grams through a TokenMap, its codes, or its dense features (encoded
+  // with the model's quantizer for a model of codes). Throws
+  // std::invalid_argument when the model cannot read them.
+  Batch batch_of(const CompiledDataset& dataset) const;
+
   // out: batch.size x n_classes() probabilities.
   void predict_proba(const Batch& batch, float* out, int threads) const;
   // The k most probable classes of each example with probability >=
@@ -109,10 +132,9 @@ class Classifier {
  private:
   // Checks that `batch` carries what the model was trained on.
   void check_batch(const Batch& batch) const;
-  // Example i of `batch`; its text is encoded into `ids` (scratch).
-  ExampleView example_of(const Batch& batch, int64_t i, std::vector<int32_t>& ids,
-                         std::vector<uint64_t>& hashes) const;
-  // Runs fn(i, probs) for every example, on `threads` threads.
+  // Example i of `batch`, built in `scratch` where it is not read in place.
+  ExampleView example_of(const Batch& batch, int64_t i, ExampleScratch& scratch) const;
+  // Runs fn(i, probs, scratch) for every example, on `threads` threads.
   template <typename Fn>
   void for_each_prediction(const Batch& batch, int threads, Fn&& fn) const;
 

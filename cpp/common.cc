@@ -5,11 +5,19 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
 
 namespace mmfast {
+
+void check_path(const std::string& path) {
+  if (path.find('\0') == std::string::npos) return;
+  std::string shown = path;
+  for (char& c : shown) c = c == '\0' ? '?' : c;
+  throw std::invalid_argument("path: '" + shown + "' holds a NUL character (shown as ?)");
+}
 
 int resolve_threads(int requested) {
   if (requested > 0) return requested;
@@ -27,9 +35,13 @@ StopScope::StopScope(const std::atomic<bool>* flag) : previous_(stop_flag) { sto
 
 StopScope::~StopScope() { stop_flag = previous_; }
 
+bool stop_requested() { return stop_flag != nullptr && stop_flag->load(std::memory_order_relaxed); }
+
 void check_stop() {
-  if (stop_flag != nullptr && stop_flag->load(std::memory_order_relaxed)) throw Interrupted();
+  if (stop_requested()) throw Interrupted();
 }
+
+const std::atomic<bool>* current_stop_flag() { return stop_flag; }
 
 std::invalid_argument thread_start_error(int started, int requested, const std::exception& why) {
   return std::invalid_argument("threads: the system could start only " + std::to_string(started) +

@@ -28,6 +28,10 @@ inline int64_t checked_mul(int64_t a, int64_t b, const std::string& what) {
   return product;
 }
 
+// Throws std::invalid_argument (a ValueError) when `path` holds a NUL: the
+// system would read it as a shorter path, as Python's open() refuses to.
+void check_path(const std::string& path);
+
 // Number of worker threads to use: `requested` if positive, else all cores.
 int resolve_threads(int requested);
 
@@ -78,11 +82,16 @@ class StopScope {
   const std::atomic<bool>* previous_;
 };
 
+// Whether this thread's stop flag is set (a Job's stop request, cpp/job.h):
+// one relaxed load. The one stop check, for loops that wind down themselves.
+bool stop_requested();
 // Throws Interrupted when this thread's stop flag is set. Long loops call it
-// between chunks of work (it costs one relaxed load); code that must leave
-// its object unchanged on Interrupted builds the result aside and commits it
-// last.
+// between chunks of work; code that must leave its object unchanged on
+// Interrupted builds the result aside and commits it last.
 void check_stop();
+// This thread's stop flag (nullptr: none), for threads a call starts itself
+// to install (StopScope), as parallel_for does.
+const std::atomic<bool>* current_stop_flag();
 // Items (lines, vectors) a static-chunk loop handles between check_stop() calls.
 constexpr int64_t kStopCheckEvery = 4096;
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -75,6 +76,10 @@ struct Dataset {
   // features may instead be the caller's buffer, which must then outlive
   // training.
   std::shared_ptr<const void> owner;
+  // Throws when the memory behind the views went away (a mapped file
+  // truncated in place, cpp/mapped_file.h); readers call it at each block
+  // boundary. Empty: nothing to check.
+  std::function<void()> check_intact;
 
   int64_t size() const { return tokens.rows(); }
   ExampleView example(int64_t i) const {

@@ -55,8 +55,10 @@ Standardization Standardization::fit(const float* x, int64_t n, int64_t d, int t
     const double variance = std::max(0.0, square / n - mean * mean);
     const double scale = std::sqrt(variance);
     out.mean[j] = static_cast<float>(mean);
-    out.inv_scale[j] =
-        scale > 1e-12 * (1.0 + std::abs(mean)) ? static_cast<float>(1.0 / scale) : 1.0f;
+    // Constant when the spread is below float32's resolution at the column's
+    // own magnitude (rounding noise of E[x^2] - E[x]^2), whatever its units.
+    const double magnitude = std::sqrt(square / n);
+    out.inv_scale[j] = scale > 1e-6 * magnitude ? static_cast<float>(1.0 / scale) : 1.0f;
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -146,19 +147,25 @@ namespace {
 
 FileError file_error(const std::string& path, int error) {
   if (error == 0) error = EIO;
-  return FileError(error, path, std::string("cannot save the model: ") + std::strerror(error));
+  return FileError(error, path, "cannot write '" + path + "': " + std::strerror(error));
 }
 
 }  // namespace
+
+std::string temporary_sibling(const std::string& path) {
+  static std::atomic<uint64_t> counter{0};
+  return path + ".tmp" + std::to_string(::getpid()) + "." + std::to_string(counter++);
+}
 
 void write_file_atomically(const std::string& path,
                            const std::function<void(std::ostream&)>& write) {
   // Refused up front what would otherwise fail only at the rename, after
   // the whole file was written.
+  check_path(path);
   if (path.empty()) throw file_error(path, ENOENT);
   struct stat info;
   if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) throw file_error(path, EISDIR);
-  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  const std::string tmp = temporary_sibling(path);
   try {
     {
       errno = 0;

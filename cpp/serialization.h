@@ -105,9 +105,15 @@ class BinaryReader {
   uint64_t remaining_;  // bytes before the checksum
 };
 
+// A name next to `path` for a file that will be renamed to `path`, unique to
+// this call (process id and a counter): two writers of one path, in one
+// process or not, never write into each other's temporary file.
+std::string temporary_sibling(const std::string& path);
+
 // Writes a file through `write` into a temporary sibling and renames it into
-// place, so a failed save never leaves a half-written file at `path`. The
-// system's refusals throw FileError naming `path`.
+// place, so a failed save never leaves a half-written file at `path`, and
+// writers racing for one path leave one whole file. The system's refusals
+// throw FileError naming `path`.
 void write_file_atomically(const std::string& path,
                            const std::function<void(std::ostream&)>& write);
 

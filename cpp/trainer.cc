@@ -30,15 +30,19 @@ void shuffle(T* items, int64_t n, Rng& rng) {
 
 }  // namespace
 
-std::invalid_argument Trainer::diverged(const std::string& what, int epoch, int64_t done,
-                                        int64_t total, float lr) const {
+TrainingDiverged Trainer::diverged(const std::string& what, int epoch, int64_t done, int64_t total,
+                                   float lr) const {
   std::ostringstream message;
   message.precision(3);
   message << "training diverged: " << what << " in epoch " << epoch + 1 << " of " << options_.epochs
           << ", " << 100.0 * static_cast<double>(done) / static_cast<double>(total)
           << "% into training (learning rate then " << lr << "); lower lr (it is " << options_.lr
           << ")";
-  return std::invalid_argument(message.str());
+  // The features' own step sizes diverge too: name those the model uses.
+  const ModelShape& shape = model_.shape();
+  if (shape.n_features > 0) message << " or feature_lr (it is " << options_.feature_lr << ")";
+  if (shape.n_codes > 0) message << " or alpha (it is " << shape.alpha << ")";
+  return TrainingDiverged(message.str());
 }
 
 Trainer::Trainer(Model& model, std::shared_ptr<const Dataset> data, const TrainOptions& options)
@@ -49,15 +53,9 @@ Trainer::Trainer(Model& model, std::shared_ptr<const Dataset> data, const TrainO
   counters_ = std::make_unique<Counters[]>(options.threads);
 }
 
-Trainer::~Trainer() {
-  request_stop();
-  for (auto& t : workers_) {
-    if (t.joinable()) t.join();
-  }
-}
+Trainer::~Trainer() = default;
 
-void Trainer::start() {
-  check(workers_.empty(), "training already started");
+void Trainer::run() {
   // Each worker owns a fixed random share of the blocks and visits it in a
   // fresh order every epoch, the examples of each window of blocks in a fresh
   // order too: no barrier between epochs, and threads=1 is fully
@@ -67,18 +65,32 @@ void Trainer::start() {
   std::iota(blocks.begin(), blocks.end(), 0);
   Rng rng(options_.seed, 0x5EEDu);
   shuffle(blocks.data(), n_blocks, rng);
-  running_ = options_.threads;
+  const std::atomic<bool>* stop = current_stop_flag();
+  std::vector<std::thread> workers;
   try {
     for (int w = 0; w < options_.threads; ++w) {
       std::vector<int64_t> share(blocks.begin() + n_blocks * w / options_.threads,
                                  blocks.begin() + n_blocks * (w + 1) / options_.threads);
-      workers_.emplace_back(&Trainer::work, this, w, std::move(share));
+      workers.emplace_back([this, w, stop, share = std::move(share)]() mutable {
+        StopScope scope(stop);  // the caller's stop request reaches the workers
+        work(w, std::move(share));
+      });
     }
   } catch (const std::system_error& e) {
     // Those that started have barely begun: stop and join them.
-    request_stop();
-    for (auto& t : workers_) t.join();
-    throw thread_start_error(static_cast<int>(workers_.size()), options_.threads, e);
+    failed_ = true;
+    for (auto& t : workers) t.join();
+    throw thread_start_error(static_cast<int>(workers.size()), options_.threads, e);
+  }
+  for (auto& t : workers) t.join();
+  if (error_) std::rethrow_exception(error_);
+  check_stop();
+  // The last steps can blow weights up after their loss was checked: refuse
+  // weights so large that scores overflow, which would make predictions NaN.
+  if (!model_.bounded(options_.threads)) {
+    const int64_t total = data_->size() * options_.epochs;
+    throw diverged("the weights grew too large for float32 scores", options_.epochs - 1, total,
+                   total, 0.0f);
   }
 }
 
@@ -103,9 +115,10 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
     std::vector<int64_t> window;  // the examples of a few blocks, in a random order
     window.reserve(kBlockSize * kBlocksPerWindow);
     const int64_t n_blocks = static_cast<int64_t>(blocks.size());
-    for (int epoch = 0; epoch < options_.epochs && !stop_.load(); ++epoch) {
+    for (int epoch = 0; epoch < options_.epochs && !stopping(); ++epoch) {
       shuffle(blocks.data(), n_blocks, order_rng);
-      for (int64_t first = 0; first < n_blocks && !stop_.load(); first += kBlocksPerWindow) {
+      for (int64_t first = 0; first < n_blocks && !stopping(); first += kBlocksPerWindow) {
+        if (data.check_intact) data.check_intact();
         window.clear();
         for (int64_t k = first; k < std::min(n_blocks, first + kBlocksPerWindow); ++k) {
           for (int64_t i = blocks[k] * kBlockSize; i < std::min(n, (blocks[k] + 1) * kBlockSize);
@@ -134,7 +147,7 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
           }
           if (++done % kPublishEvery == 0) {
             publish();
-            if (stop_.load(std::memory_order_relaxed)) break;
+            if (stopping()) break;
           }
         }
       }
@@ -144,31 +157,7 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
   } catch (...) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!error_) error_ = std::current_exception();
-    stop_ = true;
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (--running_ == 0) finished_.notify_all();
-}
-
-bool Trainer::wait(double seconds) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return finished_.wait_for(lock, std::chrono::duration<double>(seconds),
-                            [this] { return running_ == 0; });
-}
-
-void Trainer::request_stop() { stop_ = true; }
-
-void Trainer::join() {
-  for (auto& t : workers_) {
-    if (t.joinable()) t.join();
-  }
-  if (error_) std::rethrow_exception(error_);
-  // The last steps can blow weights up after their loss was checked: refuse
-  // weights so large that scores overflow, which would make predictions NaN.
-  if (!stop_ && !model_.bounded(options_.threads)) {
-    const int64_t total = data_->size() * options_.epochs;
-    throw diverged("the weights grew too large for float32 scores", options_.epochs - 1, total,
-                   total, 0.0f);
+    failed_ = true;
   }
 }
 

@@ -1,10 +1,10 @@
 // Hogwild training: worker threads share the model's weights without locks,
-// each with its own scratch state and RNG. The caller starts the workers,
-// then polls progress() (atomic counters) until wait() says they are done.
+// each with its own scratch state and RNG. run() trains, on a Job's thread
+// (cpp/job.h) while the caller polls progress() (atomic counters); the
+// workers stop at the job's stop request (stop_requested()).
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -14,10 +14,18 @@
 #include <thread>
 #include <vector>
 
+#include "common.h"
 #include "dataset.h"
 #include "model.h"
 
 namespace mmfast {
+
+// The loss or the weights stopped being finite (the learning rate is too
+// high): a ValueError in Python, mmfast.TrainingDivergedError.
+class TrainingDiverged : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
 
 struct TrainOptions {
   int epochs = 5;
@@ -42,13 +50,11 @@ class Trainer {
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
 
-  void start();
-  // Blocks up to `seconds`; true once every worker has finished.
-  bool wait(double seconds);
-  // Asks the workers to stop early (e.g. on Ctrl-C); join() still required.
-  void request_stop();
-  // Joins the workers and re-throws the first exception any of them raised.
-  void join();
+  // Trains on `threads` workers and returns once they are done. Re-throws
+  // the first exception a worker raised (the others then stop too), and
+  // throws Interrupted when the calling thread's stop flag was set
+  // (StopScope): the weights are then only partly trained.
+  void run();
   Progress progress() const;
 
  private:
@@ -61,20 +67,19 @@ class Trainer {
 
   // Trains on the blocks of kBlockSize examples numbered `blocks`.
   void work(int worker, std::vector<int64_t> blocks);
+  // Whether the workers should stop: a stop request, or a worker's error.
+  bool stopping() const { return failed_.load(std::memory_order_relaxed) || stop_requested(); }
   // The error when the loss or the weights stop being finite (lr too high):
   // `what` happened at that point of training.
-  std::invalid_argument diverged(const std::string& what, int epoch, int64_t done, int64_t total,
-                                 float lr) const;
+  TrainingDiverged diverged(const std::string& what, int epoch, int64_t done, int64_t total,
+                            float lr) const;
 
   Model& model_;
   std::shared_ptr<const Dataset> data_;
   TrainOptions options_;
   std::unique_ptr<Counters[]> counters_;
-  std::vector<std::thread> workers_;
-  std::atomic<bool> stop_{false};
+  std::atomic<bool> failed_{false};  // a worker threw: error_
   std::mutex mutex_;
-  std::condition_variable finished_;
-  int running_ = 0;
   std::exception_ptr error_;
 };
 

@@ -25,12 +25,12 @@ with atheris.instrument_imports():
     from model_format import reseal
 
     import mmfast
-    from mmfast import _core
+    from mmfast import _core, _jobs
 
 LOADERS = (
-    lambda data: mmfast.Classifier().__setstate__({"_model": data}),
-    _core.Quantizer.from_bytes,
-    _core.KMeans.from_bytes,
+    lambda data: mmfast.Classifier().__setstate__({"_native": data}),
+    lambda data: _jobs.run(_core.Quantizer.from_bytes(data)),
+    lambda data: _jobs.run(_core.KMeans.from_bytes(data)),
 )
 
 

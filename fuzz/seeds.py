@@ -18,18 +18,18 @@ def seeds() -> dict[str, bytes]:
     out = {}
     for loss in ("softmax", "hs", "ns", "ova"):
         clf = mmfast.Classifier(dim=2, buckets=3, loss=loss, verbose=0).fit(texts, y)
-        out[f"classifier-{loss}"] = bytes([0]) + clf.__getstate__()["_model"]
+        out[f"classifier-{loss}"] = bytes([0]) + clf.__getstate__()["_native"]
     fused = mmfast.Classifier(dim=2, buckets=0, fusion="rspq", n_subquantizers=2,
                               subspace_dim=2, n_bits=2, verbose=0)
     fused.fit(texts, y, features=rng.random((12, 6)))
-    out["classifier-rspq"] = bytes([0]) + fused.__getstate__()["_model"]
+    out["classifier-rspq"] = bytes([0]) + fused.__getstate__()["_native"]
     quantizers = {
         "pq": mmfast.ProductQuantizer(n_subquantizers=2, n_bits=2),
         "rspq": mmfast.RSPQ(n_subspaces=2, subspace_dim=3, n_bits=2),
     }
     for name, quantizer in quantizers.items():
-        out[name] = bytes([1]) + quantizer.fit(X)._model.to_bytes()
-    out["kmeans"] = bytes([2]) + mmfast.KMeans(n_clusters=3).fit(X)._model.to_bytes()
+        out[name] = bytes([1]) + quantizer.fit(X)._native.to_bytes()
+    out["kmeans"] = bytes([2]) + mmfast.KMeans(n_clusters=3).fit(X)._native.to_bytes()
     return out
 
 

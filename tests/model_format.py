@@ -39,3 +39,10 @@ def reseal(data: bytes) -> bytes:
     """`data` (a file, damaged or not) with its trailing checksum recomputed."""
     body = data[:-8] if len(data) >= 16 else data
     return body + checksum(body).to_bytes(8, "little")
+
+
+def reseal_dataset_header(data: bytes) -> bytes:
+    """A compiled dataset (cpp/dataset_format.h) with its header's checksum
+    recomputed: 24 bytes of FileHeader, 32 per section entry, then the sum."""
+    used = 24 + 32 * int.from_bytes(data[12:16], "little")
+    return data[:used] + _update(_SEED, data[:used]).to_bytes(8, "little") + data[used + 8:]

@@ -77,8 +77,10 @@ def test_bad_arguments(data):
         mmfast.autotune(texts, y, X, validation=(texts, y))
     with pytest.raises(ValueError, match="features has"):
         mmfast.autotune(texts, y, X[:10])
-    with pytest.raises(TypeError, match="texts"):
+    with pytest.raises(ValueError, match="does not exist"):
         mmfast.autotune("train.txt", y)
+    with pytest.raises(TypeError, match="start must be a Classifier"):
+        mmfast.autotune(texts, y, start={"dim": 8})
     with pytest.raises(ValueError, match="budget"):
         mmfast.autotune(texts, y, budget=0)
 

@@ -106,7 +106,7 @@ def test_damaged_model_files_are_refused(text_data, tmp_path):
     with pytest.raises(ValueError, match="not an mmfast model"):
         mmfast.load(foreign)
     state = fitted(texts, y).__getstate__()
-    state["_model"] = state["_model"][:-5000]
+    state["_native"] = state["_native"][:-5000]
     with pytest.raises(ValueError, match="truncated"):
         mmfast.Classifier().__setstate__(state)
 
@@ -165,7 +165,7 @@ def test_predict_top_orders_and_thresholds(text_data):
 
 def test_min_count_drops_rare_words(text_data):
     texts, y = text_data
-    assert fitted(texts, y, min_count=50)._core.n_words < fitted(texts, y)._core.n_words
+    assert fitted(texts, y, min_count=50)._native.n_words < fitted(texts, y)._native.n_words
 
 
 def test_progress_line_is_shown_when_verbose(text_data, capsys):
@@ -269,4 +269,4 @@ def test_word_counts_add_up_across_threads(threads):
     # "shared" occurs once in each half of the data, which two threads count apart.
     texts = ["shared a", "b c", "d e", "f g", "h i", "j shared"]
     clf = fitted(texts, [0, 1, 0, 1, 0, 1], min_count=2, n_jobs=threads)
-    assert clf._core.n_words == 1
+    assert clf._native.n_words == 1

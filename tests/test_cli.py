@@ -158,11 +158,12 @@ def test_errors_name_the_problem(text_files, text_model, multimodal_files, tmp_p
     assert "mmfast test: error: " in fails("test", tmp_path / "missing.mmf", data)
     assert "missing.txt" in fails("predict", text_model, tmp_path / "missing.txt")
     message = fails("test", text_model, data, "--features", multimodal_files / "test.npy")
-    assert "--features:" in message and "has 2000 lines" in message
+    assert "features has 1000 rows" in message and "has 2000 lines" in message
     assert "cannot read" in fails("test", text_model, data, "--features", tmp_path / "no.npy")
     binary = tmp_path / "latin1.txt"
-    binary.write_bytes(b"__label__a caf\xe9\n")
-    assert "latin1.txt: not UTF-8 text" in fails("predict", text_model, binary)
+    binary.write_bytes(b"__label__caf\xe9 x\n")
+    assert "latin1.txt', line 1: the label is not valid UTF-8" in fails("test", text_model,
+                                                                         binary)
     unlabelled = tmp_path / "unlabelled.txt"
     unlabelled.write_text("no labels here\n")
     assert "no labelled lines" in fails("test", text_model, unlabelled)

@@ -227,11 +227,15 @@ def test_fusion_task_needs_both_modalities():
 
 def test_fasttext_file_round_trip(tmp_path):
     texts = ["w1 w2", "w3", "w4 w5 w6"]
-    y = [3, "spam", ["a", "b"]]
     path = tmp_path / "train.txt"
-    write_fasttext_file(path, texts, y)
+    write_fasttext_file(path, texts, [["3"], ["spam"], ["a", "b"]])
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines == ["__label__3 w1 w2", "__label__spam w3", "__label__a __label__b w4 w5 w6"]
+    # y as Classifier.fit takes it: one kind of label, one per text or a list per text.
+    with pytest.raises(TypeError, match="mix"):
+        write_fasttext_file(path, texts, [3, "spam", "eggs"])
+    with pytest.raises(ValueError, match="not a mix"):
+        write_fasttext_file(path, texts, ["3", "spam", ["a", "b"]])
 
 
 def test_fasttext_file_round_trip_of_generated_data(tmp_path):
@@ -245,9 +249,9 @@ def test_fasttext_file_round_trip_of_generated_data(tmp_path):
 
 def test_fasttext_file_rejects_bad_input(tmp_path):
     path = tmp_path / "bad.txt"
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="different lengths"):
         write_fasttext_file(path, ["w1"], [1, 2])
-    with pytest.raises(ValueError, match="newlines"):
+    with pytest.raises(ValueError, match="line break"):
         write_fasttext_file(path, ["w1\nw2"], [1])
     with pytest.raises(ValueError, match="whitespace"):
         write_fasttext_file(path, ["w1"], ["two words"])

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import mmfast
+from mmfast import _core
 from mmfast._explain import CONTINUOUS, FeatureToken
 
 SMALL = dict(dim=8, epochs=5, lr=0.5, buckets=5000, n_subquantizers=4, n_bits=4,
@@ -86,7 +87,7 @@ def test_hierarchical_softmax_explains_the_signed_path(data):
     # More classes: p(class) is the product of the sigmoids of its path's terms.
     many = fit(data, None, loss="hs")
     for c in many.classes_:
-        rows, signs = many._core.score_terms(int(np.flatnonzero(many.classes_ == c)[0]))
+        rows, signs = many._native.score_terms(int(np.flatnonzero(many.classes_ == c)[0]))
         assert len(rows) == len(signs) >= 1 and set(signs) <= {-1.0, 1.0}
         e = many.explain(text, label=c)
         assert total(e) == pytest.approx(e.score, rel=1e-5, abs=1e-5)
@@ -101,8 +102,8 @@ def test_tokens_are_the_words_and_ngrams_in_encoding_order():
                                          "b zzz c", "zzz c"]
     assert e.words == ["a", "b", "zzz", "c"]
     assert e.spans[:4] == [(0, 1), (1, 2), (3, 4), (0, 2)]
-    words, rows, _ = clf._core.token_rows("a b zzz c")
-    np.testing.assert_array_equal(rows, clf._core.token_ids("a b zzz c"))
+    words, rows, _ = clf._native.token_rows("a b zzz c")
+    np.testing.assert_array_equal(rows, _core._testing.token_ids(clf._native, "a b zzz c"))
     # Each word is shaded by its own part and an equal share of its n-grams'.
     contributions = dict(e)
     assert e.word_weights()[2] == pytest.approx(

@@ -92,7 +92,7 @@ def test_bad_features_are_refused(data):
         fitted(texts, y, X)
     with pytest.raises(ValueError, match="fusion must be one of"):
         fitted(texts, y, X, fusion="concat")
-    with pytest.raises(ValueError, match="features has 2999 rows but there are 3000 examples"):
+    with pytest.raises(ValueError, match="features has 2999 rows but there are 3000 texts"):
         fitted(texts, y, X[:-1], fusion="pq")
     bad = X.copy()
     bad[5, 3] = np.nan
@@ -174,14 +174,14 @@ def test_every_model_is_reproducible_and_round_trips(data, tmp_path, fusion, ext
 def test_features_only_model_has_no_text_table(data, tmp_path):
     (texts, X, y), (test_texts, test_X, _) = data
     clf = fitted(None, y, X, fusion="add", buckets=2_000_000)
-    assert clf._core.weights()["text_embeddings"].shape == (0, 16)
-    assert clf._core.n_words == 0
+    assert clf._native.weights()["text_embeddings"].shape == (0, 16)
+    assert clf._native.n_words == 0
     clf.save(tmp_path / "features.mmf")
     assert (tmp_path / "features.mmf").stat().st_size < 100_000
     with pytest.raises(ValueError, match="trained on features only; pass texts=None"):
         clf.predict(test_texts, features=test_X)
     pq_only = fitted(None, y, X, fusion="pq", buckets=2_000_000)
-    assert pq_only._core.weights()["text_embeddings"].shape == (0, 16)
+    assert pq_only._native.weights()["text_embeddings"].shape == (0, 16)
 
 
 def test_features_are_converted_once_whatever_their_layout(data):
@@ -200,10 +200,10 @@ def test_features_are_converted_once_whatever_their_layout(data):
 
 def test_feature_scaling_is_stored_and_can_be_turned_off(data):
     (texts, X, y), _ = data
-    standard = fitted(texts, y, X, fusion="add")._core.weights()
+    standard = fitted(texts, y, X, fusion="add")._native.weights()
     np.testing.assert_allclose(standard["feature_mean"], X.mean(axis=0), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(1 / standard["feature_inv_scale"], X.std(axis=0), rtol=1e-3)
-    raw = fitted(texts, y, X, fusion="add", feature_scaling=None)._core.weights()
+    raw = fitted(texts, y, X, fusion="add", feature_scaling=None)._native.weights()
     assert not raw["feature_mean"].any() and (raw["feature_inv_scale"] == 1).all()
     with pytest.raises(ValueError, match="feature_scaling must be one of"):
         fitted(texts, y, X, fusion="add", feature_scaling="minmax")
@@ -217,7 +217,7 @@ def test_bad_dense_features_are_refused(data):
         fitted(texts, y, bad, fusion="max")
     with pytest.raises(ValueError, match="features must be a 2-D array"):
         fitted(texts, y, X[:, 0], fusion="max")
-    with pytest.raises(ValueError, match="features has 2999 rows but there are 3000 examples"):
+    with pytest.raises(ValueError, match="features has 2999 rows but there are 3000 texts"):
         fitted(texts, y, X[:-1], fusion="gated")
     with pytest.raises(ValueError, match="features are required with fusion='add'"):
         fitted(texts, y, None, fusion="add")

@@ -35,8 +35,8 @@ def test_fusion_backward_matches_finite_differences(fusion, gate):
         assert z.shape == (width,)
         return float(np.dot(w, z.astype(np.float64)))
 
-    dt, du = _core.fusion_backward(fusion, gate, t.astype(np.float32), u.astype(np.float32),
-                                   w.astype(np.float32))
+    dt, du = _core._testing.fusion_backward(fusion, gate, t.astype(np.float32),
+                                            u.astype(np.float32), w.astype(np.float32))
     eps = 1e-2
     for inputs, analytic in ((0, dt), (1, du)):
         numeric = np.zeros(dim)
@@ -89,16 +89,16 @@ def test_one_sgd_step_matches_numpy(fusion):
     X = _features(len(TEXTS))
     params = dict(PARAMS, fusion=fusion, n_subquantizers=2, n_bits=2, alpha=0.7)
     clf = mmfast.Classifier(**params).fit(TEXTS, LABELS, features=None if fusion is None else X)
-    core = clf._core
+    core = clf._native
     before = {name: w.copy() for name, w in core.weights().items()}
     text, label, v = "red apple sky", 1, _features(1, seed=9)
     lr, feature_lr = 0.3, 0.02
     codes = clf.quantizer_.transform(v) if fusion == "pq" else None
     dense = v if fusion == "add" else None
-    loss = core.train_steps([text], dense, codes, np.array([0, 1]), np.array([label], np.int32),
-                            lr, feature_lr)
+    loss = _core._testing.train_steps(core, [text], dense, codes, np.array([0, 1]),
+                                      np.array([label], np.int32), lr, feature_lr)
 
-    ids = core.token_ids(text)
+    ids = _core._testing.token_ids(core, text)
     A, B = before["text_embeddings"], before["output"]
     t = A[ids].mean(axis=0)
     u = np.zeros_like(t)
@@ -127,7 +127,7 @@ def test_one_sgd_step_matches_numpy(fusion):
 
 def test_weights_are_read_only_views():
     clf = mmfast.Classifier(**PARAMS).fit(TEXTS, LABELS)
-    weights = clf._core.weights()
+    weights = clf._native.weights()
     assert set(weights) == {"text_embeddings", "feature_embeddings", "output"}
     with pytest.raises(ValueError):
         weights["output"][0, 0] = 1.0

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import mmfast
-from mmfast import _core
+from mmfast import _core, _jobs
 from mmfast._params import BY_NAME, CLASSIFIER
 from mmfast.cli import _parser
 
@@ -88,8 +88,8 @@ def test_files_and_pickles_written_before_the_renaming_still_load():
     old_names = {"n_jobs": "threads", "random_state": "seed"}
     metadata = json.loads(clf._metadata())
     metadata["params"] = {old_names.get(k, k): v for k, v in metadata["params"].items()}
-    data = clf._core.to_bytes(json.dumps(metadata).encode())
-    loaded = mmfast.Classifier._from_core(*_core.Classifier.from_bytes(data))
+    data = clf._native.to_bytes(json.dumps(metadata).encode())
+    loaded = mmfast.Classifier._from_native(*_jobs.run(_core.Classifier.from_bytes(data)))
     assert (loaded.n_jobs, loaded.random_state) == (1, 3)
     for estimator in (clf, mmfast.KMeans(n_clusters=2, n_jobs=1, random_state=3).fit(
             np.eye(4, dtype=np.float32))):

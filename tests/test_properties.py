@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from model_format import reseal
 
 import mmfast
-from mmfast import _core
+from mmfast import _core, _jobs
 
 ARGUMENTS = (
     "texts", "y", "features", "X", "dim", "epochs", "lr", "word_ngrams", "buckets", "min_count",
@@ -213,10 +213,10 @@ def saved() -> list[tuple[bytes, object]]:
     X = rng.random((40, 4), dtype=np.float32)
     clf = mmfast.Classifier(dim=2, buckets=3, verbose=0).fit(["a b", "c"] * 5, [0, 1] * 5)
     return [
-        (clf._core.to_bytes(clf._metadata()), mmfast.Classifier()),
-        (mmfast.ProductQuantizer(n_subquantizers=2, n_bits=2).fit(X)._model.to_bytes(),
+        (clf._native.to_bytes(clf._metadata()), mmfast.Classifier()),
+        (mmfast.ProductQuantizer(n_subquantizers=2, n_bits=2).fit(X)._native.to_bytes(),
          _core.Quantizer),
-        (mmfast.KMeans(n_clusters=3).fit(X)._model.to_bytes(), _core.KMeans),
+        (mmfast.KMeans(n_clusters=3).fit(X)._native.to_bytes(), _core.KMeans),
     ]
 
 
@@ -232,8 +232,8 @@ def test_damaged_files_load_or_raise_value_error(saved, which, position, patch, 
         damaged = reseal(damaged)
     try:
         if isinstance(kind, mmfast.Classifier):
-            kind.__setstate__({"_model": damaged})
+            kind.__setstate__({"_native": damaged})
         else:
-            kind.from_bytes(damaged)
+            _jobs.run(kind.from_bytes(damaged))
     except ValueError as error:
         assert "mmfast model" in str(error), repr(error)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import mmfast
-from mmfast import _core
+from mmfast import _core, _jobs
 
 
 def gaussian_mixture(n: int, d: int, n_blobs: int = 16, seed: int = 0) -> np.ndarray:
@@ -187,15 +187,15 @@ def test_pickling_round_trip(X, quantizer):
 
 
 def test_corrupt_bytes_are_refused(X):
-    data = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=4).fit(X)._model.to_bytes()
+    data = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=4).fit(X)._native.to_bytes()
     with pytest.raises(ValueError, match="corrupt mmfast model"):
-        _core.Quantizer.from_bytes(data[:-20])
+        _jobs.run(_core.Quantizer.from_bytes(data[:-20]))
     flipped = bytearray(data)
     flipped[len(data) // 2] ^= 0xFF
     with pytest.raises(ValueError, match="corrupt"):
-        _core.Quantizer.from_bytes(bytes(flipped))
+        _jobs.run(_core.Quantizer.from_bytes(bytes(flipped)))
     with pytest.raises(ValueError, match="not an mmfast model"):
-        _core.Quantizer.from_bytes(b"junk" * 10)
+        _jobs.run(_core.Quantizer.from_bytes(b"junk" * 10))
 
 
 def test_code_dtypes_follow_n_bits(X):
@@ -302,9 +302,9 @@ def test_bad_codes_are_named(cls, X):
 def test_native_layer_names_shapes_and_dtypes():
     pq = _core.ProductQuantizer(8, 2, 2)
     with pytest.raises(ValueError, match=r"X must have shape \(n, 8\), got \(5, 3\)"):
-        pq.train(np.zeros((5, 3), np.float32))
-    pq.train(np.random.default_rng(0).standard_normal((64, 8)).astype(np.float32))
+        _jobs.run(pq.train(np.zeros((5, 3), np.float32)))
+    _jobs.run(pq.train(np.random.default_rng(0).standard_normal((64, 8)).astype(np.float32)))
     with pytest.raises(TypeError, match="codes must be a uint8 or uint16 array"):
-        pq.decode(np.zeros((3, 2), np.int32))
+        _jobs.run(pq.decode(np.zeros((3, 2), np.int32)))
     with pytest.raises(ValueError, match=r"code 9 out of range \[0, 4\)"):
-        pq.decode(np.full((3, 2), 9, np.uint16))
+        _jobs.run(pq.decode(np.full((3, 2), 9, np.uint16)))

@@ -19,7 +19,7 @@ from conftest import separable_texts
 from model_format import reseal
 
 import mmfast
-from mmfast import _core
+from mmfast import _core, _jobs
 
 FAST = dict(dim=16, epochs=5, buckets=10_000, verbose=0)
 
@@ -110,10 +110,10 @@ def small_files() -> dict[str, tuple[bytes, object]]:
                             n_bits=3, loss="hs")
     clf.fit(["a b", "c d e", "f"] * 20, [0, 1, 2] * 20, features=rng.random((60, 6)))
     return {
-        "classifier": (clf._core.to_bytes(b"{}"), _core.Classifier.from_bytes),
-        "rspq": (mmfast.RSPQ(n_subspaces=2, subspace_dim=3, n_bits=3).fit(X)._model.to_bytes(),
+        "classifier": (clf._native.to_bytes(b"{}"), _core.Classifier.from_bytes),
+        "rspq": (mmfast.RSPQ(n_subspaces=2, subspace_dim=3, n_bits=3).fit(X)._native.to_bytes(),
                  _core.Quantizer.from_bytes),
-        "kmeans": (mmfast.KMeans(n_clusters=4).fit(X)._model.to_bytes(), _core.KMeans.from_bytes),
+        "kmeans": (mmfast.KMeans(n_clusters=4).fit(X)._native.to_bytes(), _core.KMeans.from_bytes),
     }
 
 
@@ -130,7 +130,7 @@ def test_forged_fields_with_a_valid_checksum_are_refused(small_files, name):
         for pattern in patterns:
             forged = reseal(data[:offset] + pattern + data[offset + 8:])
             try:
-                load(forged)
+                _jobs.run(load(forged))
             except ValueError as e:
                 assert "corrupt mmfast model" in str(e) or "mmfast model" in str(e), e
                 refused += 1
@@ -143,7 +143,7 @@ def test_checksum_is_verified_before_parsing(small_files):
         damaged = bytearray(data)
         damaged[offset] ^= 0x5A
         with pytest.raises(ValueError, match="checksum mismatch"):
-            load(bytes(damaged))
+            _jobs.run(load(bytes(damaged)))
 
 
 # -- divergence ----------------------------------------------------------
@@ -166,11 +166,12 @@ def test_lr_half_at_dim_ten_still_trains(text_data):
 def test_nan_model_output_is_never_a_class(tmp_path):
     texts, y = separable_texts(300, n_classes=3)
     clf = fitted(texts, y, dim=7)
-    data = bytearray(clf._core.to_bytes(clf._metadata()))
+    data = bytearray(clf._native.to_bytes(clf._metadata()))
     # The output matrix (rows = classes, cols = dim) follows its shape header.
     start = data.rfind(struct.pack("<qq", 3, 7)) + 16
     data[start:start + 3 * 7 * 4] = np.full(3 * 7, np.nan, dtype=np.float32).tobytes()
-    damaged = mmfast.Classifier._from_core(*_core.Classifier.from_bytes(reseal(bytes(data))))
+    damaged = mmfast.Classifier._from_native(
+        *_jobs.run(_core.Classifier.from_bytes(reseal(bytes(data)))))
     assert np.isnan(damaged.predict_proba(texts[:4])).all()
     labels, probs = damaged.predict_top(texts[:4], k=2)
     assert labels == [[]] * 4 and all(len(p) == 0 for p in probs)
@@ -307,7 +308,7 @@ def test_huge_finite_values_are_refused_naming_the_data():
             None, [0, 1] * 150, features=X)
     native = _core.KMeans(8, 4)  # the core checks too, for direct callers
     with pytest.raises(ValueError, match="overflow float32"):
-        native.train(X.astype(np.float32))
+        _jobs.run(native.train(X.astype(np.float32)))
 
 
 def test_complex_or_text_features_are_refused():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._jobs import TrainingDivergedError
 from ._sklearn_compat import not_fitted_error
 from .autotune import autotune
 from .classifier import Classifier, load
@@ -22,6 +23,7 @@ __all__ = [
     "NotFittedError",
     "ProductQuantizer",
     "RSPQ",
+    "TrainingDivergedError",
     "autotune",
     "load",
     "make_multimodal_classification",

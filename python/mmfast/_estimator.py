@@ -9,9 +9,9 @@ import inspect
 from typing import Any, TypeVar
 
 _Self = TypeVar("_Self", bound="Estimator")
-# Parameters renamed to scikit-learn's names: model files and pickles written
-# under the old names still load.
-_RENAMED = {"threads": "n_jobs", "seed": "random_state"}
+# Parameters renamed to scikit-learn's names, and the native object's old
+# attribute name: model files and pickles written under the old names still load.
+_RENAMED = {"threads": "n_jobs", "seed": "random_state", "_model": "_native"}
 
 
 def renamed(params: dict[str, Any]) -> dict[str, Any]:

@@ -124,7 +124,7 @@ def _token_text(token: Any) -> str:
 
 def explain(clf: Any, text: str | None, features: Any, label: Any) -> Explanation:
     """See ``Classifier.explain``."""
-    core = clf._fitted_core()
+    core = clf._fitted_native()
     if text is not None and not isinstance(text, str):
         raise TypeError(f"text must be a str or None, got {type(text).__name__}")
     if features is not None:
@@ -135,7 +135,7 @@ def explain(clf: Any, text: str | None, features: Any, label: Any) -> Explanatio
             raise ValueError(
                 f"features: one example's vector, shape (d,) or (1, d), got {features.shape}"
             )
-    inputs = clf._inputs(None if text is None else [text], features)
+    inputs = clf._prediction_inputs(None if text is None else [text], features)
     class_id = _class_id(clf, label) if label is not None else int(clf._top_ids(inputs, 1)[0, 0])
     weights = core.weights()
     w = _score_vector(core, weights["output"], class_id)
@@ -232,7 +232,7 @@ def _class_id(clf: Any, label: Any) -> int:
 
 def top_feature_tokens(clf: Any, label: Any, n: int) -> list[FeatureTokenScore]:
     """See ``Classifier.top_feature_tokens``."""
-    core = clf._fitted_core()
+    core = clf._fitted_native()
     n = check_int("n", n, 1)
     if core.n_codes == 0:
         raise ValueError(

@@ -72,7 +72,7 @@ class CompileProgressLine(ProgressLine):
             f"Compiling {self._source}: pass {self._pass}/2 ({what}) "
             f"{100 * progress['bytes_read'] / total:5.1f}% | "
             f"{progress['bytes_read'] / 2**20:,.0f} of {total / 2**20:,.0f} MiB | "
-            f"{progress['lines']:,} lines | {rate:,.0f} lines/s | "
+            f"{int(progress['lines']):,} lines | {rate:,.0f} lines/s | "
             f"elapsed {_clock(now - self._start)}"
         )
         if self._in_place:

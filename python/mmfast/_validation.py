@@ -79,9 +79,18 @@ def is_path(texts: object) -> TypeIs[str | os.PathLike[str]]:
     return isinstance(texts, (str, os.PathLike))
 
 
+def check_path(name: str, path: str | os.PathLike[str]) -> str:
+    """The path as a str; ValueError when it holds a NUL, as open() says
+    (the system would read a shorter path)."""
+    path = os.fspath(path)
+    if "\0" in path:
+        raise ValueError(f"{name}: {path!r} holds a NUL character")
+    return path
+
+
 def check_file(name: str, path: str | os.PathLike[str]) -> str:
     """The path as a str, or ValueError when it is empty or not a file."""
-    path = os.fspath(path)
+    path = check_path(name, path)
     if not path:
         raise ValueError(f"{name}: an empty string is neither texts nor a file path")
     if not os.path.isfile(path):

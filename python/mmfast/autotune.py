@@ -14,9 +14,11 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from ._inputs import Compiled, Examples, Source, resolve
+from ._jobs import TrainingDivergedError
 from ._params import CONTINUOUS_FUSIONS
-from ._validation import as_float_matrix, check_choice, check_float, check_int, is_path
-from .classifier import Classifier
+from ._validation import as_float_matrix, check_choice, check_float, check_int
+from .classifier import Classifier, Texts
 
 __all__ = ["Trial", "autotune"]
 
@@ -56,11 +58,11 @@ def _ranges(n_features: int) -> dict[str, _Range]:
 
 
 def autotune(
-    texts: Sequence[str] | None,
-    y: Sequence[Any],
+    texts: Texts,
+    y: Sequence[Any] | None = None,
     features: npt.ArrayLike | None = None,
     *,
-    validation: tuple[Any, ...] | None = None,
+    validation: Any = None,
     validation_size: float = 0.2,
     budget: float = 300.0,
     max_trials: int | None = None,
@@ -77,15 +79,19 @@ def autotune(
 
     Parameters
     ----------
-    texts : sequence of str or None
-        The training texts (not a file path); None: features only.
-    y : array-like or sequence of label lists
-        The labels, as ``Classifier.fit`` takes them.
+    texts : sequence of str, path-like, Dataset or None
+        The training examples, as ``Classifier.fit`` takes them: texts (None:
+        features only), a fastText-format file, or a compiled dataset (which
+        cannot be split: give ``validation``; its settings, fusion and codes
+        are then not searched).
+    y : array-like, sequence of label lists, or None
+        The labels, as ``Classifier.fit`` takes them (None with a file).
     features : array-like of shape (n_samples, n_features), default=None
         The training features, if any.
-    validation : tuple, default=None
-        ``(texts, y)`` or ``(texts, y, features)`` to score trials on; None
-        splits ``validation_size`` of the examples off, at random with ``random_state``.
+    validation : tuple, path-like, Dataset or None, default=None
+        ``(texts, y)`` or ``(texts, y, features)``, or a file, to score trials
+        on; None splits ``validation_size`` of the examples off, at random
+        with ``random_state``.
     validation_size : float, default=0.2
         The share of the examples split off when ``validation`` is None.
     budget : float, default=300.0
@@ -143,19 +149,23 @@ def autotune(
     if max_trials is not None:
         max_trials = check_int("max_trials", max_trials, 1)
     rng = np.random.default_rng(check_int("random_state", random_state, 0))
-    if texts is not None and (is_path(texts) or not isinstance(texts, Sequence)):
-        raise TypeError("texts must be a sequence of str or None (autotune does not read files)")
-    if features is not None:
-        features = as_float_matrix("features", features)
-    train, valid = _split(texts, y, features, validation, validation_size, rng)
-    n_features = 0 if features is None else features.shape[1]
-    base = _starting_params(start, features is not None, texts is not None)
-    searched = _searched(search, texts is not None, features is not None)
-    kinds = _fusion_kinds(fusions, texts is not None) if "fusion" in searched else ()
-    if "fusion" not in searched and features is not None:
+    source = resolve(texts, y, features, labelled=True)
+    if isinstance(source, Examples) and source.features is not None:
+        source = Examples(source.texts, source.y, as_float_matrix("features", source.features))
+    train, valid = _split(source, validation, validation_size, rng)
+    has_texts = source.core_texts is not None
+    n_features = _n_features(source)
+    base = _starting_params(start, n_features > 0, has_texts)
+    fixed: tuple[str, ...] = ()
+    if isinstance(source, Compiled):  # its token ids and features are as compiled
+        base.update(source.dataset.settings)
+        fixed = ("word_ngrams", "fusion", "n_subquantizers")
+    searched = _searched(search, has_texts, n_features > 0, fixed)
+    kinds = _fusion_kinds(fusions, has_texts) if "fusion" in searched else ()
+    if "fusion" not in searched and n_features:
         check_choice("start.fusion", base["fusion"], CONTINUOUS_FUSIONS + _QUANTIZED)
     ranges = _ranges(n_features)
-    n_train = len(train[1])
+    n_train = len(train)
 
     trials: list[Trial] = []
     best: tuple[float, dict[str, Any], Classifier] | None = None
@@ -169,14 +179,12 @@ def autotune(
         clf = Classifier(**_feasible(params, n_train, n_features), verbose=0)
         shown = {name: params[name] for name in searched if _applies(name, params["fusion"])}
         try:
-            clf.fit(*train)
-        except ValueError as error:
+            clf.fit(train)
+        except TrainingDivergedError:
             # A step size that diverges is a bad trial, not the end of the search.
-            if not str(error).startswith("training diverged"):
-                raise
             trials.append(Trial(shown, float("-inf"), time.perf_counter() - tried))
             continue
-        score = clf.evaluate(valid[0], valid[1], features=valid[2], k=k)[metric]
+        score = clf.evaluate(valid, k=k)[metric]
         trials.append(Trial(shown, float(score), time.perf_counter() - tried))
         if best is None or score > best[0]:
             best = (float(score), params, clf)
@@ -186,46 +194,48 @@ def autotune(
     if best is None:
         raise ValueError("autotune: training diverged in every trial; lower start['lr']")
     if refit and validation is None:
-        model = Classifier(**_feasible(best[1], len(y), n_features), verbose=0)
-        return model.fit(texts, y, features=features), trials
+        model = Classifier(**_feasible(best[1], len(source), n_features), verbose=0)
+        return model.fit(source), trials
     return best[2], trials
 
 
-def _split(texts: Any, y: Any, features: np.ndarray | None, validation: Any, size: float,
-           rng: np.random.Generator) -> tuple[tuple[Any, Any, Any], tuple[Any, Any, Any]]:
-    """((texts, y, features) to train on, (texts, y, features) to score on)."""
-    n = len(y)
-    for name, values in (("texts", texts), ("features", features)):
-        if values is not None and len(values) != n:
-            raise ValueError(f"{name} has {len(values)} examples but y has {n}")
+def _split(source: Source, validation: Any, size: float,
+           rng: np.random.Generator) -> tuple[Source, Source]:
+    """(the examples to train on, those to score on)."""
     if validation is not None:
-        if not isinstance(validation, tuple) or len(validation) not in (2, 3):
-            raise ValueError("validation must be a tuple (texts, y) or (texts, y, features)")
-        valid = (*validation, None) if len(validation) == 2 else validation
-        if (valid[2] is None) != (features is None):
+        if isinstance(validation, tuple):
+            if len(validation) not in (2, 3):
+                raise ValueError("validation must be a tuple (texts, y) or (texts, y, features)")
+            valid = resolve(*validation, labelled=True)
+        else:
+            valid = resolve(validation, labelled=True)
+        if (_n_features(valid) > 0) != (_n_features(source) > 0):
             raise ValueError("validation: give features if and only if the training data has them")
-        return (texts, y, features), valid
+        return source, valid
+    if isinstance(source, Compiled):
+        raise ValueError(f"validation: dataset {source.dataset.path!r} is compiled and cannot be "
+                         "split: give validation=(texts, y[, features]) or a file")
+    n = len(source)
     size = check_float("validation_size", size, 0.0)
     n_valid = round(size * n)
     if size >= 1.0 or not 1 <= n_valid < n:
         raise ValueError(f"validation_size must leave examples on both sides of the split, "
                          f"got {size} of {n} examples")
     order = rng.permutation(n)
+    return source.select(order[n_valid:]), source.select(order[:n_valid])
 
-    def subset(rows: np.ndarray) -> tuple[Any, Any, Any]:
-        def take(values: Any) -> Any:
-            if values is None:
-                return None
-            if isinstance(values, np.ndarray):
-                return values[rows]
-            return [values[i] for i in rows]
-        return take(texts), take(y), take(features)
 
-    return subset(order[n_valid:]), subset(order[:n_valid])
+def _n_features(source: Source) -> int:
+    """The features per example (codes or floats) of a source; 0 without."""
+    if isinstance(source, Compiled):
+        return source.dataset.n_features or source.dataset.n_codes
+    return 0 if source.features is None else int(np.shape(source.features)[1])
 
 
 def _starting_params(start: Classifier | None, has_features: bool,
                      has_texts: bool) -> dict[str, Any]:
+    if start is not None and not isinstance(start, Classifier):
+        raise TypeError(f"start must be a Classifier or None, got {type(start).__name__}")
     params = (start if start is not None else Classifier()).get_params(deep=False)
     if has_features and params["fusion"] is None:
         params["fusion"] = "pq"
@@ -237,10 +247,12 @@ def _starting_params(start: Classifier | None, has_features: bool,
     return params
 
 
-def _searched(search: Sequence[str] | None, has_texts: bool, has_features: bool) -> list[str]:
+def _searched(search: Sequence[str] | None, has_texts: bool, has_features: bool,
+              fixed: Sequence[str]) -> list[str]:
     applicable = ["dim", "epochs", "lr"] + ["word_ngrams"] * has_texts
     if has_features:
         applicable += ["fusion", "alpha", "n_subquantizers", "feature_lr"]
+    applicable = [name for name in applicable if name not in fixed]
     if search is None:
         return applicable
     for name in search:

@@ -18,74 +18,69 @@ usage, 130 when interrupted, 141 when the reader of the output went away
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import re
 import sys
 from collections.abc import Iterable
 from typing import Any, Callable
 
 import numpy as np
 
+from ._fasttext import LABEL_PREFIX
+from ._inputs import Source, TextFile, resolve
 from ._params import CLASSIFIER, Param
 from .classifier import Classifier, load
 from .metrics import f1_score, per_class_report, precision_at_k, recall_at_k
 from .quantization import RSPQ, ProductQuantizer
 
-_LABEL = "__label__"
-_SPACE = re.compile(r"[ \t\n\v\f\r]+")  # the characters the core splits tokens on
 _OUTPUT_CHUNK = 10_000  # predicted lines per write: `| head` stops us early
 
 
 # -- reading inputs ------------------------------------------------------------
 
-def _read_lines(path: str) -> list[str]:
-    """The lines of a UTF-8 text file ('-': standard input), without their line
-    ends (\\n, \\r\\n or \\r)."""
+def _input(path: str) -> Any:
+    """The input file as Classifier's methods take it: its path, or for '-'
+    the standard input stream."""
+    if path != "-":
+        return path
+    if sys.stdin is None or sys.stdin.closed:  # None: started with descriptor 0 closed
+        raise ValueError("'-': standard input is closed")
+    return getattr(sys.stdin, "buffer", sys.stdin)
+
+
+def _read_features(path: str | None) -> np.ndarray | None:
+    """The --features matrix: row i belongs to line i of the input."""
+    return None if path is None else _load_npy("--features", path)
+
+
+def _load_npy(name: str, path: str) -> np.ndarray:
     try:
-        if path == "-":
-            text = sys.stdin.read()
-        else:
-            with open(path, encoding="utf-8") as file:
-                text = file.read()
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path}: not UTF-8 text ({error})") from None
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return lines
+        return np.load(path, allow_pickle=False)
+    except OSError as error:
+        raise OSError(error.errno, f"{name}: cannot read {path!r}: {error.strerror}",
+                      path) from None
+    except ValueError:  # not a .npy: numpy says it would need to unpickle it
+        raise ValueError(f"{name}: cannot read {path!r}: not a .npy file") from None
 
 
-def _split_labels(lines: list[str]) -> tuple[list[str], list[list[str]]]:
-    """Each line's text (its labels taken out) and labels, as fastText reads them."""
-    texts: list[str] = []
-    labels: list[list[str]] = []
-    for line in lines:
-        if _LABEL not in line:
-            texts.append(line)
-            labels.append([])
-            continue
-        tokens = _SPACE.split(line.strip(" \t\n\v\f\r"))
-        texts.append(" ".join(token for token in tokens if not token.startswith(_LABEL)))
-        labels.append([token[len(_LABEL):] for token in tokens if token.startswith(_LABEL)])
-    return texts, labels
-
-
-def _has_words(text: str) -> bool:
-    return bool(text.strip(" \t\n\v\f\r"))
-
-
-def _read_features(path: str | None, n_lines: int, input_path: str) -> np.ndarray | None:
-    """The --features matrix, one row per line of the input."""
-    if path is None:
-        return None
+def _save_npy(path: str, array: np.ndarray) -> None:
+    """Writes a .npy under a temporary name and renames it to ``path``, so a
+    failed write (a full disk) leaves any old file as it was."""
+    temporary = f"{path}.tmp{os.getpid()}"  # one command, one writer
     try:
-        features = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise type(error)(f"--features: cannot read {path!r}: {error}") from None
-    if features.ndim != 2 or len(features) != n_lines:
-        raise ValueError(f"--features: {path} has shape {features.shape}, but {input_path} has "
-                         f"{n_lines} lines: row i must hold the features of line i")
-    return features
+        with open(temporary, "xb") as file:  # np.save(path) would append ".npy"
+            np.save(file, array)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+
+
+def _source(args: argparse.Namespace, labelled: bool) -> Source:
+    """The input file and --features, resolved once: its labelled lines
+    (``labelled``) or every line."""
+    return resolve(_input(args.input), features=_read_features(args.features), labelled=labelled)
 
 
 def _check_output(path: str) -> None:
@@ -111,38 +106,22 @@ def _train(args: argparse.Namespace) -> None:
     _check_output(args.output)
     params = {param.name: getattr(args, param.name) for param in _model_options()}
     clf = Classifier(**params, verbose=0 if args.quiet else 1)
-    if args.features is None and args.input != "-":
-        clf.fit(args.input)  # the core reads the file
-    else:
-        lines = _read_lines(args.input)
-        texts, labels = _split_labels(lines)
-        features = _read_features(args.features, len(lines), args.input)
-        keep = [i for i, line_labels in enumerate(labels) if line_labels]
-        if not keep:
-            raise ValueError(f"{args.input}: no labelled lines (labels are tokens that start "
-                             f"with {_LABEL})")
-        y: list[Any] = [labels[i] for i in keep]
-        if all(len(line_labels) == 1 for line_labels in y):
-            y = [line_labels[0] for line_labels in y]
-        clf.fit([texts[i] for i in keep], y, features=None if features is None else features[keep])
+    clf.fit(_source(args, labelled=True))
     clf.save(args.output)
     _say(f"saved {len(clf.classes_)}-class model to {args.output}")
 
 
 def _test(args: argparse.Namespace) -> None:
     clf = _load_model(args)
-    lines = _read_lines(args.input)
-    texts, labels = _split_labels(lines)
-    features = _read_features(args.features, len(lines), args.input)
-    # As fastText's test: lines without labels, or (text-only) without words, do not count.
-    keep = [i for i, line_labels in enumerate(labels)
-            if line_labels and (features is not None or _has_words(texts[i]))]
-    if not keep:
+    source = _source(args, labelled=True)
+    # As fastText's test: without features, lines without words do not count.
+    if isinstance(source, TextFile) and clf.fusion_ == "text":
+        source = source.select(np.flatnonzero(source.lines.has_words()))
+    if len(source) == 0:
         raise ValueError(f"{args.input}: no labelled lines to test on")
-    ranked, _ = clf.predict_top([texts[i] for i in keep],
-                                None if features is None else features[keep],
-                                k=args.k, threshold=args.threshold)
-    y = [labels[i] for i in keep]
+    ranked, _ = clf.predict_top(source, k=args.k, threshold=args.threshold)
+    truth = source.truth()
+    y = np.split(truth.labels, np.searchsorted(truth.rows, np.arange(1, truth.n_examples)))
     k = args.k
     print(f"N\t{len(y)}")
     print(f"P@{k}\t{precision_at_k(y, ranked, k):.4f}")
@@ -151,32 +130,28 @@ def _test(args: argparse.Namespace) -> None:
     if args.per_class:
         for label, row in per_class_report(y, ranked).items():
             print(f"F1-Score : {row['f1']:.6f}  Precision : {row['precision']:.6f}  "
-                  f"Recall : {row['recall']:.6f}  Support : {row['support']}  {_LABEL}{label}")
+                  f"Recall : {row['recall']:.6f}  Support : {row['support']}  "
+                  f"{LABEL_PREFIX}{label}")
 
 
 def _predict(args: argparse.Namespace) -> None:
     clf = _load_model(args)
-    lines = _read_lines(args.input)
-    texts, _ = _split_labels(lines)  # labels in the input are ignored, as fastText does
-    features = _read_features(args.features, len(lines), args.input)
-    # One output line per input line; a line with nothing to predict from
-    # (no words, no features) gets an empty one, as in fastText.
-    rows = list(range(len(lines))) if features is not None else [
-        i for i, text in enumerate(texts) if _has_words(text)]
-    out = [""] * len(lines)
-    if rows:
-        labels, probs = clf.predict_top([texts[i] for i in rows],
-                                        None if features is None else features[rows],
-                                        k=args.k, threshold=args.threshold)
-        for i, row_labels, row_probs in zip(rows, labels, probs):
-            out[i] = " ".join(f"{_LABEL}{label} {p:.5f}" for label, p in zip(row_labels,
-                                                                               row_probs))
-    _write_lines(out)
+    source = _source(args, labelled=False)  # labels in the input are ignored, as fastText does
+    labels, probs = clf.predict_top(source, k=args.k, threshold=args.threshold)
+    # One output line per input line; a line with nothing to predict from (no
+    # words, no features) gets an empty one, as in fastText.
+    predicted = (np.ones(len(source), dtype=bool) if args.features is not None or
+                 not isinstance(source, TextFile) else source.lines.has_words())
+    _write_lines(
+        " ".join(f"{LABEL_PREFIX}{label} {p:.5f}" for label, p in zip(row_labels, row_probs))
+        if keep else ""
+        for row_labels, row_probs, keep in zip(labels, probs, predicted)
+    )
 
 
 def _quantize(args: argparse.Namespace) -> None:
     _check_output(args.output)
-    X = np.load(args.input, allow_pickle=False)
+    X = _load_npy("input", args.input)
     common = dict(n_bits=args.n_bits, n_iter=args.n_iter, random_state=args.random_state,
                   n_jobs=args.n_jobs)
     quantizer = (
@@ -186,8 +161,7 @@ def _quantize(args: argparse.Namespace) -> None:
     _say(f"fitting {quantizer!r} on {args.input}, shape {X.shape}")
     codes = quantizer.fit_transform(X)
     error = float(np.mean((quantizer.inverse_transform(codes) - X) ** 2))
-    with open(args.output, "wb") as file:  # np.save(path) would append ".npy"
-        np.save(file, codes)
+    _save_npy(args.output, codes)
     _say(f"wrote {codes.dtype} codes of shape {codes.shape} to {args.output} "
          f"(reconstruction mean squared error {error:.6g})")
 

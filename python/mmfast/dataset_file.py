@@ -6,25 +6,29 @@ in page-aligned, checksummed sections of one file, with the dictionary and the
 settings that made the token ids. ``Classifier.fit(dataset)`` trains on it in
 place: the file's pages belong to the page cache, so the process's own memory
 does not grow with the number of examples. Compiling reads its input in
-chunks, never whole (cpp/dataset_file.h).
+chunks, never whole (cpp/dataset_compiler.h).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from collections.abc import Sequence
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
-from . import _core
+from . import _core, _jobs
+from ._fasttext import write_examples
+from ._labels import encode_labels
 from ._progress import CompileProgressLine
 from ._validation import (
     as_code_matrix,
     as_float_matrix,
     check_file,
     check_int,
+    check_path,
     check_same_length,
     check_threads,
 )
@@ -32,7 +36,6 @@ from ._validation import (
 __all__ = ["Dataset", "DatasetWriter", "is_compiled_dataset"]
 
 _MAGIC = b"MMFDATA\n"
-_POLL_SECONDS = 0.1
 # .npy dtypes the compiler reads, as its dtype codes.
 _FEATURE_DTYPES = {
     np.dtype("<f4"): "f4",
@@ -41,8 +44,6 @@ _FEATURE_DTYPES = {
     np.dtype("<i4"): "i4",
     np.dtype("<i8"): "i8",
 }
-_LABEL_PREFIX = "__label__"
-_TOKEN_SEPARATORS = " \t\n\v\f\r"  # what the core splits words on
 
 
 def is_compiled_dataset(path: str | os.PathLike[str]) -> bool:
@@ -85,6 +86,8 @@ class Dataset:
         Dense float features, read in place.
     n_codes, codes : int, ndarray of shape (n, n_codes) or None
         Feature codes.
+    max_code : int
+        The largest code (-1 without codes).
     nbytes : int
         Size on disk.
 
@@ -100,10 +103,10 @@ class Dataset:
     """
 
     def __init__(self, path: str | os.PathLike[str], n_jobs: int | None = None) -> None:
-        path = os.fspath(path)
+        path = check_path("path", path)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"dataset: no file {path!r}")
-        self._native = _core.CompiledDataset.open(path, check_threads(n_jobs))
+        self._native = _jobs.run(_core.CompiledDataset.open(path, check_threads(n_jobs)))
 
     # -- making one -------------------------------------------------------
 
@@ -153,13 +156,14 @@ class Dataset:
         """
         texts = check_file("texts", texts)
         path = os.fspath(path)
+        _check_output(path, texts=texts, features=features)
         source = _npy_source(features, copy_features, path)
         job = _core.compile_dataset(
             texts, path, **source,
             **_settings(word_ngrams, buckets, min_count), numeric_labels=False,
             threads=check_threads(n_jobs),
         )
-        _wait(job, verbose, texts)
+        _jobs.run(job, CompileProgressLine(texts) if verbose else None)
         return cls(path, n_jobs)
 
     @classmethod
@@ -238,12 +242,15 @@ class Dataset:
         features = self.features
         if features is None:
             raise ValueError(f"dataset {self.path!r} has no float features to encode")
-        if getattr(quantizer, "_model", None) is None:
+        if getattr(quantizer, "_native", None) is None:
             cap = quantizer.max_points_per_centroid * 2**quantizer.n_bits
             step = max(1, len(self) // cap)
             quantizer.fit(np.ascontiguousarray(features[::step][:cap]))
         out = self.path if path is None else os.fspath(path)
-        self._native.encode_features(quantizer._model, out, check_threads(n_jobs))
+        reference = self._native.feature_reference
+        if reference:
+            _check_output(out, features=os.path.join(os.path.dirname(self.path), reference))
+        _jobs.run(self._native.encode_features(quantizer._native, out, check_threads(n_jobs)))
         return Dataset(out, n_jobs)
 
     # -- what it holds ----------------------------------------------------
@@ -294,6 +301,11 @@ class Dataset:
         return self._native.n_codes
 
     @property
+    def max_code(self) -> int:
+        """The largest feature code (-1 without codes)."""
+        return self._native.max_code
+
+    @property
     def features(self) -> np.ndarray | None:
         """The dense features, (n, n_features) float32, read-only and read in
         place from the mapped file; None without."""
@@ -309,7 +321,7 @@ class Dataset:
     def quantizer(self) -> Any:
         """The native quantizer the codes came from (None when unknown)."""
         data = self._native.quantizer
-        return None if data is None else _core.Quantizer.from_bytes(data)
+        return None if data is None else _jobs.run(_core.Quantizer.from_bytes(data))
 
     @property
     def nbytes(self) -> int:
@@ -370,9 +382,11 @@ class DatasetWriter:
         self._settings = _settings(word_ngrams, buckets, min_count)
         self._threads = check_threads(n_jobs)
         self._verbose = verbose
-        self._text_path = f"{self.path}.texts.tmp{os.getpid()}"
-        self._feature_path = f"{self.path}.features.tmp{os.getpid()}"
-        self._texts: TextIO | None = open(self._text_path, "w", encoding="utf-8", newline="\n")
+        # Spools of their own, next to the dataset: two writers of one path
+        # never mix their examples (the last to close wins, whole).
+        self._text_path = _spool(self.path, ".texts.tmp")  # the shards' lines are appended
+        self._feature_path = _spool(self.path, ".features.tmp")
+        self._closed = False
         self._features: BinaryIO | None = None
         self._feature_kind: tuple[str, int] | None = None  # (dtype code, columns)
         self._numeric_labels: bool | None = None
@@ -392,21 +406,23 @@ class DatasetWriter:
             (n, d) floats or (n, n_codes) integer codes; with every shard or
             with none.
         """
-        if self._texts is None:
+        if self._closed:
             raise ValueError("this DatasetWriter is closed")
         if isinstance(texts, (str, bytes)):
             raise TypeError("texts must be a sequence of str")
         check_same_length("texts", texts, "y", y)
+        _check_output(self.path, features=features)
         if (features is None) != (self._feature_kind is None) and self._rows > 0:
             raise ValueError("features: give them with every shard or with none")
-        if features is not None:
-            self._add_features(features, len(texts))
-        lines = []
-        for i, (text, labels) in enumerate(zip(texts, y)):
-            if not isinstance(text, str):
-                raise TypeError(f"texts[{i}] must be str, got {type(text).__name__}")
-            lines.append(f"{self._labels(labels, i)} {_one_line(text, i)}\n")
-        self._texts.writelines(lines)
+        labels = encode_labels(y)[:3]
+        self._check_label_kind(labels[0])
+        rows = None if features is None else self._feature_rows(features, len(texts))
+        # The texts are checked whole before any line is written; the rows then follow.
+        write_examples(self._text_path, texts, labels, append=True, line_breaks_as_spaces=True)
+        if rows is not None:
+            if self._features is None:
+                self._features = open(self._feature_path, "ab")
+            self._features.write(rows.tobytes())
         self._rows += len(texts)
 
     def close(self) -> Dataset:
@@ -434,7 +450,7 @@ class DatasetWriter:
                 self._text_path, self.path, **source, **self._settings,
                 numeric_labels=bool(self._numeric_labels), threads=self._threads,
             )
-            _wait(job, self._verbose, self.path)
+            _jobs.run(job, CompileProgressLine(self.path) if self._verbose else None)
         finally:
             self._discard()
         self.dataset = Dataset(self.path, self._threads or None)
@@ -449,27 +465,22 @@ class DatasetWriter:
         else:
             self._discard()
 
-    def _labels(self, labels: Any, i: int) -> str:
-        many = isinstance(labels, (list, tuple, np.ndarray))
-        items = list(labels) if many else [labels]
-        if not items:
-            raise ValueError(f"y[{i}]: no label")
-        for label in items:
-            numeric = isinstance(label, (int, np.integer)) and not isinstance(label, bool)
-            if not numeric and not isinstance(label, str):
-                raise TypeError(f"y[{i}]: labels must be str or integers, got "
-                                f"{type(label).__name__}")
-            if self._numeric_labels is None:
-                self._numeric_labels = numeric
-            elif self._numeric_labels != numeric:
-                raise TypeError("y: labels must be all str or all integers")
-            name = str(label)
-            if not name or any(c.isspace() for c in name):
-                raise ValueError(f"y[{i}]: labels must be non-empty and contain no whitespace, "
-                                 f"got {name!r}")
-        return " ".join(_LABEL_PREFIX + str(label) for label in items)
+    def _check_label_kind(self, classes: np.ndarray) -> None:
+        """Labels are all str or all integers, in every shard: the dataset
+        orders its classes as strings or as numbers."""
+        if len(classes) == 0:
+            return
+        if classes.dtype.kind not in "Uiu":
+            raise TypeError(f"y: labels must be str or integers, got {classes.dtype}")
+        numeric = classes.dtype.kind != "U"
+        if self._numeric_labels is None:
+            self._numeric_labels = numeric
+        elif self._numeric_labels != numeric:
+            raise TypeError("y: labels must be all str or all integers")
 
-    def _add_features(self, features: Any, n: int) -> None:
+    def _feature_rows(self, features: Any, n: int) -> np.ndarray:
+        """A shard's features as the rows the spool holds, checked against the
+        earlier shards'."""
         integer = np.issubdtype(np.asarray(features).dtype, np.integer)
         if integer:
             array = as_code_matrix("features", features, np.shape(features)[-1], 2**16)
@@ -481,18 +492,16 @@ class DatasetWriter:
         kind = ("u2" if integer else "f4", array.shape[1])
         if self._feature_kind is None and self._rows == 0:
             self._feature_kind = kind
-            self._features = open(self._feature_path, "wb")
         elif self._feature_kind != kind:
             raise ValueError(f"features: every shard needs the same kind and columns, "
                              f"got {kind} after {self._feature_kind}")
-        assert self._features is not None
-        self._features.write(np.ascontiguousarray(array).tobytes())
+        return np.ascontiguousarray(array)
 
     def _close_spools(self) -> None:
-        for spool in (self._texts, self._features):
-            if spool is not None:
-                spool.close()
-        self._texts = self._features = None
+        self._closed = True
+        if self._features is not None:
+            self._features.close()
+            self._features = None
 
     def _discard(self) -> None:
         self._close_spools()
@@ -507,22 +516,29 @@ def _settings(word_ngrams: int, buckets: int, min_count: int) -> dict[str, Any]:
             "min_count": check_int("min_count", min_count, 1)}
 
 
-def _one_line(text: str, i: int) -> str:
-    """``text`` on one line, with the same words (the core splits on ASCII
-    whitespace, newlines included); a word that a fastText file would read as
-    a label is refused."""
-    if _LABEL_PREFIX in text and any(
-        word.startswith(_LABEL_PREFIX) for word in _split_words(text)
-    ):
-        raise ValueError(f"texts[{i}] has a word that starts with {_LABEL_PREFIX!r}, which a "
-                         "compiled dataset would read as a label")
-    return text.replace("\n", " ").replace("\r", " ")
+def _spool(path: str, suffix: str) -> str:
+    """A new, empty temporary file next to ``path``, unique to its caller."""
+    folder, name = os.path.split(os.path.abspath(path))
+    descriptor, spool = tempfile.mkstemp(suffix=suffix, prefix=name + ".", dir=folder)
+    os.close(descriptor)
+    return spool
 
 
-def _split_words(text: str) -> list[str]:
-    for separator in _TOKEN_SEPARATORS[1:]:
-        text = text.replace(separator, " ")
-    return text.split(" ")
+def _check_output(path: str, **inputs: Any) -> None:
+    """ValueError when the dataset file to write is one of the files it is
+    made from (``inputs``: paths, or arrays mapped from a file): writing it
+    would replace that input."""
+    for name, given in inputs.items():
+        source = getattr(given, "filename", given)  # a np.memmap's file
+        if not isinstance(source, (str, os.PathLike)):
+            continue
+        if os.path.exists(path) and os.path.exists(source):
+            same = os.path.samefile(path, source)
+        else:
+            same = os.path.realpath(path) == os.path.realpath(source)
+        if same:
+            raise ValueError(f"path: {path!r} is {name}, an input of the dataset; writing the "
+                             "dataset there would replace it: choose another path")
 
 
 def _npy_source(
@@ -544,6 +560,8 @@ def _npy_source(
     if array.ndim != 2 or not array.flags.c_contiguous:
         raise ValueError(f"features: {path!r} must hold a C-ordered 2-D array, got shape "
                          f"{array.shape}")
+    if dtype == "f4":
+        as_float_matrix("features", array)  # checked as features given as a list are
     by_reference = dtype == "f4" and not copy
     # Stored relative to the dataset's folder, so that both can move together.
     folder = os.path.dirname(os.path.abspath(dataset_path))
@@ -551,23 +569,3 @@ def _npy_source(
     return {"feature_path": path, "feature_offset": int(array.offset), "dtype": dtype,
             "rows": int(array.shape[0]), "cols": int(array.shape[1]),
             "by_reference": by_reference, "reference": reference}
-
-
-def _wait(job: Any, verbose: int, source: str) -> None:
-    """Polls a compile job, showing progress; Ctrl-C stops it (no file is left)."""
-    line = CompileProgressLine(source) if verbose else None
-    try:
-        while not job.wait(_POLL_SECONDS):
-            if line:
-                line.update(job.progress())
-    except BaseException:
-        job.request_stop()
-        with contextlib.suppress(RuntimeError):
-            job.join()
-        raise
-    try:
-        job.join()
-    finally:
-        if line:
-            line.update(job.progress())
-            line.close()

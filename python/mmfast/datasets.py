@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from ._fasttext import write_examples
+from ._labels import encode_labels
 from ._loaders import LoadedDataset, clean_text, load_flickr_tags, load_food101, load_mmimdb
+from ._validation import check_same_length
 
 __all__ = [
     "FLICKRTAG_LIKE",
@@ -333,36 +336,25 @@ def write_fasttext_file(
 ) -> None:
     """Write examples in fastText's supervised format: ``__label__<y> text`` lines.
 
+    The file is written under a temporary name and renamed into place. What
+    would not read back as the same example is refused with ValueError naming
+    its row: a text holding a line break (\\n or \\r) or a word that starts
+    with ``__label__``, an example without a label, an empty label or one
+    with whitespace.
+
     Parameters
     ----------
     path : str or path-like
-        File to create (overwritten).
+        File to create (replaced).
     texts : sequence of str
-        Documents; they must not contain newlines.
+        Documents, one line each.
     y : sequence
         One label per document, written with ``str()``; an item that is a list,
         tuple or array holds several labels (multi-label), written in order.
+        Labels are all str or all numbers, as ``Classifier.fit`` takes them.
     """
-    if len(texts) != len(y):
-        raise ValueError(f"texts and y must have the same length, got {len(texts)} and {len(y)}")
-    if any("\n" in text for text in texts):
-        raise ValueError("texts must not contain newlines: fastText reads one example per line")
-    lines = (f"{_format_labels(labels)} {text}\n" for labels, text in zip(y, texts))
-    with open(path, "w", encoding="utf-8") as file:
-        file.writelines(lines)
-
-
-def _format_labels(labels: object) -> str:
-    if isinstance(labels, (list, tuple, np.ndarray)):
-        return " ".join(_format_label(label) for label in labels)
-    return _format_label(labels)
-
-
-def _format_label(label: object) -> str:
-    text = str(label)
-    if not text or any(char.isspace() for char in text):
-        raise ValueError(f"labels must be non-empty and contain no whitespace, got {text!r}")
-    return "__label__" + text
+    check_same_length("texts", texts, "y", y)
+    write_examples(path, texts, encode_labels(y)[:3])
 
 
 def _sample_documents(

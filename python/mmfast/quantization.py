@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from . import _core
+from . import _core, _jobs
 from ._estimator import Estimator, renamed
 from ._sklearn_compat import transformer_tags
 from ._validation import (
@@ -36,9 +36,9 @@ __all__ = ["KMeans", "ProductQuantizer", "RSPQ"]
 
 
 class _NativeEstimator(Estimator):
-    """Pickles the fitted native model (``self._model``) as bytes."""
+    """Pickles the fitted native model (``self._native``) as bytes."""
 
-    _native_type: Any  # the _core class whose from_bytes restores _model
+    _native_type: Any  # the _core class whose from_bytes restores _native
     n_iter: int
     max_points_per_centroid: int
     random_state: int
@@ -46,14 +46,14 @@ class _NativeEstimator(Estimator):
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        if "_model" in state:
-            state["_model"] = state["_model"].to_bytes()
+        if "_native" in state:
+            state["_native"] = state["_native"].to_bytes()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state = renamed(state)
-        if "_model" in state:
-            state = dict(state, _model=self._native_type.from_bytes(state["_model"]))
+        if "_native" in state:
+            state = dict(state, _native=_jobs.run(self._native_type.from_bytes(state["_native"])))
         self.__dict__.update(state)
 
     def _kmeans_options(self) -> dict[str, int]:
@@ -74,7 +74,7 @@ class _NativeEstimator(Estimator):
             )
 
     def __sklearn_is_fitted__(self) -> bool:
-        return getattr(self, "_model", None) is not None
+        return getattr(self, "_native", None) is not None
 
 
 class KMeans(_NativeEstimator):
@@ -167,9 +167,9 @@ class KMeans(_NativeEstimator):
         self._check_samples(X.shape[0], n_clusters, "clusters (n_clusters)", "X")
 
         model = _core.KMeans(X.shape[1], n_clusters, **kmeans)
-        model.train(X, threads)
-        labels, distances = model.assign(X, threads)
-        self._model = model
+        _jobs.run(model.train(X, threads))
+        labels, distances = _jobs.run(model.assign(X, threads))
+        self._native = model
         self.cluster_centers_ = model.centroids
         self.objective_ = np.asarray(model.objective, dtype=np.float64)
         self.n_iter_ = len(self.objective_)
@@ -223,9 +223,9 @@ class KMeans(_NativeEstimator):
         distances : ndarray of shape (n_samples, n_clusters), float32
             Euclidean distance of each sample to each centroid.
         """
-        check_fitted(self, "_model")
+        check_fitted(self, "_native")
         X = as_float_matrix("X", X, self.n_features_in_, self)
-        return self._model.distances(X, check_threads(self.n_jobs))
+        return _jobs.run(self._native.distances(X, check_threads(self.n_jobs)))
 
     def fit_transform(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
         """Fit, then return the distances of X to every centroid.
@@ -264,9 +264,9 @@ class KMeans(_NativeEstimator):
 
     def _assign(self, X: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Nearest centroid of each row and the squared distance to it."""
-        check_fitted(self, "_model")
+        check_fitted(self, "_native")
         X = as_float_matrix("X", X, self.n_features_in_, self)
-        return self._model.assign(X, check_threads(self.n_jobs))
+        return _jobs.run(self._native.assign(X, check_threads(self.n_jobs)))
 
 
 class _SubspaceQuantizer(_NativeEstimator):
@@ -309,13 +309,13 @@ class _SubspaceQuantizer(_NativeEstimator):
         X = as_float_matrix(name, X)
         model = self._make_model(X.shape[1], n_bits, kmeans, name)
         self._check_samples(X.shape[0], 2**n_bits, "centroids per codebook (2**n_bits)", name)
-        model.train(X, threads)
+        _jobs.run(model.train(X, threads))
         self._set_fitted(model)
         return self
 
     def _set_fitted(self, model: Any) -> None:
         """Sets the learned attributes from a trained native quantizer."""
-        self._model = model
+        self._native = model
         self.n_features_in_ = model.dim
         self.centroids_ = [model.codebook(r).centroids for r in range(model.n_codes)]
 
@@ -350,9 +350,9 @@ class _SubspaceQuantizer(_NativeEstimator):
         return self._transform(X, "X")
 
     def _transform(self, X: npt.ArrayLike, name: str) -> np.ndarray:
-        check_fitted(self, "_model")
+        check_fitted(self, "_native")
         X = as_float_matrix(name, X, self.n_features_in_, self)
-        return self._model.encode(X, check_threads(self.n_jobs))
+        return _jobs.run(self._native.encode(X, check_threads(self.n_jobs)))
 
     def fit_transform(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
         """Fit, then encode X.
@@ -385,10 +385,10 @@ class _SubspaceQuantizer(_NativeEstimator):
         X : ndarray of shape (n_samples, n_features), float32
             The approximation that the codes encode.
         """
-        check_fitted(self, "_model")
-        model = self._model
+        check_fitted(self, "_native")
+        model = self._native
         codes = as_code_matrix("codes", codes, model.n_codes, model.n_centroids)
-        return model.decode(codes, check_threads(self.n_jobs))
+        return _jobs.run(model.decode(codes, check_threads(self.n_jobs)))
 
 
 class ProductQuantizer(_SubspaceQuantizer):

@@ -1,0 +1,162 @@
+// Bindings of compiled datasets (cpp/dataset_file.h): the compile job and
+// the memory-mapped dataset.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bindings.h"
+#include "common.h"
+#include "dataset_compiler.h"
+#include "dataset_file.h"
+#include "quantizer.h"
+
+namespace mmfast::bindings {
+
+namespace {
+
+// A ragged array's (offsets, values) as read-only views that keep `owner` alive.
+py::tuple ragged_views(const RaggedView& ragged, py::handle owner) {
+  return py::make_tuple(readonly_view<int64_t>({ragged.rows() + 1}, ragged.offsets, owner),
+                        readonly_view<int32_t>({ragged.n_values()}, ragged.values, owner));
+}
+
+}  // namespace
+
+void bind_datasets(py::module_& m) {
+  m.def(
+      "compile_dataset",
+      [](const std::string& text_path, const std::string& out_path, const std::string& feature_path,
+         uint64_t feature_offset, const std::string& dtype, int64_t rows, int64_t cols,
+         bool by_reference, const std::string& reference, int word_ngrams, int64_t buckets,
+         int64_t min_count, bool numeric_labels, int threads) {
+        FeatureSource features{feature_path, feature_offset, FeatureDtype::kFloat32, rows, cols,
+                               by_reference, reference};
+        if (!feature_path.empty()) features.dtype = parse_feature_dtype(dtype);
+        const DatasetSettings settings{word_ngrams, buckets, min_count, numeric_labels};
+        threads = resolve_threads(threads);
+        auto progress = std::make_shared<CompileProgress>();
+        return start_job(
+            kLongCallWork,
+            [=] { compile_dataset(text_path, features, settings, threads, out_path, *progress); },
+            py::none(), {},
+            [progress] {
+              return ProgressReport{
+                  {"pass", progress->pass.load()},
+                  {"bytes_read", static_cast<double>(progress->bytes_read.load())},
+                  {"bytes_total", static_cast<double>(progress->bytes_total.load())},
+                  {"lines", static_cast<double>(progress->lines.load())}};
+            });
+      },
+      py::arg("text_path"), py::arg("out_path"), py::arg("feature_path"), py::arg("feature_offset"),
+      py::arg("dtype"), py::arg("rows"), py::arg("cols"), py::arg("by_reference"),
+      py::arg("reference"), py::arg("word_ngrams"), py::arg("buckets"), py::arg("min_count"),
+      py::arg("numeric_labels"), py::arg("threads"),
+      "Starts compiling a fastText-format file into a dataset file; the job reports pass, "
+      "bytes_read, bytes_total and lines.");
+
+  py::class_<CompiledDataset, std::shared_ptr<CompiledDataset>>(
+      m, "CompiledDataset", "A compiled dataset file, memory-mapped (see cpp/dataset_file.h).")
+      .def_static(
+          "open",
+          [](const std::string& path, int threads) {
+            threads = resolve_threads(threads);
+            auto opened = std::make_shared<std::shared_ptr<const CompiledDataset>>();
+            return start_job(
+                kLongCallWork, [=] { *opened = CompiledDataset::open(path, threads); }, py::none(),
+                [opened] { return py::cast(std::const_pointer_cast<CompiledDataset>(*opened)); });
+          },
+          py::arg("path"), py::arg("threads"),
+          "Starts mapping and verifying a dataset file; the job's result is the dataset.")
+      .def("__len__", &CompiledDataset::size)
+      .def_property_readonly("path", &CompiledDataset::path)
+      .def_property_readonly("file_bytes", &CompiledDataset::file_bytes)
+      .def_property_readonly("token_id_bytes", &CompiledDataset::token_id_bytes)
+      .def_property_readonly("word_ngrams",
+                             [](const CompiledDataset& d) { return d.meta().settings.word_ngrams; })
+      .def_property_readonly("buckets",
+                             [](const CompiledDataset& d) { return d.meta().settings.buckets; })
+      .def_property_readonly("min_count",
+                             [](const CompiledDataset& d) { return d.meta().settings.min_count; })
+      .def_property_readonly(
+          "numeric_labels",
+          [](const CompiledDataset& d) { return d.meta().settings.numeric_labels; })
+      .def_property_readonly("n_words",
+                             [](const CompiledDataset& d) { return d.meta().dictionary.n_words(); })
+      .def_property_readonly("label_names",
+                             [](const CompiledDataset& d) { return d.meta().label_names; })
+      .def_property_readonly("multilabel",
+                             [](const CompiledDataset& d) { return d.meta().multilabel; })
+      .def_property_readonly("n_codes", [](const CompiledDataset& d) { return d.meta().n_codes; })
+      .def_property_readonly("code_bytes",
+                             [](const CompiledDataset& d) { return d.meta().code_bytes; })
+      .def_property_readonly("max_code", [](const CompiledDataset& d) { return d.meta().max_code; })
+      .def_property_readonly("n_features",
+                             [](const CompiledDataset& d) { return d.meta().n_features; })
+      .def_property_readonly("feature_reference",
+                             [](const CompiledDataset& d) { return d.meta().feature_reference; })
+      .def_property_readonly("quantizer",
+                             [](const CompiledDataset& d) -> py::object {
+                               if (d.meta().quantizer.empty()) return py::none();
+                               return py::bytes(d.meta().quantizer);
+                             })
+      .def(
+          "features",
+          [](py::object self) -> py::object {
+            const auto data = self.cast<const CompiledDataset&>().examples();
+            if (data->features == nullptr) return py::none();
+            return readonly_view<float>({data->size(), int64_t{data->n_features}}, data->features,
+                                        self);
+          },
+          "The dense features, read in place (None without).")
+      .def(
+          "codes",
+          [](py::object self) -> py::object {
+            const auto data = self.cast<const CompiledDataset&>().examples();
+            const std::vector<int64_t> shape{data->size(), int64_t{data->n_codes}};
+            if (data->codes8 != nullptr) return readonly_view<uint8_t>(shape, data->codes8, self);
+            if (data->codes16 != nullptr) {
+              return readonly_view<uint16_t>(shape, data->codes16, self);
+            }
+            return py::none();
+          },
+          "The feature codes, read in place (None without).")
+      .def(
+          "labels",
+          [](py::object self) {
+            return ragged_views(self.cast<const CompiledDataset&>().examples()->labels, self);
+          },
+          "(offsets, ids): example i's class ids are ids[offsets[i]:offsets[i + 1]], read in "
+          "place.")
+      .def(
+          "tokens",
+          [](py::object self) {
+            return ragged_views(self.cast<const CompiledDataset&>().examples()->tokens, self);
+          },
+          "(offsets, ids): example i's token ids (words, then n-grams), read in place.")
+      .def_property_readonly("words",
+                             [](const CompiledDataset& d) {
+                               const Dictionary& dictionary = d.meta().dictionary;
+                               std::vector<std::string> words;
+                               for (int64_t w = 0; w < dictionary.n_words(); ++w) {
+                                 words.push_back(dictionary.word(w));
+                               }
+                               return words;
+                             })
+      .def(
+          "encode_features",
+          [](py::object self, py::object quantizer_object, const std::string& out_path,
+             int threads) {
+            const CompiledDataset* dataset = self.cast<const CompiledDataset*>();
+            const Quantizer* quantizer = quantizer_object.cast<const Quantizer*>();
+            auto bytes = std::make_shared<const std::string>(serialized(*quantizer));
+            threads = resolve_threads(threads);
+            return start_job(
+                kLongCallWork,
+                [=] { dataset->encode_features(*quantizer, *bytes, out_path, threads); },
+                py::make_tuple(self, quantizer_object));
+          },
+          py::arg("quantizer"), py::arg("out_path"), py::arg("threads"),
+          "Starts writing the dataset with the quantizer's codes of its features.");
+}
+
+}  // namespace mmfast::bindings
