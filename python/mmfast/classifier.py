@@ -67,6 +67,9 @@ class Classifier(Estimator):
     fusion_ : str
         What the model computes: the ``fusion`` used, or "text" or "features"
         for a model of one modality.
+    buckets_ : int
+        Rows of the model's n-gram table: ``buckets``, or the size the
+        training data gave it when ``buckets`` is None.
     quantizer_ : ProductQuantizer, RSPQ or None
         The fitted quantizer of a "pq" or "rspq" model (None when it was
         trained on codes without one).
@@ -101,7 +104,7 @@ class Classifier(Estimator):
         epochs: int = 5,
         lr: float = 0.1,
         word_ngrams: int = 2,
-        buckets: int = 2_000_000,
+        buckets: int | None = None,
         min_count: int = 1,
         loss: str = "softmax",
         neg: int = 5,
@@ -194,9 +197,9 @@ class Classifier(Estimator):
             a compiled dataset: texts, labels and features then all come from
             it (``y`` and ``features`` stay None) and training reads it in
             place, memory-mapped. Its word_ngrams, buckets and min_count must
-            be this Classifier's. With ``n_jobs=1`` and the same
-            ``random_state``, the model is the same, bit for bit, as one
-            trained on the same examples as lists.
+            be this Classifier's (``buckets=None`` takes the dataset's). With
+            ``n_jobs=1`` and the same ``random_state``, the model is the same,
+            bit for bit, as one trained on the same examples as lists.
         y : array-like of shape (n_samples,), sequence of label lists, or None
             One label per example, or a list of labels per example
             (multi-label). Labels are all str, or all numbers (int, bool, or
@@ -251,7 +254,8 @@ class Classifier(Estimator):
             raise ValueError("y and features must be None when training on a Dataset: "
                              "labels and features come from it")
         theirs = dataset.settings
-        if any(getattr(self, name) != value for name, value in theirs.items()):
+        # buckets=None takes the dataset's, which the data sized.
+        if any(getattr(self, name) not in (None, value) for name, value in theirs.items()):
             ours = ", ".join(f"{name}={getattr(self, name)}" for name in theirs)
             compiled = ", ".join(f"{name}={value}" for name, value in theirs.items())
             raise ValueError(
@@ -314,6 +318,7 @@ class Classifier(Estimator):
         self.multilabel_ = multilabel
         self.quantizer_ = quantizer
         self.fusion_ = _trained_fusion(core, self.fusion)
+        self.buckets_ = core.buckets
         return self
 
     def _fit_features(
@@ -709,6 +714,7 @@ class Classifier(Estimator):
             clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
             clf.multilabel_ = bool(meta["multilabel"])
             clf.fusion_ = _trained_fusion(core, meta["params"]["fusion"])
+            clf.buckets_ = core.buckets
             native = core.quantizer
             fusion = meta["params"]["fusion"]
             clf.quantizer_ = None if native is None else _QUANTIZERS[fusion]._from_native(native)
