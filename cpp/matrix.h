@@ -40,16 +40,10 @@ class Matrix {
   // entry, on `threads`.
   bool bounded(float limit, int threads) const;
 
-  // The initialization of a table made by uniform(), or read from a file
-  // that recorded it; none for other tables.
-  const std::optional<UniformInit>& init() const { return init_; }
-  // One bit per row, 64 rows per word: set for the rows that differ from
-  // their initial values (every row when the table has no init()).
-  std::vector<uint64_t> changed_rows(int threads) const;
-
-  // A table with a known init() stores only the rows that changed since
-  // (those no training example touched are made again when it is read),
-  // unless every row did:
+  // A table made by uniform() (or read from a file that recorded its
+  // initialization) stores only the rows that changed since (those no
+  // training example touched are made again when it is read), unless every
+  // row did:
   //   int64 rows, int64 cols,
   //   uint8 row set: 0 every row, 1 the changed rows,
   //     for 1: uint64 key, float bound (the UniformInit), uint64 words and
@@ -69,13 +63,16 @@ class Matrix {
   // OS allows, which cuts TLB misses on the random row accesses of SGD.
   Matrix(int64_t rows, int64_t cols, std::nullptr_t);
 
+  // One bit per row, 64 rows per word: set for the rows that differ from
+  // their initial values (every row without init_).
+  std::vector<uint64_t> changed_rows(int threads) const;
   // Sets every row whose bit is clear in `stored` to its initial value.
   void regenerate_rows(const std::vector<uint64_t>& stored, int threads);
 
   int64_t rows_ = 0;
   int64_t cols_ = 0;
   std::unique_ptr<float[], Free> data_;
-  std::optional<UniformInit> init_;
+  std::optional<UniformInit> init_;  // how uniform() filled the table; none otherwise
 };
 
 }  // namespace mmfast
