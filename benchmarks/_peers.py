@@ -57,6 +57,9 @@ class Hyperparameters:
     epochs: int = 5
     lr: float = 0.1
     word_ngrams: int = 2
+    # Rows of the hashed n-gram table. mmfast sizes it by the training data
+    # (its default, buckets=None); speed.py sets this to the size that gives
+    # for each table's training set, so that the peers get the same.
     buckets: int = 2_000_000
     loss: str = "softmax"  # or "hs" (hierarchical softmax), as fastText names them
     threads: int = 2
@@ -156,10 +159,12 @@ def train_mmfast(
 ) -> MmfastModel:
     """mmfast.Classifier fit on the in-memory texts; ``fusion`` holds the
     multi-modal parameters (``{"fusion": "add"}``, ...) and then the features
-    are used; without ``use_text`` the model sees the features alone."""
+    are used; without ``use_text`` the model sees the features alone. The
+    n-gram table is mmfast's default, sized by the data (which is how
+    ``hp.buckets`` was chosen)."""
     classifier = mmfast.Classifier(
         dim=hp.dim, epochs=hp.epochs, lr=hp.lr, word_ngrams=hp.word_ngrams,
-        buckets=hp.buckets, min_count=1, loss=hp.loss, n_jobs=hp.threads,
+        buckets=None, min_count=1, loss=hp.loss, n_jobs=hp.threads,
         random_state=hp.seed, verbose=0, **(fusion or {}),
     )
     model = MmfastModel(classifier, use_text, use_features=fusion is not None)

@@ -176,7 +176,8 @@ def main() -> None:
         return
     os.makedirs(args.data, exist_ok=True)
     print(f"# mmfast scale: {os.cpu_count()} cores, {args.threads} threads, dim {args.dim}, "
-          f"{args.epochs} epoch(s), buckets 2M, word bigrams")
+          f"{args.epochs} epoch(s), word bigrams, n-gram table sized by the data "
+          "(Dataset.build's default)")
     print("| kind | examples | generate s | compile s | compile µs/ex | disk B/ex | "
           "B/ex beyond token ids | compile peak RssAnon MiB | init s | train s | "
           "train µs/ex/epoch | "

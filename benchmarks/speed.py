@@ -45,7 +45,9 @@ from _peers import (
     train_sklearn_features,
     train_sklearn_text,
 )
+from _plot import Panel, Point, draw, have_matplotlib
 
+from mmfast import Dataset
 from mmfast.datasets import (
     make_flickrtag_like,
     make_food101_like,
@@ -53,8 +55,6 @@ from mmfast.datasets import (
     write_fasttext_file,
 )
 
-TEXT_TARGETS = ("target: mmfast train time ≤ 0.8× fastText, accuracy within 0.5 points; "
-                "predict ≥ 2× fastText")
 N_CLASSES_TEXT = 50
 N_CODES = 16  # pq/rspq codes per example, one byte each (n_bits=8)
 TEXT_ONLY, FEATURES_ONLY = "text-only", "features-only"
@@ -69,7 +69,13 @@ CONTINUOUS = {
     "gated, gate=text": {"fusion": "gated", "gate": "text"},
 }
 BILINEAR = "bilinear_gated"
-QUICK_BUCKETS = 100_000  # --quick: small tables, so that allocating and saving them is quick
+# --quick's learning rate. Its sets are 18 to 50 times smaller than the full
+# run's, so at the full run's lr 0.1 five epochs leave every model
+# under-trained (text accuracy 12% instead of 92% on the quick text set); at
+# 0.5 single modalities come within a point of what 10 or 20 epochs reach, and
+# fused models within 1 to 6 points, so the quick table compares trained
+# models as the full one does.
+QUICK_LR = 0.5
 
 T = TypeVar("T")
 
@@ -320,14 +326,42 @@ def late_fusion(row: LateFusion, outcomes: dict[str, Outcome], train_files: Data
     )
 
 
+@dataclass(frozen=True)
+class Check:
+    """One model's result on a target: its ratio (or difference) and whether it
+    meets the target."""
+
+    name: str  # the row(s) it is about; "" when the target is about a whole table
+    value: str  # e.g. "0.41×"
+    met: bool
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str  # what the target asks, e.g. "mmfast train time ≤ 0.8× fastText"
+    checks: tuple[Check, ...]  # empty when the rows it needs are missing
+
+
+@dataclass(frozen=True)
+class Report:
+    """A table as measured, for the verdict and the plot."""
+
+    title: str
+    rows: list[Row]
+    outcomes: dict[str, Outcome]
+    targets: list[Target]
+
+
 def run_table(title: str, rows: list[Row], train_files: DataFiles, test_files: DataFiles,
               ratio_header: str, repeats: int, directory: str) -> dict[str, Outcome]:
     outcomes: dict[str, Outcome] = {}
+    start = time.perf_counter()
     for row in rows:
         outcomes[row.name] = (
             late_fusion(row, outcomes, train_files, test_files) if isinstance(row, LateFusion)
             else measure_in_fresh_process(row, train_files, test_files, repeats, directory))
-    print(f"\n{title} (best of {repeats} run{'s' if repeats > 1 else ''})")
+    print(f"\n{title} (best of {repeats} run{'s' if repeats > 1 else ''}; the table took "
+          f"{time.perf_counter() - start:.0f} s)")
     print(format_table(rows, outcomes, ratio_header))
     return outcomes
 
@@ -386,14 +420,26 @@ def text_specs(dims: list[int], hp: Hyperparameters) -> list[Row]:
     return specs
 
 
-def print_text_targets(dims: list[int], outcomes: dict[str, Outcome]) -> None:
+def text_targets(dims: list[int], outcomes: dict[str, Outcome]) -> list[Target]:
+    """mmfast against fastText at each dim: train time, accuracy, prediction."""
+    pairs = []
     for dim in dims:
         ours, theirs = outcomes[f"mmfast dim={dim}"], outcomes[f"fastText dim={dim}"]
         if isinstance(ours, Measurement) and isinstance(theirs, Measurement):
-            print(f"dim {dim}: mmfast train {ours.fit_seconds / theirs.fit_seconds:.2f}× fastText, "
-                  f"accuracy {100 * (ours.accuracy - theirs.accuracy):+.2f} points, predict "
-                  f"{ours.predictions_per_second / theirs.predictions_per_second:.2f}× fastText")
-    print(TEXT_TARGETS)
+            pairs.append((f"dim {dim}", ours, theirs))
+    time_ratios = [(name, ours.fit_seconds / theirs.fit_seconds) for name, ours, theirs in pairs]
+    points = [(name, 100 * (ours.accuracy - theirs.accuracy)) for name, ours, theirs in pairs]
+    speedups = [(name, ours.predictions_per_second / theirs.predictions_per_second)
+                for name, ours, theirs in pairs]
+    return [
+        Target("mmfast train time ≤ 0.8× fastText's",
+               tuple(Check(name, f"{ratio:.2f}×", ratio <= 0.8) for name, ratio in time_ratios)),
+        Target("mmfast accuracy within 0.5 points of fastText's",
+               tuple(Check(name, f"{diff:+.2f} points", abs(diff) <= 0.5)
+                     for name, diff in points)),
+        Target("mmfast predicts ≥ 2× as fast as fastText",
+               tuple(Check(name, f"{ratio:.2f}×", ratio >= 2) for name, ratio in speedups)),
+    ]
 
 
 # -- the multi-modal table ---------------------------------------------------
@@ -465,77 +511,125 @@ def fusion_specs(hp: Hyperparameters, n_train: int, n_features: int,
     ]
 
 
-def print_fusion_targets(rows: list[Row], outcomes: dict[str, Outcome]) -> None:
-    """The issue's targets, each a ratio of two rows of this run."""
+def fusion_targets(rows: list[Row], outcomes: dict[str, Outcome]) -> list[Target]:
+    """The paper's targets, each a ratio of two rows of this run."""
     measured = {name: outcome for name, outcome in outcomes.items()
                 if isinstance(outcome, Measurement)}
     sgd = next(row.name for row in rows if row.name.startswith(SGD_FEATURES))
 
+    def have(*names: str) -> bool:
+        return all(name in measured for name in names)
+
     def seconds_per_example(name: str) -> float:
         return 1 / measured[name].train_examples_per_second
 
-    def verdict(met: bool) -> str:
-        return "met" if met else "MISSED"
-
-    def continuous_vs_single_modalities() -> str:
+    def continuous_vs_single_modalities() -> tuple[Check, ...]:
+        if not have(TEXT_ONLY, FEATURES_ONLY):
+            return ()
         both = seconds_per_example(TEXT_ONLY) + seconds_per_example(FEATURES_ONLY)
-        return "; ".join(
-            f"{name} {seconds_per_example(name) / both:.2f}× "
-            f"({verdict(seconds_per_example(name) <= 1.2 * both)})" if name in measured
-            else f"{name} n/a" for name in CONTINUOUS)
+        return tuple(Check(name, f"{seconds_per_example(name) / both:.2f}×",
+                           seconds_per_example(name) <= 1.2 * both)
+                     for name in CONTINUOUS if name in measured)
 
-    def features_only_vs_sgd() -> str:
+    def features_only_vs_sgd() -> tuple[Check, ...]:
+        if not have(FEATURES_ONLY, sgd):
+            return ()
         ours, theirs = measured[FEATURES_ONLY], measured[sgd]
         ratio = ours.train_examples_per_second / theirs.train_examples_per_second
         points = 100 * (ours.accuracy - theirs.accuracy)
         if theirs.n_train == ours.n_train:
-            met = ratio >= 3 and points >= 0
-            return f"{ratio:.2f}×, accuracy {points:+.2f} points ({verdict(met)})"
-        return (f"{ratio:.2f}× ({verdict(ratio >= 3)}); accuracy not comparable: scikit-learn "
-                f"trained on {theirs.n_train:,} of the {ours.n_train:,} examples")
+            return (Check("", f"{ratio:.2f}×, accuracy {points:+.2f} points",
+                          ratio >= 3 and points >= 0),)
+        return (Check("", f"{ratio:.2f}× (accuracy not comparable: scikit-learn trained on "
+                          f"{theirs.n_train:,} of the {ours.n_train:,} examples)", ratio >= 3),)
 
-    def pq_vs_text_only() -> str:
+    def pq_vs_text_only() -> tuple[Check, ...]:
+        if not have(PQ_CODES_GIVEN, TEXT_ONLY):
+            return ()
         ratio = seconds_per_example(PQ_CODES_GIVEN) / seconds_per_example(TEXT_ONLY)
-        return f"{ratio:.2f}× ({verdict(ratio <= 1.3)})"
+        return (Check("", f"{ratio:.2f}×", ratio <= 1.3),)
 
-    def fused_above_single_modalities() -> str:
+    def fused_above_single_modalities() -> tuple[Check, ...]:
+        if not have(TEXT_ONLY, FEATURES_ONLY):
+            return ()
         best_single = max(measured[TEXT_ONLY].accuracy, measured[FEATURES_ONLY].accuracy)
         fused = [row.name for row in rows if row.name in measured and (
             isinstance(row, LateFusion) or row.uses_texts and row.uses_features)]
         below = [name for name in fused if measured[name].accuracy <= best_single]
-        return f"{len(fused) - len(below)} of {len(fused)}" + (
-            f" (not: {', '.join(below)})" if below else "")
+        return (Check("", f"{len(fused) - len(below)} of {len(fused)}" + (
+            f" (not: {', '.join(below)})" if below else ""), not below),)
 
-    print("targets, as ratios of this run's rows:")
-    for label, needs, describe in [
-        ("add, max, gated: time per example ≤ 1.2× (text-only + features-only)",
-         (TEXT_ONLY, FEATURES_ONLY), continuous_vs_single_modalities),
-        ("features-only: throughput ≥ 3× scikit-learn SGDClassifier at equal or better "
-         "accuracy", (FEATURES_ONLY, sgd), features_only_vs_sgd),
-        ("pq, codes given: time per example ≤ 1.3× text-only", (PQ_CODES_GIVEN, TEXT_ONLY),
-         pq_vs_text_only),
-        ("paper's shape: fused models above both single modalities",
-         (TEXT_ONLY, FEATURES_ONLY), fused_above_single_modalities),
-    ]:
-        missing = [name for name in needs if name not in measured]
-        print(f"  {label}: " + (f"n/a (no {' or '.join(missing)} row)" if missing
-                                else describe()))
+    return [
+        Target("add, max, gated: time per example ≤ 1.2× (text-only + features-only)",
+               continuous_vs_single_modalities()),
+        Target("features-only: throughput ≥ 3× scikit-learn SGDClassifier's at equal or "
+               "better accuracy", features_only_vs_sgd()),
+        Target("pq, codes given: time per example ≤ 1.3× text-only", pq_vs_text_only()),
+        Target("paper's shape: every fused model above both single modalities",
+               fused_above_single_modalities()),
+    ]
 
 
-def run_fusion_table(title: str, hp: Hyperparameters, why: str, train_files: DataFiles,
+def print_verdict(reports: list[Report]) -> None:
+    """Every target of every table, met or MISSED, with its ratio."""
+    checks = [check for report in reports for target in report.targets
+              for check in target.checks]
+    print(f"\nverdict: {sum(check.met for check in checks)} of {len(checks)} targets met "
+          "(each a ratio of rows of the same run)")
+    for report in reports:
+        for target in report.targets:
+            results = "; ".join(
+                (f"{check.name} " if check.name else "") + check.value
+                + (" met" if check.met else " MISSED") for check in target.checks)
+            print(f"  {report.title}: {target.label}: {results or 'n/a (rows missing)'}")
+
+
+def plot(reports: list[Report], path: str) -> None:
+    """Accuracy against training time, one point per measured row, a panel per table."""
+    def kind(row: Row) -> str:
+        if isinstance(row, LateFusion) or (row.uses_texts and row.uses_features):
+            return "fused"
+        return "mmfast" if row.peer == "mmfast" else "peer"
+
+    panels = []
+    for report in reports:
+        points = [Point(row.name, outcome.fit_seconds, outcome.accuracy, kind(row))
+                  for row in report.rows
+                  if isinstance(outcome := report.outcomes[row.name], Measurement)]
+        n_train = max((point.n_train for point in report.outcomes.values()
+                       if isinstance(point, Measurement)), default=0)
+        panels.append(Panel(f"{report.title}: {n_train:,} training examples", points))
+    draw(panels, path)
+
+
+def run_fusion_table(name: str, hp: Hyperparameters, why: str, train_files: DataFiles,
                      test_files: DataFiles, repeats: int, directory: str,
-                     sgd_max_train: int | None = None) -> None:
+                     sgd_max_train: int | None = None) -> Report:
+    hp = replace(hp, buckets=data_sized_buckets(train_files, hp.word_ngrams, directory))
     print(f"settings: dim {hp.dim}, {hp.epochs} epochs, lr {hp.lr}, word n-grams "
-          f"{hp.word_ngrams}, {hp.buckets:,} buckets, loss {hp.loss} ({why}); bilinear_gated "
+          f"{hp.word_ngrams}, {buckets_text(hp)}, loss {hp.loss} ({why}); bilinear_gated "
           f"has dim² = {hp.dim ** 2:,} hidden units; pq/rspq "
           f"{N_CODES} codes of 8 bits; alpha, feature lr and feature scaling at mmfast's "
           "defaults; scikit-learn: StandardScaler + SGDClassifier (hinge, one-vs-rest), "
           f"{hp.epochs} epochs")
     n_train = len(np.load(train_files.labels_path, mmap_mode="r"))
     rows = fusion_specs(hp, n_train, n_features_of(train_files), sgd_max_train)
-    outcomes = run_table(title, rows, train_files, test_files, "vs text-only", repeats,
-                         directory)
-    print_fusion_targets(rows, outcomes)
+    outcomes = run_table(f"{name}: text + features", rows, train_files, test_files,
+                         "vs text-only", repeats, directory)
+    return Report(name, rows, outcomes, fusion_targets(rows, outcomes))
+
+
+def data_sized_buckets(files: DataFiles, word_ngrams: int, directory: str) -> int:
+    """The n-gram table's rows that mmfast's default (buckets=None) gives this
+    training set: compiling it, untimed, decides the size the same way."""
+    path = os.path.join(directory, "sizing.mmd")
+    buckets = Dataset.build(files.fasttext_path, path, word_ngrams=word_ngrams, verbose=0).buckets
+    os.remove(path)
+    return buckets
+
+
+def buckets_text(hp: Hyperparameters) -> str:
+    return f"{hp.buckets:,} buckets (sized by the data, mmfast's default; the peers get as many)"
 
 
 # -- command line ------------------------------------------------------------
@@ -554,8 +648,8 @@ def describe_machine(threads: int) -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run (CI): 10-20k examples per set, fewer classes, "
-                             f"{QUICK_BUCKETS:,} buckets, one run per row")
+                        help="the main job in under a minute (CI): 5-20k examples per "
+                             f"set, fewer classes, lr {QUICK_LR}, one run per row")
     parser.add_argument("--sets", default="text,food101,flickrtag",
                         help="tables to print, of text, food101, flickrtag "
                              "(default all three)")
@@ -573,6 +667,8 @@ def parse_args() -> argparse.Namespace:
                                                          "(default 100,10)")
     parser.add_argument("--dim", type=int, help="multi-modal tables' dim (default 100)")
     parser.add_argument("--epochs", type=int, help="multi-modal tables' epochs (default 5)")
+    parser.add_argument("--lr", type=float,
+                        help=f"every table's learning rate (default 0.1; {QUICK_LR} with --quick)")
     parser.add_argument("--loss", choices=("softmax", "hs"),
                         help="multi-modal tables' loss (default: food101 and your data "
                              "softmax, flickrtag hs)")
@@ -582,7 +678,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--train-features", help=".npy (n, d) float features, one row per "
                                                   "line of --train")
     parser.add_argument("--test-features", help=".npy features of --test")
+    parser.add_argument("--plot", metavar="FILE.png",
+                        help="also draw accuracy against training time, one point per model "
+                             "and a panel per table (needs matplotlib: pip install "
+                             "'mmfast[bench]')")
     args = parser.parse_args()
+    if args.plot and not have_matplotlib():
+        parser.error("--plot needs matplotlib: pip install matplotlib (or mmfast[bench])")
     args.dims = [int(dim) for dim in args.dims.split(",")]
     args.sets = args.sets.split(",")
     unknown = set(args.sets) - {"text", *FUSION_SETS}
@@ -606,29 +708,37 @@ def sizes(args: argparse.Namespace, full: tuple[int, int], quick: tuple[int, int
 
 def shared_settings(args: argparse.Namespace, hp: Hyperparameters) -> Hyperparameters:
     """A table's settings with the command line's overrides."""
-    overrides = {name: getattr(args, name) for name in ("dim", "epochs", "loss")
+    overrides = {name: getattr(args, name) for name in ("dim", "epochs", "lr", "loss")
                  if getattr(args, name) is not None}
-    return replace(hp, threads=args.threads,
-                   **({"buckets": QUICK_BUCKETS} if args.quick else {}), **overrides)
+    return replace(hp, threads=args.threads, **{**({"lr": QUICK_LR} if args.quick else {}),
+                                                **overrides})
 
 
-def run_text_table(args: argparse.Namespace, directory: str, repeats: int) -> None:
+def run_text_table(name: str, args: argparse.Namespace, train_files: DataFiles,
+                   test_files: DataFiles, directory: str, repeats: int) -> Report:
     hp = shared_settings(args, Hyperparameters(dim=args.dims[0]))
+    hp = replace(hp, buckets=data_sized_buckets(train_files, hp.word_ngrams, directory))
+    print(f"settings: dims {args.dims}, {hp.epochs} epochs, lr {hp.lr}, word n-grams "
+          f"{hp.word_ngrams}, {buckets_text(hp)}, loss {hp.loss}")
+    rows = text_specs(args.dims, hp)
+    outcomes = run_table(f"{name}: text classification", rows, train_files, test_files,
+                         "vs fastText", repeats, directory)
+    return Report(name, rows, outcomes, text_targets(args.dims, outcomes))
+
+
+def run_generated_text_table(args: argparse.Namespace, directory: str, repeats: int) -> Report:
     n_train, n_test = sizes(args, (300_000, 50_000), (20_000, 5_000))
     (texts, y), seconds = timed(lambda: make_text_classification(
         n_train + n_test, n_classes=N_CLASSES_TEXT))
     print(f"\ntext data: {n_train:,} train / {n_test:,} test documents, {N_CLASSES_TEXT} "
-          f"classes (generated in {seconds:.1f} s); dims {args.dims}, {hp.epochs} epochs, lr "
-          f"{hp.lr}, word n-grams {hp.word_ngrams}, {hp.buckets:,} buckets, loss {hp.loss}")
+          f"classes (generated in {seconds:.1f} s)")
     train_files, test_files = write_train_test(directory, "text", n_train, texts, y)
     del texts, y
-    outcomes = run_table("Text classification", text_specs(args.dims, hp), train_files,
-                         test_files, "vs fastText", repeats, directory)
-    print_text_targets(args.dims, outcomes)
+    return run_text_table("text", args, train_files, test_files, directory, repeats)
 
 
 def run_generated_fusion_table(args: argparse.Namespace, key: str, directory: str,
-                               repeats: int) -> None:
+                               repeats: int) -> Report:
     data = FUSION_SETS[key]
     n_train, n_test = sizes(args, (data.n_train, data.n_test), data.quick_sizes)
     settings = data.quick_settings if args.quick else {}
@@ -640,12 +750,11 @@ def run_generated_fusion_table(args: argparse.Namespace, key: str, directory: st
           f"{seconds:.1f} s)")
     train_files, test_files = write_train_test(directory, key, n_train, texts, y, features)
     del texts, features, y
-    run_fusion_table(f"{data.title}: text + features", shared_settings(args, data.hp),
-                     data.why, train_files, test_files, repeats, directory,
-                     data.sgd_max_train)
+    return run_fusion_table(data.title, shared_settings(args, data.hp), data.why, train_files,
+                            test_files, repeats, directory, data.sgd_max_train)
 
 
-def run_user_table(args: argparse.Namespace, directory: str, repeats: int) -> None:
+def run_user_table(args: argparse.Namespace, directory: str, repeats: int) -> Report:
     try:
         train_files = user_split(directory, "user-train", args.train, args.train_features)
         test_files = user_split(directory, "user-test", args.test, args.test_features)
@@ -655,14 +764,9 @@ def run_user_table(args: argparse.Namespace, directory: str, repeats: int) -> No
           + (f", features {args.train_features} / {args.test_features}"
              if args.train_features else ""))
     if args.train_features is None:
-        hp = shared_settings(args, Hyperparameters(dim=args.dims[0]))
-        outcomes = run_table("Your data: text", text_specs(args.dims, hp), train_files,
-                             test_files, "vs fastText", repeats, directory)
-        print_text_targets(args.dims, outcomes)
-    else:
-        run_fusion_table("Your data: text + features",
-                         shared_settings(args, Hyperparameters(dim=100)), "your data",
-                         train_files, test_files, repeats, directory)
+        return run_text_table("your data", args, train_files, test_files, directory, repeats)
+    return run_fusion_table("your data", shared_settings(args, Hyperparameters(dim=100)),
+                            "your data", train_files, test_files, repeats, directory)
 
 
 def main() -> None:
@@ -670,13 +774,18 @@ def main() -> None:
     describe_machine(args.threads)
     with tempfile.TemporaryDirectory(prefix="mmfast-bench-") as directory:
         if args.train is not None:
-            run_user_table(args, directory, args.repeats or 1)
-            return
-        if "text" in args.sets:
-            run_text_table(args, directory, args.repeats or (1 if args.quick else 3))
-        for key in FUSION_SETS:
-            if key in args.sets:
-                run_generated_fusion_table(args, key, directory, args.repeats or 1)
+            reports = [run_user_table(args, directory, args.repeats or 1)]
+        else:
+            reports = []
+            if "text" in args.sets:
+                reports.append(run_generated_text_table(
+                    args, directory, args.repeats or (1 if args.quick else 3)))
+            reports += [run_generated_fusion_table(args, key, directory, args.repeats or 1)
+                        for key in FUSION_SETS if key in args.sets]
+    print_verdict(reports)
+    if args.plot:
+        plot(reports, args.plot)
+        print(f"plot: {args.plot}")
 
 
 if __name__ == "__main__":

@@ -154,6 +154,7 @@ void def_train_option(py::class_<ClassifierConfig>& config, const char* name,
 // python/mmfast/_params.py sets, by name, from a Classifier's parameters
 // (tests/test_params.py checks that the names and defaults agree).
 void bind_classifier_config(py::module_& m) {
+  m.attr("AUTO_BUCKETS") = kAutoBuckets;
   using Config = ClassifierConfig;
   py::class_<Config> config(m, "ClassifierConfig");
   config.def(py::init<>())
@@ -288,6 +289,8 @@ void bind_classifier(py::module_& m, py::module_& testing) {
       .def_property_readonly("fitted", &Classifier::fitted)
       .def_property_readonly("n_classes", &Classifier::n_classes)
       .def_property_readonly("n_words", &Classifier::n_words)
+      .def_property_readonly("buckets",
+                             [](const Classifier& self) { return self.dictionary().buckets(); })
       .def_property_readonly("n_codes", &Classifier::n_codes)
       .def_property_readonly("codebook_size", &Classifier::codebook_size)
       .def_property_readonly("n_features", &Classifier::n_features)

@@ -49,7 +49,7 @@ struct ExampleScratch {
 struct ClassifierConfig {
   int32_t dim = 100;
   int32_t word_ngrams = 2;
-  int64_t buckets = 2000000;
+  int64_t buckets = kAutoBuckets;  // kAutoBuckets: sized by the training texts
   int64_t min_count = 1;
   LossKind loss = LossKind::kSoftmax;
   int32_t neg = 5;

@@ -55,7 +55,7 @@ static_assert(sizeof(FileHeader) == 24 && sizeof(SectionEntry) == 32, "the on-di
 // What shaped the token ids, and how label names are ordered.
 struct DatasetSettings {
   int32_t word_ngrams = 2;
-  int64_t buckets = 2000000;
+  int64_t buckets = kAutoBuckets;  // decided in the first pass (see Dictionary)
   int64_t min_count = 1;
   bool numeric_labels = false;  // order classes as integers, not as strings
 };

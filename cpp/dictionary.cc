@@ -10,14 +10,6 @@ namespace mmfast {
 namespace {
 
 constexpr uint64_t kFnvOffset = 0xCBF29CE484222325ULL;
-constexpr uint64_t kFnvPrime = 0x100000001B3ULL;
-
-// Final avalanche so that `h % buckets` uses every bit of an n-gram's hash.
-uint64_t mix(uint64_t h) {
-  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
-  return h ^ (h >> 31);
-}
 
 }  // namespace
 
@@ -30,7 +22,8 @@ uint64_t hash_word(std::string_view word) {
 Dictionary::Dictionary(int word_ngrams, int64_t buckets)
     : word_ngrams_(word_ngrams), buckets_(buckets) {
   check(word_ngrams >= 1, "word_ngrams must be >= 1");
-  check(buckets >= 0 && buckets < INT32_MAX, "buckets must be in [0, 2^31 - 1)");
+  check(buckets == kAutoBuckets || (buckets >= 0 && buckets < INT32_MAX),
+        "buckets must be in [0, 2^31 - 1), or sized by the data");
   rebuild_table(1024);
 }
 
@@ -75,6 +68,7 @@ void Dictionary::build(const std::vector<std::string_view>& texts, int64_t min_c
   words_.clear();
   hashes_.clear();
   counts_.clear();
+  ngrams_ = DistinctNgrams();
   rebuild_table(1024);
   count(texts, threads);
   keep_frequent(min_count);
@@ -88,19 +82,31 @@ void Dictionary::count(const std::vector<std::string_view>& texts, int threads) 
   // Empty until their worker runs: no table is allocated for threads that
   // fail to start.
   std::vector<Dictionary> parts(threads);
+  const bool sizing = buckets_ == kAutoBuckets && word_ngrams_ > 1 && !ngrams_.saturated();
   parallel_for(n, threads, [&](int64_t begin, int64_t end, int worker) {
-    parts[worker] = Dictionary(word_ngrams_, buckets_);
+    Dictionary& part = parts[worker];
+    part = Dictionary(word_ngrams_, buckets_);
     StopCheck stop_check(kStopCheckBytes);
+    std::vector<uint64_t> hashes;
     for (int64_t i = begin; i < end; ++i) {
       stop_check.done(static_cast<int64_t>(texts[i].size()) + 1);
-      for_each_token(
-          texts[i], [&](std::string_view token) { parts[worker].add(token, hash_word(token), 1); });
+      hashes.clear();
+      for_each_token(texts[i], [&](std::string_view token) {
+        const uint64_t h = hash_word(token);
+        part.add(token, h, 1);
+        if (sizing) hashes.push_back(h);
+      });
+      if (sizing && !part.ngrams_.saturated()) {
+        for_each_ngram(hashes, word_ngrams_,
+                       [&](int64_t, int64_t, uint64_t h) { part.ngrams_.add(h); });
+      }
     }
   });
   for (const Dictionary& part : parts) {
     for (int64_t id = 0; id < part.n_words(); ++id) {
       add(part.words_[id], part.hashes_[id], part.counts_[id]);
     }
+    ngrams_.merge(part.ngrams_);
   }
 }
 
@@ -120,6 +126,10 @@ void Dictionary::keep_frequent(int64_t min_count) {
   hashes_.resize(kept);
   counts_.clear();
   counts_.shrink_to_fit();
+  if (buckets_ == kAutoBuckets) {
+    buckets_ = word_ngrams_ > 1 ? buckets_for(ngrams_.count()) : 0;
+    ngrams_ = DistinctNgrams();
+  }
   check(n_rows() <= INT32_MAX, "words + buckets exceed the 2^31 - 1 rows of the embedding table");
   int64_t capacity = 1024;
   while (capacity < 2 * kept) capacity *= 2;
@@ -138,15 +148,10 @@ void Dictionary::for_each_row(std::string_view text, std::vector<uint64_t>& hash
     if (id >= 0) emit(id, position, position + 1);
   });
   if (buckets_ == 0) return;
-  const int64_t n = static_cast<int64_t>(hashes.size());
-  for (int64_t i = 0; i < n; ++i) {
-    uint64_t h = hashes[i];
-    for (int64_t j = i + 1; j < n && j < i + word_ngrams_; ++j) {
-      h = (h * kFnvPrime) ^ hashes[j];  // order-sensitive: "a b" != "b a"
-      emit(static_cast<int32_t>(n_words() + static_cast<int64_t>(mix(h) % buckets_)),
-           static_cast<int32_t>(i), static_cast<int32_t>(j + 1));
-    }
-  }
+  for_each_ngram(hashes, word_ngrams_, [&](int64_t first, int64_t last, uint64_t h) {
+    emit(static_cast<int32_t>(n_words() + static_cast<int64_t>(h % buckets_)),
+         static_cast<int32_t>(first), static_cast<int32_t>(last));
+  });
 }
 
 void Dictionary::encode(std::string_view text, std::vector<int32_t>& ids,

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "bucket_rule.h"
+
 namespace mmfast {
 
 class BinaryReader;
@@ -35,6 +37,29 @@ void for_each_token(std::string_view text, Fn&& fn) {
 
 // FNV-1a, 64-bit: the hash of a word, in or out of the vocabulary.
 uint64_t hash_word(std::string_view word);
+constexpr uint64_t kFnvPrime = 0x100000001B3ULL;
+
+// Calls fn(first, last, hash) for every word n-gram (2 <= n <= word_ngrams)
+// of a text whose words hash to `hashes`, by first word then length: the
+// words [first, last) and their n-gram hash, whose value modulo the buckets
+// picks its row.
+template <typename Fn>
+void for_each_ngram(const std::vector<uint64_t>& hashes, int word_ngrams, Fn&& fn) {
+  // A final avalanche, so that `hash % buckets` uses every bit.
+  auto mix = [](uint64_t h) {
+    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+    return h ^ (h >> 31);
+  };
+  const int64_t n = static_cast<int64_t>(hashes.size());
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t h = hashes[i];
+    for (int64_t j = i + 1; j < n && j < i + word_ngrams; ++j) {
+      h = (h * kFnvPrime) ^ hashes[j];  // order-sensitive: "a b" != "b a"
+      fn(i, j + 1, mix(h));
+    }
+  }
+}
 
 // The vocabulary: words seen at least min_count times, in order of first
 // appearance. Row i < n_words() of the embedding table is word i; rows
@@ -43,13 +68,17 @@ uint64_t hash_word(std::string_view word);
 class Dictionary {
  public:
   Dictionary() = default;
+  // buckets = kAutoBuckets: the texts counted decide (buckets_for the
+  // distinct n-grams counted), once keep_frequent() ends the counting.
   Dictionary(int word_ngrams, int64_t buckets);
 
   // Counts every word of `texts` (on `threads` threads) and keeps those seen
   // >= min_count times.
   void build(const std::vector<std::string_view>& texts, int64_t min_count, int threads);
   // build() in steps, for texts that arrive in chunks: count() adds the words
-  // of each chunk, keep_frequent() then keeps those seen >= min_count times.
+  // (and, while the buckets are to be decided, the n-grams) of each chunk,
+  // keep_frequent() then keeps the words seen >= min_count times and sizes
+  // the n-gram table. Encode only after keep_frequent().
   void count(const std::vector<std::string_view>& texts, int threads);
   void keep_frequent(int64_t min_count);
 
@@ -92,6 +121,7 @@ class Dictionary {
   std::vector<uint64_t> hashes_;  // hash_word(words_[i])
   std::vector<int32_t> table_;    // word id or -1
   std::vector<int64_t> counts_;   // occurrences of each word, while counting
+  DistinctNgrams ngrams_;         // while buckets_ == kAutoBuckets
 };
 
 }  // namespace mmfast

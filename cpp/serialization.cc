@@ -89,10 +89,11 @@ BinaryReader::BinaryReader(std::istream& in, uint64_t size) : in_(in), remaining
   if (size < kHeaderBytes) throw std::invalid_argument("not an mmfast model: file is too short");
   if (read<uint32_t>() != kMagic)
     throw std::invalid_argument("not an mmfast model: bad magic number");
-  const uint32_t version = read<uint32_t>();
-  if (version != kFormatVersion) {
+  version_ = read<uint32_t>();
+  if (version_ < kOldestFormatVersion || version_ > kFormatVersion) {
     throw std::invalid_argument("unsupported mmfast model format version " +
-                                std::to_string(version) + " (this build reads version " +
+                                std::to_string(version_) + " (this build reads versions " +
+                                std::to_string(kOldestFormatVersion) + " to " +
                                 std::to_string(kFormatVersion) +
                                 "; retrain the model, or load "
                                 "it with the mmfast release that wrote it)");

@@ -19,7 +19,11 @@ namespace mmfast {
 constexpr uint32_t kMagic = 0x54464D4D;  // "MMFT" on disk
 // Version 2: the checksum folds fixed-size blocks (so it is verified before
 // anything is parsed), and the model section holds continuous fusion.
-constexpr uint32_t kFormatVersion = 2;
+// Version 3: a matrix may store only the rows that left their seeded
+// initialization (see Matrix::write). Files of versions 2 and 3 are read;
+// version 3 is written.
+constexpr uint32_t kFormatVersion = 3;
+constexpr uint32_t kOldestFormatVersion = 2;
 
 // A file the system refused to open, write or rename: `error` is the errno
 // value (the Python layer raises the matching OSError), `path` the file the
@@ -99,10 +103,13 @@ class BinaryReader {
   void expect(bool ok, const std::string& what) const;
   // Verifies that the parse ended where the checksum begins.
   void finish();
+  // The format version of the stream, in [kOldestFormatVersion, kFormatVersion].
+  uint32_t version() const { return version_; }
 
  private:
   std::istream& in_;
   uint64_t remaining_;  // bytes before the checksum
+  uint32_t version_ = 0;
 };
 
 // A name next to `path` for a file that will be renamed to `path`, unique to

@@ -19,6 +19,9 @@ def seeds() -> dict[str, bytes]:
     for loss in ("softmax", "hs", "ns", "ova"):
         clf = mmfast.Classifier(dim=2, buckets=3, loss=loss, verbose=0).fit(texts, y)
         out[f"classifier-{loss}"] = bytes([0]) + clf.__getstate__()["_native"]
+    # A table with rows that training never touched: only the changed ones are stored.
+    sparse = mmfast.Classifier(dim=2, buckets=16, verbose=0).fit(texts, y)
+    out["classifier-changed-rows"] = bytes([0]) + sparse.__getstate__()["_native"]
     fused = mmfast.Classifier(dim=2, buckets=0, fusion="rspq", n_subquantizers=2,
                               subspace_dim=2, n_bits=2, verbose=0)
     fused.fit(texts, y, features=rng.random((12, 6)))

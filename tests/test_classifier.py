@@ -270,3 +270,9 @@ def test_word_counts_add_up_across_threads(threads):
     texts = ["shared a", "b c", "d e", "f g", "h i", "j shared"]
     clf = fitted(texts, [0, 1, 0, 1, 0, 1], min_count=2, n_jobs=threads)
     assert clf._native.n_words == 1
+
+
+def test_dir_lists_the_api_without_typing_helpers():
+    names = dir(mmfast)
+    assert set(mmfast.__all__) <= set(names) and "__version__" in names
+    assert not {"Any", "TYPE_CHECKING", "annotations"} & set(names)

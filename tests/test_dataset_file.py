@@ -4,16 +4,20 @@ with the number of examples."""
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
 from conftest import paired_modalities, separable_texts
 
 import mmfast
+from mmfast._progress import CompileProgressLine
 from mmfast.datasets import write_fasttext_file
 
 SMALL = dict(dim=16, buckets=5000, epochs=2, n_jobs=1, random_state=7, verbose=0)
@@ -75,6 +79,18 @@ def test_compiling_shows_progress(tmp_path, texts_y, capsys):
     mmfast.Dataset.build(tmp_path / "t.txt", tmp_path / "d.mmd", buckets=5000, verbose=1)
     line = capsys.readouterr().err
     assert "Compiling" in line and "pass 2/2" in line and f"{len(texts):,} lines" in line
+
+
+def test_the_compile_rate_of_a_pass_done_between_two_updates_is_plausible():
+    """A pass that began and ended between two polls was timed from the moment
+    it was first seen: lines / ~0 s gave "10,000,000,000,000 lines/s"."""
+    line = CompileProgressLine("t.txt", io.StringIO())
+    progress = {"pass": 1, "bytes_read": 0, "bytes_total": 100, "lines": 0}
+    line.update(progress)
+    time.sleep(0.01)
+    line.update({**progress, "pass": 2, "bytes_read": 100, "lines": 10_000})
+    rate = int(re.search(r"\| ([\d,]+) lines/s", line._text)[1].replace(",", ""))
+    assert rate <= 10_000 / 0.01
 
 
 def test_lines_end_at_newline_crlf_or_cr(tmp_path):

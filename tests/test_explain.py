@@ -112,6 +112,13 @@ def test_tokens_are_the_words_and_ngrams_in_encoding_order():
     assert clf.explain("").score == 0.0 and clf.explain("") == []
 
 
+def test_the_repr_shows_the_label_and_score(data):
+    clf = fit(data, "pq")
+    texts, X, _ = data
+    e = clf.explain(texts[0], X[0])
+    assert repr(e).startswith(f"Explanation(label={e.label!r}, score={e.score:.4f}, [(")
+
+
 def test_feature_entries(data):
     text, features = example(data, "pq", True)
     pq = fit(data, "pq")

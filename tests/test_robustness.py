@@ -167,8 +167,9 @@ def test_nan_model_output_is_never_a_class(tmp_path):
     texts, y = separable_texts(300, n_classes=3)
     clf = fitted(texts, y, dim=7)
     data = bytearray(clf._native.to_bytes(clf._metadata()))
-    # The output matrix (rows = classes, cols = dim) follows its shape header.
-    start = data.rfind(struct.pack("<qq", 3, 7)) + 16
+    # The output matrix (rows = classes, cols = dim) follows its shape header and
+    # its row set and encoding bytes (every row, float32).
+    start = data.rfind(struct.pack("<qqbb", 3, 7, 0, 0)) + 18
     data[start:start + 3 * 7 * 4] = np.full(3 * 7, np.nan, dtype=np.float32).tobytes()
     damaged = mmfast.Classifier._from_native(
         *_jobs.run(_core.Classifier.from_bytes(reseal(bytes(data)))))

@@ -33,6 +33,12 @@ __all__ = [
 __version__ = "0.1.0"
 
 
+def __dir__() -> list[str]:
+    # The module's names and the lazy NotFittedError, without the names this
+    # file imports for its own annotations.
+    return sorted((set(globals()) | {"NotFittedError"}) - {"Any", "TYPE_CHECKING", "annotations"})
+
+
 def __getattr__(name: str) -> Any:
     # NotFittedError is scikit-learn's class when scikit-learn is installed;
     # resolved on first use so that `import mmfast` does not import scikit-learn.

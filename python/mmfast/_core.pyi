@@ -60,6 +60,8 @@ def fusion_forward(
     fusion: str, gate: str, t: npt.ArrayLike, u: npt.ArrayLike
 ) -> npt.NDArray[np.float32]: ...
 
+AUTO_BUCKETS: int  # ClassifierConfig.buckets / compile_dataset: sized by the training texts
+
 class ClassifierConfig:
     """The core's hyperparameters (python/mmfast/_params.py sets them by name)."""
 
@@ -98,6 +100,8 @@ class Classifier:
     def n_classes(self) -> int: ...
     @property
     def n_words(self) -> int: ...
+    @property
+    def buckets(self) -> int: ...
     @property
     def n_codes(self) -> int: ...
     @property

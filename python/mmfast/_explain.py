@@ -87,6 +87,10 @@ class Explanation(list):
         self.score = score
         self.meaning = meaning
 
+    def __repr__(self) -> str:
+        return (f"Explanation(label={self.label!r}, score={self.score:.4f}, "
+                f"{list.__repr__(self)})")
+
     def word_weights(self) -> np.ndarray:
         """Per word: its own contribution plus 1/n of each n-gram of n words
         that contains it (what the HTML shading shows)."""

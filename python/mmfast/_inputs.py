@@ -144,7 +144,8 @@ _DOCS = {
     line); or a compiled dataset (an :class:`mmfast.Dataset`, or a path to
     one, known by its first bytes): its labels and features come from it,
     and it is read in place, in C++ (to train on it, its word_ngrams,
-    buckets and min_count must be this Classifier's; to predict from it,
+    buckets and min_count must be this Classifier's, or buckets None to
+    take the dataset's; to predict from it,
     word_ngrams and buckets must be the model's, and min_count 1 unless
     the model was trained on it).""",
     "y": """y : array-like of shape (n_samples,), sequence of label lists, or None

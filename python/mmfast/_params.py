@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from . import _core
 from ._validation import (
     INT32_MAX,
     INT64_MAX,
@@ -63,6 +64,10 @@ def _core_fusion(fusion: str | None) -> str:
     return "text" if fusion is None else "add" if fusion in QUANTIZED_FUSIONS else fusion
 
 
+def _core_buckets(buckets: int | None) -> int:
+    return _core.AUTO_BUCKETS if buckets is None else buckets
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -93,8 +98,11 @@ CLASSIFIER: tuple[Param, ...] = (
           _float(0.0), core="lr"),
     Param("word_ngrams", 2, "int", "Longest word n-gram used (1: words only, 2: bigrams, ...).",
           _positive_int(), core="word_ngrams"),
-    Param("buckets", 2_000_000, "int", "Rows of the hashed n-gram table (0: no n-grams).",
-          _int(0, INT32_MAX - 1), core="buckets"),
+    Param("buckets", None, "int or None",
+          "Rows of the hashed n-gram table (0: no n-grams). None sizes it by the training "
+          "data: the smallest power of two at least twice the number of distinct n-grams "
+          "the texts hold, at most 2,000,000 (fastText's size).",
+          _optional(_int(0, INT32_MAX - 1)), core="buckets", to_core=_core_buckets),
     Param("min_count", 1, "int", "Words seen fewer times are dropped (they still shape n-grams).",
           _positive_int(INT64_MAX), core="min_count"),
     Param("loss", "softmax", _choices(LOSSES),

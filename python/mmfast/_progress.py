@@ -60,19 +60,25 @@ class CompileProgressLine(ProgressLine):
         self._source = source
         self._pass = 0
         self._pass_start = self._start
+        self._last_update = self._start
 
     def update(self, progress: dict[str, float]) -> None:
         now = time.perf_counter()
         if progress["pass"] != self._pass:
-            self._pass, self._pass_start = int(progress["pass"]), now
+            # The pass began after the last update saw the one before: timing it
+            # from here, a pass done between two updates gets a rate that is too
+            # low by at most the polling interval, never a near-zero divisor.
+            self._pass, self._pass_start = int(progress["pass"]), self._last_update
+        self._last_update = now
         what = "counting words" if self._pass == 1 else "writing"
         total = progress["bytes_total"] or 1
-        rate = progress["lines"] / max(now - self._pass_start, 1e-9)
+        seconds = now - self._pass_start
+        rate = f"{progress['lines'] / seconds:,.0f} lines/s" if seconds > 0 else "- lines/s"
         self._text = (
             f"Compiling {self._source}: pass {self._pass}/2 ({what}) "
             f"{100 * progress['bytes_read'] / total:5.1f}% | "
             f"{progress['bytes_read'] / 2**20:,.0f} of {total / 2**20:,.0f} MiB | "
-            f"{int(progress['lines']):,} lines | {rate:,.0f} lines/s | "
+            f"{int(progress['lines']):,} lines | {rate} | "
             f"elapsed {_clock(now - self._start)}"
         )
         if self._in_place:

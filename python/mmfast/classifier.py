@@ -68,6 +68,9 @@ class Classifier(Estimator):
     fusion_ : str
         What the model computes: the ``fusion`` used, or "text" or "features"
         for a model of one modality.
+    buckets_ : int
+        Rows of the model's n-gram table: ``buckets``, or the size the
+        training data gave it when ``buckets`` is None.
     quantizer_ : ProductQuantizer, RSPQ or None
         The fitted quantizer of a "pq" or "rspq" model (None when it was
         trained on codes without one).
@@ -102,7 +105,7 @@ class Classifier(Estimator):
         epochs: int = 5,
         lr: float = 0.1,
         word_ngrams: int = 2,
-        buckets: int = 2_000_000,
+        buckets: int | None = None,
         min_count: int = 1,
         loss: str = "softmax",
         neg: int = 5,
@@ -226,7 +229,8 @@ class Classifier(Estimator):
     def _fit_dataset(self, source: Compiled, params: dict[str, Any]) -> Classifier:
         dataset = source.dataset
         theirs = dataset.settings
-        if any(getattr(self, name) != value for name, value in theirs.items()):
+        # buckets=None takes the dataset's, which the data sized.
+        if any(getattr(self, name) not in (None, value) for name, value in theirs.items()):
             ours = ", ".join(f"{name}={getattr(self, name)}" for name in theirs)
             compiled = ", ".join(f"{name}={value}" for name, value in theirs.items())
             raise ValueError(
@@ -255,6 +259,7 @@ class Classifier(Estimator):
         self.multilabel_ = multilabel
         self.quantizer_ = quantizer
         self.fusion_ = _trained_fusion(core, self.fusion)
+        self.buckets_ = core.buckets
         return self
 
     # -- prediction ------------------------------------------------------
@@ -533,6 +538,7 @@ class Classifier(Estimator):
             clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
             clf.multilabel_ = bool(meta["multilabel"])
             clf.fusion_ = _trained_fusion(core, meta["params"]["fusion"])
+            clf.buckets_ = core.buckets
             native = core.quantizer
             fusion = meta["params"]["fusion"]
             clf.quantizer_ = None if native is None else quantizer_from_native(fusion, native)

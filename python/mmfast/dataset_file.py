@@ -76,8 +76,9 @@ class Dataset:
     path : str
         The file.
     word_ngrams, buckets, min_count : int
-        The settings that made the token ids; a Classifier trained on the
-        dataset must have the same (``settings`` holds them).
+        The settings that made the token ids (``buckets`` as the data sized
+        it, when built with None); a Classifier trained on the dataset must
+        have the same, or ``buckets=None`` (``settings`` holds them).
     classes_ : ndarray
         Label names in class order.
     multilabel : bool
@@ -118,7 +119,7 @@ class Dataset:
         features: str | os.PathLike[str] | None = None,
         *,
         word_ngrams: int = 2,
-        buckets: int = 2_000_000,
+        buckets: int | None = None,
         min_count: int = 1,
         copy_features: bool = False,
         n_jobs: int | None = None,
@@ -140,8 +141,10 @@ class Dataset:
             then be a labelled example): float32 features, which the dataset
             reads in place from the .npy unless ``copy_features``, or integer
             codes of a quantizer (stored as uint8 when all are < 256).
-        word_ngrams, buckets, min_count : int
-            As :class:`Classifier`'s (defaults 2, 2000000, 1).
+        word_ngrams, buckets, min_count : int or None
+            As :class:`Classifier`'s (defaults 2, None, 1): ``buckets=None``
+            sizes the n-gram table by the distinct n-grams of the texts,
+            counted in the first pass.
         copy_features : bool, default=False
             Copy float features into the dataset file.
         n_jobs : int or None, default=None
@@ -343,8 +346,9 @@ class DatasetWriter:
     ----------
     path : str or path-like
         The dataset file to write.
-    word_ngrams, buckets, min_count : int
-        As :class:`Classifier`'s (defaults 2, 2000000, 1).
+    word_ngrams, buckets, min_count : int or None
+        As :class:`Classifier`'s (defaults 2, None, 1): ``buckets=None`` sizes
+        the n-gram table by the distinct n-grams of all the shards' texts.
     n_jobs : int or None, default=None
         Worker threads; None uses every core.
     verbose : int, default=0
@@ -373,7 +377,7 @@ class DatasetWriter:
         path: str | os.PathLike[str],
         *,
         word_ngrams: int = 2,
-        buckets: int = 2_000_000,
+        buckets: int | None = None,
         min_count: int = 1,
         n_jobs: int | None = None,
         verbose: int = 0,
@@ -510,9 +514,10 @@ class DatasetWriter:
                 os.remove(spool)
 
 
-def _settings(word_ngrams: int, buckets: int, min_count: int) -> dict[str, Any]:
+def _settings(word_ngrams: int, buckets: int | None, min_count: int) -> dict[str, Any]:
     return {"word_ngrams": check_int("word_ngrams", word_ngrams, 1),
-            "buckets": check_int("buckets", buckets, 0, 2**31 - 2),
+            "buckets": _core.AUTO_BUCKETS if buckets is None
+            else check_int("buckets", buckets, 0, 2**31 - 2),
             "min_count": check_int("min_count", min_count, 1)}
 
 
