@@ -13,8 +13,8 @@ fastText's defaults give 0.5 per example of a class, enough from 2,000
 examples per class (the 300k-document, 50-class benchmark has 6,000): there
 they are kept. Below, the learning rate rises first (it costs no time), up to
 0.5, the highest at which every fusion trained in our measurements; then the
-epochs, up to 100. So the rule never trains more than ``max(5 * n, 2,000 *
-n_classes)`` example updates, or 100 epochs."""
+epochs, up to 100. With both left to it, a fit of n single-label examples
+takes at most about ``max(5 * n, 2,000 * n_classes)`` example steps."""
 
 from __future__ import annotations
 
