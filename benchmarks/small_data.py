@@ -51,6 +51,9 @@ def measure(data: TextSet, budget: float, threads: int) -> str:
     tuned, trials = mmfast.autotune(texts[train], y[train], budget=budget,
                                     start=mmfast.Classifier(n_jobs=threads), verbose=0)
     best = max(trials, key=lambda trial: trial.score).params
+    # A value left to the data (None) is shown as the refitted model resolved it.
+    best = {name: getattr(tuned, f"{name}_") if value is None else value
+            for name, value in best.items()}
     shown = ", ".join(f"{name} {value:.3g}" if isinstance(value, float) else f"{name} {value}"
                       for name, value in best.items())
     cells.append(f"{tuned.score(texts[test], y[test]):.3f} ({len(trials)} trials; {shown})")
