@@ -48,6 +48,7 @@ from _peers import (
 from _plot import Panel, Point, draw, have_matplotlib
 
 from mmfast import Dataset
+from mmfast._schedule import training_schedule
 from mmfast.datasets import (
     make_flickrtag_like,
     make_food101_like,
@@ -69,13 +70,6 @@ CONTINUOUS = {
     "gated, gate=text": {"fusion": "gated", "gate": "text"},
 }
 BILINEAR = "bilinear_gated"
-# --quick's learning rate. Its sets are 18 to 50 times smaller than the full
-# run's, so at the full run's lr 0.1 five epochs leave every model
-# under-trained (text accuracy 12% instead of 92% on the quick text set); at
-# 0.5 single modalities come within a point of what 10 or 20 epochs reach, and
-# fused models within 1 to 6 points, so the quick table compares trained
-# models as the full one does.
-QUICK_LR = 0.5
 
 T = TypeVar("T")
 
@@ -606,7 +600,7 @@ def run_fusion_table(name: str, hp: Hyperparameters, why: str, train_files: Data
                      test_files: DataFiles, repeats: int, directory: str,
                      sgd_max_train: int | None = None) -> Report:
     hp = replace(hp, buckets=data_sized_buckets(train_files, hp.word_ngrams, directory))
-    print(f"settings: dim {hp.dim}, {hp.epochs} epochs, lr {hp.lr}, word n-grams "
+    print(f"settings: dim {hp.dim}, {hp.epochs} epochs, lr {hp.lr:.3g}, word n-grams "
           f"{hp.word_ngrams}, {buckets_text(hp)}, loss {hp.loss} ({why}); bilinear_gated "
           f"has dim² = {hp.dim ** 2:,} hidden units; pq/rspq "
           f"{N_CODES} codes of 8 bits; alpha, feature lr and feature scaling at mmfast's "
@@ -649,7 +643,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="the main job in under a minute (CI): 5-20k examples per "
-                             f"set, fewer classes, lr {QUICK_LR}, one run per row")
+                             "set, fewer classes, one run per row")
     parser.add_argument("--sets", default="text,food101,flickrtag",
                         help="tables to print, of text, food101, flickrtag "
                              "(default all three)")
@@ -666,9 +660,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--dims", default="100,10", help="text table's embedding dims "
                                                          "(default 100,10)")
     parser.add_argument("--dim", type=int, help="multi-modal tables' dim (default 100)")
-    parser.add_argument("--epochs", type=int, help="multi-modal tables' epochs (default 5)")
+    parser.add_argument("--epochs", type=int,
+                        help="every table's epochs (default 5; with --quick mmfast's "
+                             "default for each set)")
     parser.add_argument("--lr", type=float,
-                        help=f"every table's learning rate (default 0.1; {QUICK_LR} with --quick)")
+                        help="every table's learning rate (default 0.1; with --quick mmfast's "
+                             "default for each set)")
     parser.add_argument("--loss", choices=("softmax", "hs"),
                         help="multi-modal tables' loss (default: food101 and your data "
                              "softmax, flickrtag hs)")
@@ -706,19 +703,28 @@ def sizes(args: argparse.Namespace, full: tuple[int, int], quick: tuple[int, int
     return args.n_train or n_train, args.n_test or n_test
 
 
-def shared_settings(args: argparse.Namespace, hp: Hyperparameters) -> Hyperparameters:
-    """A table's settings with the command line's overrides."""
-    overrides = {name: getattr(args, name) for name in ("dim", "epochs", "lr", "loss")
-                 if getattr(args, name) is not None}
-    return replace(hp, threads=args.threads, **{**({"lr": QUICK_LR} if args.quick else {}),
-                                                **overrides})
+def shared_settings(args: argparse.Namespace, hp: Hyperparameters,
+                    train_files: DataFiles) -> Hyperparameters:
+    """A table's settings with the command line's overrides. The full run
+    keeps fastText's learning rate and epochs; --quick's sets are too small
+    for them (five epochs at 0.1 leave every model near chance), so there the
+    ones not given are mmfast's defaults for the table's training set
+    (lr=None, epochs=None), and every model of the table gets them."""
+    lr, epochs = args.lr, args.epochs
+    if args.quick:
+        y = np.load(train_files.labels_path)  # one label per example
+        lr, epochs = training_schedule(lr, epochs, len(y), len(np.unique(y)))
+    overrides = {name: value for name, value in
+                 {"dim": args.dim, "epochs": epochs, "lr": lr, "loss": args.loss}.items()
+                 if value is not None}
+    return replace(hp, threads=args.threads, **overrides)
 
 
 def run_text_table(name: str, args: argparse.Namespace, train_files: DataFiles,
                    test_files: DataFiles, directory: str, repeats: int) -> Report:
-    hp = shared_settings(args, Hyperparameters(dim=args.dims[0]))
+    hp = shared_settings(args, Hyperparameters(dim=args.dims[0]), train_files)
     hp = replace(hp, buckets=data_sized_buckets(train_files, hp.word_ngrams, directory))
-    print(f"settings: dims {args.dims}, {hp.epochs} epochs, lr {hp.lr}, word n-grams "
+    print(f"settings: dims {args.dims}, {hp.epochs} epochs, lr {hp.lr:.3g}, word n-grams "
           f"{hp.word_ngrams}, {buckets_text(hp)}, loss {hp.loss}")
     rows = text_specs(args.dims, hp)
     outcomes = run_table(f"{name}: text classification", rows, train_files, test_files,
@@ -750,8 +756,8 @@ def run_generated_fusion_table(args: argparse.Namespace, key: str, directory: st
           f"{seconds:.1f} s)")
     train_files, test_files = write_train_test(directory, key, n_train, texts, y, features)
     del texts, features, y
-    return run_fusion_table(data.title, shared_settings(args, data.hp), data.why, train_files,
-                            test_files, repeats, directory, data.sgd_max_train)
+    return run_fusion_table(data.title, shared_settings(args, data.hp, train_files), data.why,
+                            train_files, test_files, repeats, directory, data.sgd_max_train)
 
 
 def run_user_table(args: argparse.Namespace, directory: str, repeats: int) -> Report:
@@ -765,7 +771,8 @@ def run_user_table(args: argparse.Namespace, directory: str, repeats: int) -> Re
              if args.train_features else ""))
     if args.train_features is None:
         return run_text_table("your data", args, train_files, test_files, directory, repeats)
-    return run_fusion_table("your data", shared_settings(args, Hyperparameters(dim=100)),
+    return run_fusion_table("your data",
+                            shared_settings(args, Hyperparameters(dim=100), train_files),
                             "your data", train_files, test_files, repeats, directory)
 
 

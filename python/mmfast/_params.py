@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import _core
+from ._schedule import DEFAULT_EPOCHS, DEFAULT_LR
 from ._validation import (
     INT32_MAX,
     INT64_MAX,
@@ -93,9 +94,20 @@ def _choices(values: Sequence[Any]) -> str:
 CLASSIFIER: tuple[Param, ...] = (
     Param("dim", 100, "int", "Size of the word and hidden vectors.",
           _positive_int(), core="dim"),
-    Param("epochs", 5, "int", "Passes over the training data.", _positive_int(), core="epochs"),
-    Param("lr", 0.1, "float", "Initial learning rate; decays linearly to 0 over all epochs.",
-          _float(0.0), core="lr"),
+    Param("epochs", None, "int or None",
+          "Passes over the training data. None: fastText's 5, or more on small data (see "
+          "``lr``).", _optional(_positive_int()), core="epochs",
+          # fit sends the core the schedule's values (_schedule.py); a caller that
+          # builds the core without fit (tests, benchmarks/scale.py) gets fastText's.
+          to_core=lambda epochs: DEFAULT_EPOCHS if epochs is None else epochs),
+    Param("lr", None, "float or None",
+          "Initial learning rate; decays linearly to 0 over all epochs. None: fastText's 0.1 "
+          "where the data has at least 2,000 examples per class; on smaller data (where "
+          "0.1 and 5 epochs learn next to nothing) the rate that makes lr * epochs * "
+          "examples per class reach 1,000, at most 0.5, and then more epochs (at most 100). "
+          "The fitted ``lr_`` and ``epochs_`` say what was used.",
+          _optional(_float(0.0)), core="lr",
+          to_core=lambda lr: DEFAULT_LR if lr is None else lr),
     Param("word_ngrams", 2, "int", "Longest word n-gram used (1: words only, 2: bigrams, ...).",
           _positive_int(), core="word_ngrams"),
     Param("buckets", None, "int or None",

@@ -173,7 +173,7 @@ def autotune(
     while not trials or (time.perf_counter() - began < budget
                          and (max_trials is None or len(trials) < max_trials)):
         spent = min((time.perf_counter() - began) / budget, 1.0)
-        params = base if best is None else _perturb(best[1], searched, kinds, ranges,
+        params = base if best is None else _perturb(best[1], best[2], searched, kinds, ranges,
                                                     n_features, spent, rng)
         tried = time.perf_counter()
         clf = Classifier(**_feasible(params, n_train, n_features), verbose=0)
@@ -281,8 +281,8 @@ def _applies(name: str, fusion: str | None) -> bool:
     return True
 
 
-def _perturb(best: dict[str, Any], searched: list[str], kinds: tuple[str, ...],
-             ranges: dict[str, _Range], n_features: int, spent: float,
+def _perturb(best: dict[str, Any], fitted: Classifier, searched: list[str],
+             kinds: tuple[str, ...], ranges: dict[str, _Range], n_features: int, spent: float,
              rng: np.random.Generator) -> dict[str, Any]:
     params = dict(best)
     if kinds and len(kinds) > 1 and rng.random() < _FUSION_SWITCH:
@@ -295,8 +295,9 @@ def _perturb(best: dict[str, Any], searched: list[str], kinds: tuple[str, ...],
     for name in chosen:
         r = ranges[name]
         value = params[name]
-        if value is None:  # feature_lr: the Classifier's default
-            value = params["lr"] / (4 * n_features)
+        if value is None:  # left to the data: what the best trial's fit used
+            value = (fitted.lr_ / (4 * n_features) if name == "feature_lr"
+                     else getattr(fitted, f"{name}_"))
         step = rng.normal(0.0, sigma)
         value = value * 2.0**step if r.log else value + round(step)
         value = min(max(value, r.low), r.high)

@@ -29,6 +29,7 @@ from ._features import (
 from ._inputs import Compiled, Source, document_inputs, resolve
 from ._labels import check_shares_a_class
 from ._progress import ProgressLine
+from ._schedule import training_schedule
 from ._sklearn_compat import classifier_tags, features_routing
 from ._validation import (
     check_fitted,
@@ -71,6 +72,12 @@ class Classifier(Estimator):
     buckets_ : int
         Rows of the model's n-gram table: ``buckets``, or the size the
         training data gave it when ``buckets`` is None.
+    lr_ : float
+        The learning rate the fit started from: ``lr``, or the one the
+        training data gave it when ``lr`` is None.
+    epochs_ : int
+        The passes the fit made: ``epochs``, or as many as the training data
+        gave it when ``epochs`` is None.
     quantizer_ : ProductQuantizer, RSPQ or None
         The fitted quantizer of a "pq" or "rspq" model (None when it was
         trained on codes without one).
@@ -102,8 +109,8 @@ class Classifier(Estimator):
     def __init__(
         self,
         dim: int = 100,
-        epochs: int = 5,
-        lr: float = 0.1,
+        epochs: int | None = None,
+        lr: float | None = None,
         word_ngrams: int = 2,
         buckets: int | None = None,
         min_count: int = 1,
@@ -218,13 +225,13 @@ class Classifier(Estimator):
             raise ValueError(f"y has {len(classes)} class; a classifier needs at least 2")
         if core_texts is None and self.fusion is None:
             raise ValueError("texts is None: give texts, or features with a fusion")
+        params = _scheduled(params, int(offsets[-1]), len(classes))
         quantizer, dense, codes, codebook_size = training_features(params, source.features)
         core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
         trainer = _jobs.run(core.prepare_fit(core_texts, dense, codes, offsets, ids, len(classes),
                                              codebook_size))
         n_features = 0 if dense is None else dense.shape[1]
-        return self._train(core, trainer, classes, multilabel, quantizer, n_features,
-                           params["verbose"])
+        return self._train(core, trainer, classes, multilabel, quantizer, n_features, params)
 
     def _fit_dataset(self, source: Compiled, params: dict[str, Any]) -> Classifier:
         dataset = source.dataset
@@ -239,15 +246,17 @@ class Classifier(Estimator):
                 "compile it again with these"
             )
         quantizer, codebook_size = dataset_features(params, dataset)
+        _, offsets, _, _ = source.encoded_labels()
+        params = _scheduled(params, int(offsets[-1]), len(dataset.classes_))
         core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
         trainer = _jobs.run(core.prepare_fit_dataset(source.core_texts, codebook_size))
         return self._train(core, trainer, dataset.classes_, dataset.multilabel, quantizer,
-                           dataset.n_features, params["verbose"])
+                           dataset.n_features, params)
 
     def _train(self, core: Any, trainer: Any, classes: np.ndarray, multilabel: bool,
-               quantizer: Any, n_features: int, verbose: int) -> Classifier:
-        """Runs the trainer, then keeps what was learned."""
-        _jobs.run(trainer.train(), ProgressLine() if verbose else None)
+               quantizer: Any, n_features: int, params: dict[str, Any]) -> Classifier:
+        """Runs the trainer, then keeps what was learned (`params`: those it ran with)."""
+        _jobs.run(trainer.train(), ProgressLine() if params["verbose"] else None)
         self.__dict__.pop("n_features_in_", None)
         if quantizer is not None:
             core.set_quantizer(native_quantizer(quantizer))
@@ -260,6 +269,8 @@ class Classifier(Estimator):
         self.quantizer_ = quantizer
         self.fusion_ = _trained_fusion(core, self.fusion)
         self.buckets_ = core.buckets
+        self.lr_ = params["lr"]
+        self.epochs_ = params["epochs"]
         return self
 
     # -- prediction ------------------------------------------------------
@@ -528,6 +539,7 @@ class Classifier(Estimator):
             "classes": self.classes_.tolist(),
             "classes_dtype": self.classes_.dtype.str,
             "multilabel": self.multilabel_,
+            "schedule": [self.lr_, self.epochs_],
         }).encode()
 
     @classmethod
@@ -539,6 +551,8 @@ class Classifier(Estimator):
             clf.multilabel_ = bool(meta["multilabel"])
             clf.fusion_ = _trained_fusion(core, meta["params"]["fusion"])
             clf.buckets_ = core.buckets
+            # Files from before lr=None and epochs=None had both in their params.
+            clf.lr_, clf.epochs_ = meta.get("schedule", [clf.lr, clf.epochs])
             native = core.quantizer
             fusion = meta["params"]["fusion"]
             clf.quantizer_ = None if native is None else quantizer_from_native(fusion, native)
@@ -604,6 +618,12 @@ def load(path: str | os.PathLike[str]) -> Classifier:
         ValueError.
     """
     return Classifier._from_native(*_jobs.run(_core.Classifier.load(os.fspath(path))))
+
+
+def _scheduled(params: dict[str, Any], n_labels: int, n_classes: int) -> dict[str, Any]:
+    """`params` with lr and epochs decided (for None) by the training data's size."""
+    lr, epochs = training_schedule(params["lr"], params["epochs"], n_labels, n_classes)
+    return {**params, "lr": lr, "epochs": epochs}
 
 
 def _trained_fusion(core: Any, fusion: str | None) -> str:
