@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mmfast.cli import main as cli_main
+
 
 def separable_texts(n: int, n_classes: int = 5, seed: int = 0) -> tuple[list[str], np.ndarray]:
     """Each text mixes random background words with words of its class."""
@@ -43,3 +45,22 @@ def paired_modalities(
     centers = np.random.default_rng(12345).normal(0.0, 3.0, (n_classes // 2, n_features))
     features = centers[feature_group] + rng.normal(0.0, 1.0, (n, n_features))
     return texts, features.astype(np.float32), y
+
+
+def run_cli(capsys, *argv):
+    """Runs the command line; returns (stdout, stderr)."""
+    cli_main([str(arg) for arg in argv])
+    return capsys.readouterr()
+
+
+def cli_error(*argv):
+    """Runs the command line, expecting it to exit; returns its message (or status)."""
+    with pytest.raises(SystemExit) as excinfo:
+        cli_main([str(arg) for arg in argv])
+    return excinfo.value.code
+
+
+def cli_metric(out, name):
+    """A metric of `mmfast test`'s output."""
+    return float(next(line.split("\t")[1] for line in out.splitlines()
+                      if line.startswith(name + "\t")))
