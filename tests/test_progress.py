@@ -82,6 +82,19 @@ def test_quantizers_and_pq_fits_show_progress_when_verbose(capsys):
     assert clf.quantizer_.verbose == 0  # the Classifier's verbose is for its fit only
 
 
+def test_encoding_a_datasets_features_shows_progress(tmp_path, capsys):
+    dataset = mmfast.Dataset.from_texts(TEXTS, LABELS, tmp_path / "d.mmd", features=X)
+    dataset.encode_features(mmfast.ProductQuantizer(n_subquantizers=2, n_bits=4),
+                            tmp_path / "codes.mmd", n_jobs=1)
+    err = capsys.readouterr().err
+    assert "Fitting (ProductQuantizer): 100.0%" in err
+    assert (f"Encoding the features of {tmp_path / 'd.mmd'}: 100.0% | 3,000 of 3,000 examples"
+            in err)
+    dataset.encode_features(mmfast.ProductQuantizer(n_subquantizers=2, n_bits=4),
+                            tmp_path / "quiet.mmd", n_jobs=1, verbose=0)
+    assert capsys.readouterr().err == ""
+
+
 def test_command_line_progress_and_quiet(model, tmp_path, capsys):
     np.save(tmp_path / "x.npy", X)
     main(["quantize", str(tmp_path / "x.npy"), "-o", str(tmp_path / "c.npy"), "--n-bits", "4",

@@ -46,7 +46,8 @@ class LabeledTexts:
 LABEL_PREFIX: str
 
 # Each long call starts a Job; the comment after it says what its result is. Jobs that
-# predict, encode or train a quantizer report items_total (examples, vectors, iterations).
+# predict, encode (features of arrays or of a dataset) or train a quantizer report
+# items_total (examples, vectors, iterations).
 def read_fasttext_file(path: str, keep_unlabeled: bool) -> Job: ...  # LabeledTexts
 def read_fasttext_bytes(data: bytes, name: str, keep_unlabeled: bool) -> Job: ...  # LabeledTexts
 def write_fasttext_file(
