@@ -18,7 +18,6 @@ from ._options import (
     add_verbose,
     described,
     given,
-    metavar,
 )
 
 
@@ -49,7 +48,7 @@ def add(commands: Any) -> None:
                                        "f1_micro"))
     parser.add_argument("-k", type=int, default=1, metavar="K",
                         help=described("predictions per example for precision@k, recall@k", 1))
-    parser.add_argument("--search-seed", type=int, default=0, metavar=metavar("random_state"),
+    parser.add_argument("--search-seed", type=int, default=0, metavar="SEED",
                         help=described("seeds the split and the search", 0))
     add_verbose(parser)
     add_model_options(parser)
