@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import mmfast
 from mmfast.cli import main as cli_main
 
 
@@ -64,3 +65,12 @@ def cli_metric(out, name):
     """A metric of `mmfast test`'s output."""
     return float(next(line.split("\t")[1] for line in out.splitlines()
                       if line.startswith(name + "\t")))
+
+
+@pytest.fixture(scope="module")
+def text_files(tmp_path_factory):
+    """(folder, texts, y): train.txt in the folder holds the texts, labelled c0, c1, ..."""
+    tmp = tmp_path_factory.mktemp("cli")
+    texts, y = separable_texts(2000)
+    mmfast.write_fasttext_file(tmp / "train.txt", texts, [f"c{label}" for label in y])
+    return tmp, texts, y

@@ -12,21 +12,12 @@ import pytest
 from conftest import cli_error as fails
 from conftest import cli_metric as metric
 from conftest import run_cli as run
-from conftest import separable_texts
 
 import mmfast
 from mmfast._params import FUSIONS
 from mmfast.cli import main
 
 SMALL = ["--dim", "16", "--buckets", "10000", "--thread", "1", "--quiet"]
-
-
-@pytest.fixture(scope="module")
-def text_files(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("cli")
-    texts, y = separable_texts(2000)
-    mmfast.write_fasttext_file(tmp / "train.txt", texts, [f"c{label}" for label in y])
-    return tmp, texts, y
 
 
 @pytest.fixture(scope="module")

@@ -8,26 +8,16 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 from conftest import cli_error as fails
 from conftest import run_cli as run
-from conftest import separable_texts
 
 import mmfast
 from mmfast.cli import parser
 from mmfast.cli._options import FASTTEXT_NAMES
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("fasttext")
-    texts, y = separable_texts(1000)
-    mmfast.write_fasttext_file(tmp / "train.txt", texts, [f"c{label}" for label in y])
-    return tmp, texts, y
-
-
-def test_supervised_with_fasttext_options_writes_prefix_mmf(files, capsys):
-    tmp, _, _ = files
+def test_supervised_with_fasttext_options_writes_prefix_mmf(text_files, capsys):
+    tmp, _, _ = text_files
     out, err = run(capsys, "supervised", "-input", tmp / "train.txt", "-output", tmp / "model",
                    "-epoch", 7, "-lr", 0.5, "-wordNgrams", 1, "-dim", 12, "-loss", "hs",
                    "-thread", 1, "-bucket", 1000, "-minCount", 1, "-neg", 3, "-seed", 4,
@@ -48,8 +38,8 @@ def test_every_fasttext_name_is_an_option_of_the_same_parameter():
         assert fasttext in flags[name], fasttext
 
 
-def test_input_and_output_are_required_once(files, capsys):
-    tmp, _, _ = files
+def test_input_and_output_are_required_once(text_files, capsys):
+    tmp, _, _ = text_files
     assert fails("train", "-o", tmp / "m.mmf") == 2
     assert fails("train", tmp / "train.txt") == 2
     assert fails("train", tmp / "train.txt", "-input", tmp / "train.txt", "-o", "m") == 2
@@ -57,8 +47,8 @@ def test_input_and_output_are_required_once(files, capsys):
     assert "one of the arguments" in capsys.readouterr().err
 
 
-def test_predict_writes_labels_and_predict_prob_their_probabilities(files, capsys):
-    tmp, _, y = files
+def test_predict_writes_labels_and_predict_prob_their_probabilities(text_files, capsys):
+    tmp, _, y = text_files
     run(capsys, "train", tmp / "train.txt", "-o", tmp / "m.mmf", "--dim", 16, "--thread", 1,
         "--quiet")
     labels, _ = run(capsys, "predict", tmp / "m.mmf", tmp / "train.txt", 2)  # fastText's k
@@ -77,8 +67,8 @@ def test_predict_writes_labels_and_predict_prob_their_probabilities(files, capsy
     assert same == kept
 
 
-def test_bad_k_and_threshold_are_refused(files, capsys):
-    tmp, _, _ = files
+def test_bad_k_and_threshold_are_refused(text_files, capsys):
+    tmp, _, _ = text_files
     run(capsys, "train", tmp / "train.txt", "-o", tmp / "k.mmf", "--dim", 8, "--quiet")
     assert "-k must be at least 1, got 0" in fails("predict", tmp / "k.mmf", tmp / "train.txt",
                                                    "-k", 0)
@@ -86,8 +76,8 @@ def test_bad_k_and_threshold_are_refused(files, capsys):
                                                         tmp / "train.txt", 1, 1.5)
 
 
-def test_version_and_supervised_in_a_fresh_process(files, tmp_path):
-    tmp, _, _ = files
+def test_version_and_supervised_in_a_fresh_process(text_files, tmp_path):
+    tmp, _, _ = text_files
     version = subprocess.run([sys.executable, "-m", "mmfast", "--version"],
                              capture_output=True, text=True, timeout=60)
     assert version.returncode == 0 and version.stdout == f"mmfast {mmfast.__version__}\n"
@@ -98,4 +88,4 @@ def test_version_and_supervised_in_a_fresh_process(files, tmp_path):
     assert trained.returncode == 0, trained.stderr
     assert "Progress: 100.0%" in trained.stderr
     predicted = np.asarray(mmfast.load(tmp_path / "model.mmf").predict(tmp / "train.txt"))
-    assert len(predicted) == 1000
+    assert len(predicted) == 2000
