@@ -502,11 +502,12 @@ class Classifier(Estimator):
         """The result of the core's prediction ``method`` ("predict_top" or
         "predict_proba", with ``args`` before the threads), with a progress
         line over a file or a compiled dataset when ``verbose``."""
+        shown = inputs.origin is not None and _params.checked(self, "verbose")
+        # The line first: its clock must start before a short job, which runs at once.
+        progress = CountProgressLine(f"Predicting {inputs.origin}", "examples") if shown else None
         job = getattr(self._fitted_native(), method)(inputs.texts, inputs.dense, inputs.codes,
                                                      *args, self._threads())
-        shown = inputs.origin is not None and _params.checked(self, "verbose")
-        return _jobs.run(job, CountProgressLine(f"Predicting {inputs.origin}", "examples")
-                         if shown else None)
+        return _jobs.run(job, progress)
 
     def _fitted_native(self) -> Any:
         check_fitted(self, "_native")

@@ -255,9 +255,10 @@ class Dataset:
         reference = self._native.feature_reference
         if reference:
             _check_output(out, features=os.path.join(os.path.dirname(self.path), reference))
+        progress = (CountProgressLine(f"Encoding the features of {self.path}", "examples")
+                    if verbose else None)  # its clock first: a short job runs at once
         _jobs.run(self._native.encode_features(quantizer._native, out, check_threads(n_jobs)),
-                  CountProgressLine(f"Encoding the features of {self.path}", "examples")
-                  if verbose else None)
+                  progress)
         return Dataset(out, n_jobs)
 
     # -- what it holds ----------------------------------------------------

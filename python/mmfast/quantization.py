@@ -319,7 +319,8 @@ class _SubspaceQuantizer(_NativeEstimator):
         X = as_float_matrix(name, X)
         model = self._make_model(X.shape[1], n_bits, kmeans, name)
         self._check_samples(X.shape[0], 2**n_bits, "centroids per codebook (2**n_bits)", name)
-        _jobs.run(model.train(X, threads), self._progress("Fitting", "k-means iterations", verbose))
+        progress = self._progress("Fitting", "k-means iterations", verbose)  # its clock first
+        _jobs.run(model.train(X, threads), progress)
         self._set_fitted(model)
         return self
 
@@ -362,8 +363,8 @@ class _SubspaceQuantizer(_NativeEstimator):
     def _transform(self, X: npt.ArrayLike, name: str, verbose: int | None = None) -> np.ndarray:
         check_fitted(self, "_native")
         X = as_float_matrix(name, X, self.n_features_in_, self)
-        return _jobs.run(self._native.encode(X, check_threads(self.n_jobs)),
-                         self._progress("Encoding", "vectors", verbose))
+        progress = self._progress("Encoding", "vectors", verbose)  # its clock first
+        return _jobs.run(self._native.encode(X, check_threads(self.n_jobs)), progress)
 
     def fit_transform(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
         """Fit, then encode X.
