@@ -38,6 +38,16 @@ def test_every_fasttext_name_is_an_option_of_the_same_parameter():
         assert fasttext in flags[name], fasttext
 
 
+def test_supervised_with_autotune_validation_searches_and_saves_the_best(text_files, capsys):
+    tmp, _, _ = text_files
+    _, err = run(capsys, "supervised", "-input", tmp / "train.txt", "-output", tmp / "tuned",
+                 "-autotune-validation", tmp / "train.txt", "-autotune-duration", 1, "-dim", 8,
+                 "-thread", 1)
+    assert "autotune: trial 1," in err
+    assert err.splitlines()[-1].endswith(f"saved to {tmp / 'tuned.mmf'}")
+    assert len(mmfast.load(tmp / "tuned.mmf").classes_) == 5
+
+
 def test_input_and_output_are_required_once(text_files, capsys):
     tmp, _, _ = text_files
     assert fails("train", "-o", tmp / "m.mmf") == 2

@@ -30,6 +30,7 @@ line, its labels as __label__NAME tokens) or on compiled datasets.
   mmfast compile train.txt -o train.mmd [--features train.npy]
   mmfast explain model.mmf test.txt
   mmfast autotune train.txt -o model.mmf --validation valid.txt --budget 60
+  mmfast supervised -input train.txt -output model -autotune-validation valid.txt
   mmfast quantize features.npy -o codes.npy
 
 --features FILE.npy gives each line's feature vector (row i for line i).

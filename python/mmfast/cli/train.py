@@ -9,6 +9,7 @@ from typing import Any
 from .._inputs import Compiled, Source, TextFile
 from .._params import BY_NAME
 from ..classifier import Classifier
+from . import autotune
 from ._files import CommandError, about, check_output, read_source, say, without_texts
 from ._options import (
     FASTTEXT_NAMES,
@@ -16,6 +17,7 @@ from ._options import (
     add_features,
     add_model_options,
     add_verbose,
+    described,
     flag,
     given,
     model_params,
@@ -49,15 +51,29 @@ def add(commands: Any) -> None:
     add_features(parser, "(lines, d) floats, or quantizer codes: row i belongs to line i; needs "
                          "--fusion. With a file of labels alone (no words on any line), the "
                          "model learns from the features alone")
+    parser.add_argument("-autotune-validation", dest="validation", metavar="FILE",
+                        help="as fastText: search the options within -autotune-duration on "
+                             "this labelled file (mmfast autotune, which has more settings), "
+                             "and save the best model")
+    parser.add_argument("-autotune-duration", dest="budget", type=float, default=300.0,
+                        metavar="SECONDS", help=described("seconds of that search", 300))
     add_verbose(parser)
     add_model_options(parser)
-    parser.set_defaults(run=run)
+    # mmfast autotune's other settings, at their defaults.
+    parser.set_defaults(run=run, validation_features=None, max_trials=None, metric="f1_micro",
+                        k=1, search_seed=0)
 
 
 def run(args: argparse.Namespace) -> None:
-    output = args.output if args.output is not None else args.output_prefix + MODEL_SUFFIX
+    if args.output is None:
+        args.output = args.output_prefix + MODEL_SUFFIX
+    if args.input is None:
+        args.input = args.input_option
+    if args.validation is not None:
+        autotune.run(args)
+        return
+    output, path = args.output, args.input
     check_output(output)
-    path = args.input if args.input is not None else args.input_option
     source = read_source(path, args.features, labelled=True)
     params = model_params(args)
     if isinstance(source, Compiled):
