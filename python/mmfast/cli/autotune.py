@@ -20,6 +20,10 @@ from ._options import (
     given,
 )
 
+# The search's settings when not given (train's -autotune-validation takes these).
+DEFAULTS: dict[str, Any] = {"validation_features": None, "budget": 300.0, "max_trials": None,
+                            "metric": "f1_micro", "k": 1, "search_seed": 0}
+
 
 def add(commands: Any) -> None:
     parser = commands.add_parser(
@@ -38,21 +42,21 @@ def add(commands: Any) -> None:
                              "the input off, and refit the best on all of it)")
     parser.add_argument("--validation-features", metavar="FILE.npy",
                         help="the features of --validation's lines")
-    parser.add_argument("--budget", "-autotune-duration", type=float, default=300.0,
-                        metavar="SECONDS", help=described("seconds of search", 300))
+    parser.add_argument("--budget", "-autotune-duration", type=float, metavar="SECONDS",
+                        help=described("seconds of search", DEFAULTS["budget"]))
     parser.add_argument("--max-trials", type=int, metavar="N",
                         help="stop after this many trials (default: only the budget counts)")
-    parser.add_argument("--metric", choices=METRICS, default="f1_micro",
-                        metavar="{" + ",".join(METRICS) + "}",
+    parser.add_argument("--metric", choices=METRICS, metavar="{" + ",".join(METRICS) + "}",
                         help=described("what a trial maximizes on the validation set",
-                                       "f1_micro"))
-    parser.add_argument("-k", type=int, default=1, metavar="K",
-                        help=described("predictions per example for precision@k, recall@k", 1))
-    parser.add_argument("--search-seed", type=int, default=0, metavar="SEED",
-                        help=described("seeds the split and the search", 0))
+                                       DEFAULTS["metric"]))
+    parser.add_argument("-k", type=int, metavar="K",
+                        help=described("predictions per example for precision@k, recall@k",
+                                       DEFAULTS["k"]))
+    parser.add_argument("--search-seed", type=int, metavar="SEED",
+                        help=described("seeds the split and the search", DEFAULTS["search_seed"]))
     add_verbose(parser)
     add_model_options(parser)
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, **DEFAULTS)
 
 
 def run(args: argparse.Namespace) -> None:

@@ -55,13 +55,11 @@ def add(commands: Any) -> None:
                         help="as fastText: search the options within -autotune-duration on "
                              "this labelled file (mmfast autotune, which has more settings), "
                              "and save the best model")
-    parser.add_argument("-autotune-duration", dest="budget", type=float, default=300.0,
-                        metavar="SECONDS", help=described("seconds of that search", 300))
+    parser.add_argument("-autotune-duration", dest="budget", type=float, metavar="SECONDS",
+                        help=described("seconds of that search", autotune.DEFAULTS["budget"]))
     add_verbose(parser)
     add_model_options(parser)
-    # mmfast autotune's other settings, at their defaults.
-    parser.set_defaults(run=run, validation_features=None, max_trials=None, metric="f1_micro",
-                        k=1, search_seed=0)
+    parser.set_defaults(run=run, **autotune.DEFAULTS)  # the search's other settings
 
 
 def run(args: argparse.Namespace) -> None:
