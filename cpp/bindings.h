@@ -65,6 +65,9 @@ class PyJob {
 // the job returns (None when it returns nothing).
 py::object start_job(double amount, Job::Work work, py::object keep_alive = py::none(),
                      std::function<py::object()> result = {}, Job::Report report = {});
+// The report of a job whose loops count `total` items (count_done): its
+// progress is items_done of items_total.
+Job::Report items_total(double total);
 
 // Read-only, seekable std::streambuf over bytes owned by Python.
 class MemoryBuffer : public std::streambuf {

@@ -325,10 +325,12 @@ void bind_classifier(py::module_& m, py::module_& testing) {
             return start_job(
                 prediction_work(*classifier, *input.batch),
                 [=, batch = input.batch] { classifier->predict_proba(*batch, data, threads); },
-                py::make_tuple(self, input.owners), [out] { return out; });
+                py::make_tuple(self, input.owners), [out] { return out; },
+                items_total(static_cast<double>(input.batch->size)));
           },
           py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("threads"),
-          "Starts predicting; the job's result is the (n, n_classes) probabilities.")
+          "Starts predicting; the job's result is the (n, n_classes) probabilities; it reports "
+          "items_done and items_total (examples).")
       .def(
           "predict_top",
           [](py::object self, py::handle texts, py::handle features, py::handle codes, int k,
@@ -348,11 +350,13 @@ void bind_classifier(py::module_& m, py::module_& testing) {
                   classifier->predict_top(*batch, k, threshold, c, p, threads);
                 },
                 py::make_tuple(self, input.owners),
-                [classes, probs] { return py::make_tuple(classes, probs); });
+                [classes, probs] { return py::make_tuple(classes, probs); },
+                items_total(static_cast<double>(n)));
           },
           py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("k"),
           py::arg("threshold"), py::arg("threads"),
-          "Starts predicting; the job's result is (classes, probabilities), each (n, k).")
+          "Starts predicting; the job's result is (classes, probabilities), each (n, k); it "
+          "reports items_done and items_total (examples).")
       .def(
           "save",
           [](const Classifier& self, const std::string& path, const py::bytes& metadata) {

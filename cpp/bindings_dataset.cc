@@ -153,10 +153,12 @@ void bind_datasets(py::module_& m) {
             return start_job(
                 kLongCallWork,
                 [=] { dataset->encode_features(*quantizer, *bytes, out_path, threads); },
-                py::make_tuple(self, quantizer_object));
+                py::make_tuple(self, quantizer_object), {},
+                items_total(static_cast<double>(dataset->size())));
           },
           py::arg("quantizer"), py::arg("out_path"), py::arg("threads"),
-          "Starts writing the dataset with the quantizer's codes of its features.");
+          "Starts writing the dataset with the quantizer's codes of its features; the job "
+          "reports items_done and items_total (examples).");
 }
 
 }  // namespace mmfast::bindings

@@ -90,7 +90,7 @@ py::object encode(py::object self, const CArray<float>& x, int threads) {
           quantizer->encode(data, n, static_cast<uint16_t*>(out), threads);
         }
       },
-      x, [codes] { return codes; });
+      x, [codes] { return codes; }, items_total(static_cast<double>(n)));
 }
 
 template <typename Code>
@@ -153,9 +153,11 @@ void bind_quantizers(py::module_& m) {
             const float* data = x.data();
             const int64_t n = x.shape(0);
             return start_job(
-                kLongCallWork, [=] { kmeans->train(data, n, threads); }, py::make_tuple(self, x));
+                kLongCallWork, [=] { kmeans->train(data, n, threads); }, py::make_tuple(self, x),
+                {}, items_total(kmeans->options().n_iter));
           },
-          py::arg("x"), py::arg("threads") = 0, "Starts training.")
+          py::arg("x"), py::arg("threads") = 0,
+          "Starts training; the job reports items_done and items_total (iterations).")
       .def(
           "assign",
           [](py::object self, const CArray<float>& x, int threads) {
@@ -219,12 +221,15 @@ void bind_quantizers(py::module_& m) {
             check_matrix(x, "X", quantizer->dim());
             const float* data = x.data();
             const int64_t n = x.shape(0);
-            return start_job(kLongCallWork, [=] { quantizer->train(data, n, threads); }, x);
+            return start_job(
+                kLongCallWork, [=] { quantizer->train(data, n, threads); }, x, {},
+                items_total(static_cast<double>(quantizer->training_steps())));
           },
-          py::arg("x"), py::arg("threads") = 0, "Starts training.")
+          py::arg("x"), py::arg("threads") = 0,
+          "Starts training; the job reports items_done and items_total (k-means iterations).")
       .def("encode", &encode, py::arg("x"), py::arg("threads") = 0,
            "Starts encoding; the job's result is the codes of shape (n, n_codes): uint8 when "
-           "n_bits <= 8, else uint16.")
+           "n_bits <= 8, else uint16; it reports items_done and items_total (vectors).")
       .def("decode", &decode, py::arg("codes"), py::arg("threads") = 0,
            "Starts decoding; the job's result is the (n, dim) vectors.")
       .def("to_bytes", &to_bytes<Quantizer>)

@@ -55,6 +55,10 @@ py::object start_job(double amount, Job::Work work, py::object keep_alive,
   return py::cast(std::move(job));
 }
 
+Job::Report items_total(double total) {
+  return [total] { return ProgressReport{{"items_total", total}}; };
+}
+
 void bind_jobs(py::module_& m) {
   py::class_<PyJob>(m, "Job", "A long call running in C++; mmfast._jobs.run polls it.")
       .def("wait", &PyJob::wait, py::arg("seconds"),

@@ -106,6 +106,15 @@ void bind_text_files(py::module_& m, py::module_& testing) {
           },
           "Whether each example has a word (besides its labels).")
       .def(
+          "text",
+          [](const LabeledTexts& t, int64_t i) {
+            check(i >= 0 && i < static_cast<int64_t>(t.texts.size()),
+                  "example " + std::to_string(i) + " outside [0, " +
+                      std::to_string(t.texts.size()) + ")");
+            return t.texts[i];
+          },
+          py::arg("i"), "Example i's text: its words, without the labels.")
+      .def(
           "select",
           [](const std::shared_ptr<LabeledTexts>& self, const CArray<int64_t>& rows) {
             check(rows.ndim() == 1, "rows must be 1-D");

@@ -319,6 +319,7 @@ void Classifier::for_each_prediction(const Batch& batch, int threads, Fn&& fn) c
       m.predict(example_of(batch, i, example), probs.data(), scratch);
       fn(i, probs.data(), example);
     }
+    count_done(end - begin);
   });
 }
 

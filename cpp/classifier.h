@@ -115,6 +115,7 @@ class Classifier {
   // std::invalid_argument when the model cannot read them.
   Batch batch_of(const CompiledDataset& dataset) const;
 
+  // Both predictions count the examples done (count_done, cpp/common.h).
   // out: batch.size x n_classes() probabilities.
   void predict_proba(const Batch& batch, float* out, int threads) const;
   // The k most probable classes of each example with probability >=

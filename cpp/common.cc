@@ -27,21 +27,27 @@ int resolve_threads(int requested) {
 
 namespace {
 
-thread_local const std::atomic<bool>* stop_flag = nullptr;
+thread_local JobControl* current = nullptr;
 
 }  // namespace
 
-StopScope::StopScope(const std::atomic<bool>* flag) : previous_(stop_flag) { stop_flag = flag; }
+JobScope::JobScope(JobControl* control) : previous_(current) { current = control; }
 
-StopScope::~StopScope() { stop_flag = previous_; }
+JobScope::~JobScope() { current = previous_; }
 
-bool stop_requested() { return stop_flag != nullptr && stop_flag->load(std::memory_order_relaxed); }
+bool stop_requested() {
+  return current != nullptr && current->stop.load(std::memory_order_relaxed);
+}
 
 void check_stop() {
   if (stop_requested()) throw Interrupted();
 }
 
-const std::atomic<bool>* current_stop_flag() { return stop_flag; }
+void count_done(int64_t items) {
+  if (current != nullptr) current->items_done.fetch_add(items, std::memory_order_relaxed);
+}
+
+JobControl* current_job() { return current; }
 
 std::invalid_argument thread_start_error(int started, int requested, const std::exception& why) {
   return std::invalid_argument("threads: the system could start only " + std::to_string(started) +
@@ -68,14 +74,14 @@ void run_workers(int threads, const std::function<void(int)>& body) {
       if (!error) error = std::current_exception();
     }
   };
-  const std::atomic<bool>* stop = stop_flag;
+  JobControl* job = current;
   auto worker_main = [&](int worker) {
     {
       std::unique_lock<std::mutex> lock(mutex);
       released.wait(lock, [&] { return start != Start::kWaiting; });
       if (start == Start::kAbandon) return;
     }
-    StopScope scope(stop);
+    JobScope scope(job);
     guarded(worker);
   };
   auto release = [&](Start how) {

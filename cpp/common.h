@@ -68,30 +68,43 @@ class Interrupted : public std::exception {
   const char* what() const noexcept override { return "interrupted"; }
 };
 
-// Installs `flag` as this thread's stop request for the scope's lifetime
-// (nullptr: none). parallel_for and parallel_for_blocks hand the calling
-// thread's flag on to their workers, so one flag stops a whole call.
-class StopScope {
- public:
-  explicit StopScope(const std::atomic<bool>* flag);
-  ~StopScope();
-  StopScope(const StopScope&) = delete;
-  StopScope& operator=(const StopScope&) = delete;
-
- private:
-  const std::atomic<bool>* previous_;
+// What a running call (a Job, cpp/job.h) shares with every thread it runs
+// on: the caller's stop request, and the count of work items done (examples
+// predicted, vectors encoded, k-means iterations) that its progress reports.
+struct JobControl {
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> items_done{0};
 };
 
-// Whether this thread's stop flag is set (a Job's stop request, cpp/job.h):
-// one relaxed load. The one stop check, for loops that wind down themselves.
+// Installs `control` as this thread's job for the scope's lifetime (nullptr:
+// none). parallel_for and parallel_for_blocks hand the calling thread's job
+// on to their workers, so one flag stops a whole call and every thread
+// counts into one total.
+class JobScope {
+ public:
+  explicit JobScope(JobControl* control);
+  ~JobScope();
+  JobScope(const JobScope&) = delete;
+  JobScope& operator=(const JobScope&) = delete;
+
+ private:
+  JobControl* previous_;
+};
+
+// Whether this thread's job was asked to stop: one relaxed load. The one
+// stop check, for loops that wind down themselves.
 bool stop_requested();
-// Throws Interrupted when this thread's stop flag is set. Long loops call it
-// between chunks of work; code that must leave its object unchanged on
-// Interrupted builds the result aside and commits it last.
+// Throws Interrupted when this thread's job was asked to stop. Long loops
+// call it between chunks of work; code that must leave its object unchanged
+// on Interrupted builds the result aside and commits it last.
 void check_stop();
-// This thread's stop flag (nullptr: none), for threads a call starts itself
-// to install (StopScope), as parallel_for does.
-const std::atomic<bool>* current_stop_flag();
+// Adds `items` to this thread's job's items_done (nothing without a job):
+// loops call it once per chunk of work, with the units their binding's
+// progress report totals.
+void count_done(int64_t items);
+// This thread's job (nullptr: none), for threads a call starts itself to
+// install (JobScope), as parallel_for does.
+JobControl* current_job();
 // Items (lines, vectors) a static-chunk loop handles between check_stop() calls.
 constexpr int64_t kStopCheckEvery = 4096;
 

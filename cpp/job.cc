@@ -29,7 +29,7 @@ Job::~Job() {
 void Job::run() {
   std::exception_ptr error;
   {
-    StopScope scope(&stop_);
+    JobScope scope(&control_);
     try {
       work_();
     } catch (...) {
@@ -40,6 +40,13 @@ void Job::run() {
   error_ = error;
   done_ = true;
   finished_.notify_all();
+}
+
+ProgressReport Job::progress() const {
+  ProgressReport report = report_ ? report_() : ProgressReport{};
+  report.emplace_back("items_done",
+                      static_cast<double>(control_.items_done.load(std::memory_order_relaxed)));
+  return report;
 }
 
 bool Job::wait(double seconds) {

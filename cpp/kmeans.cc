@@ -107,6 +107,7 @@ void KMeans::lloyd(const float* x, int64_t n, int threads) {
     check(std::isfinite(objective_.back()),
           "X: squared distances between its rows overflow float32; scale X down");
     update_centroids(points, n_points, labels.data(), rng, threads);
+    count_done(1);  // progress in iterations: a quantizer's n_codes * n_iter in all
   }
 }
 

@@ -38,7 +38,8 @@ class KMeans {
   // Trains on n >= k row-major points x (n x dim). Starts from k distinct
   // random training points; a cluster that becomes empty takes over half of
   // a populated one. The result depends on the seed, never on `threads`
-  // (threads <= 0: all cores).
+  // (threads <= 0: all cores). Counts each of the n_iter iterations done
+  // (count_done, cpp/common.h).
   void train(const float* x, int64_t n, int threads);
 
   // labels[i] = nearest centroid of row i of x (n x dim), ties to the lowest

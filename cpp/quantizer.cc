@@ -166,6 +166,7 @@ void SubspaceQuantizer::encode_as(const float* x, int64_t n, Code* codes, int th
         codes[(first + i) * n_subspaces + r] = static_cast<Code>(block_labels[i]);
       }
     }
+    count_done(count);
   });
 }
 

@@ -32,9 +32,11 @@ class Quantizer {
   virtual bool is_trained() const = 0;
 
   // x: n x dim row-major floats, n >= n_centroids(). threads <= 0: all cores.
+  // Counts training_steps() items done (count_done, cpp/common.h).
   virtual void train(const float* x, int64_t n, int threads) = 0;
+  virtual int64_t training_steps() const = 0;
   // codes: n x n_codes() row-major. The uint8_t overloads need n_bits() <= 8;
-  // the uint16_t overloads take any n_bits().
+  // the uint16_t overloads take any n_bits(). Counts the n vectors done.
   virtual void encode(const float* x, int64_t n, uint8_t* codes, int threads) const = 0;
   virtual void encode(const float* x, int64_t n, uint16_t* codes, int threads) const = 0;
   // out: n x dim. Throws std::invalid_argument on a code >= n_centroids().
@@ -59,6 +61,8 @@ class SubspaceQuantizer : public Quantizer {
   bool is_trained() const override { return !codebooks_.empty(); }
 
   void train(const float* x, int64_t n, int threads) override;
+  // The k-means iterations of all the codebooks.
+  int64_t training_steps() const override { return int64_t{n_codes()} * options_.n_iter; }
   void encode(const float* x, int64_t n, uint8_t* codes, int threads) const override;
   void encode(const float* x, int64_t n, uint16_t* codes, int threads) const override;
   void decode(const uint8_t* codes, int64_t n, float* out, int threads) const override;

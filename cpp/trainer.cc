@@ -65,14 +65,14 @@ void Trainer::run() {
   std::iota(blocks.begin(), blocks.end(), 0);
   Rng rng(options_.seed, 0x5EEDu);
   shuffle(blocks.data(), n_blocks, rng);
-  const std::atomic<bool>* stop = current_stop_flag();
+  JobControl* job = current_job();
   std::vector<std::thread> workers;
   try {
     for (int w = 0; w < options_.threads; ++w) {
       std::vector<int64_t> share(blocks.begin() + n_blocks * w / options_.threads,
                                  blocks.begin() + n_blocks * (w + 1) / options_.threads);
-      workers.emplace_back([this, w, stop, share = std::move(share)]() mutable {
-        StopScope scope(stop);  // the caller's stop request reaches the workers
+      workers.emplace_back([this, w, job, share = std::move(share)]() mutable {
+        JobScope scope(job);  // the caller's stop request reaches the workers
         work(w, std::move(share));
       });
     }

@@ -53,7 +53,7 @@ class Trainer {
   // Trains on `threads` workers and returns once they are done. Re-throws
   // the first exception a worker raised (the others then stop too), and
   // throws Interrupted when the calling thread's stop flag was set
-  // (StopScope): the weights are then only partly trained.
+  // (JobScope): the weights are then only partly trained.
   void run();
   Progress progress() const;
 

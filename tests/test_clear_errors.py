@@ -88,7 +88,7 @@ def test_a_full_disk_in_quantize_leaves_the_old_output(tmp_path, monkeypatch):
         file.write(b"\x93NUMPY partial")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(cli.np, "save", full_disk)
+    monkeypatch.setattr(cli._files.np, "save", full_disk)
     with pytest.raises(SystemExit):
         cli.main(["quantize", str(tmp_path / "x.npy"), "-o", str(tmp_path / "c.npy"),
                   "--n-subquantizers", "2", "--n-bits", "4"])

@@ -3,44 +3,21 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from conftest import separable_texts
+from conftest import cli_error as fails
+from conftest import cli_metric as metric
+from conftest import run_cli as run
 
 import mmfast
 from mmfast._params import FUSIONS
 from mmfast.cli import main
 
 SMALL = ["--dim", "16", "--buckets", "10000", "--thread", "1", "--quiet"]
-
-
-def run(capsys, *argv):
-    """Runs the command line; returns (stdout, stderr)."""
-    main([str(arg) for arg in argv])
-    return capsys.readouterr()
-
-
-def fails(*argv):
-    """Runs the command line, expecting an error; returns its message."""
-    with pytest.raises(SystemExit) as excinfo:
-        main([str(arg) for arg in argv])
-    return excinfo.value.code
-
-
-def metric(out, name):
-    return float(next(line.split("\t")[1] for line in out.splitlines()
-                      if line.startswith(name + "\t")))
-
-
-@pytest.fixture(scope="module")
-def text_files(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("cli")
-    texts, y = separable_texts(2000)
-    mmfast.write_fasttext_file(tmp / "train.txt", texts, [f"c{label}" for label in y])
-    return tmp, texts, y
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +44,7 @@ def test_train_test_predict(text_files, text_model, capsys):
     out, err = run(capsys, "test", text_model, tmp / "train.txt")
     assert metric(out, "N") == 2000
     assert metric(out, "P@1") == metric(out, "R@1") == metric(out, "F1@1") >= 0.95
-    out, _ = run(capsys, "predict", text_model, tmp / "train.txt", "-k", 2)
+    out, _ = run(capsys, "predict-prob", text_model, tmp / "train.txt", "-k", 2)
     lines = out.splitlines()
     assert len(lines) == 2000
     assert lines[0].startswith(f"__label__c{y[0]} ") and len(lines[0].split()) == 4
@@ -133,7 +110,7 @@ def test_predict_keeps_blank_lines_and_reads_stdin(text_files, text_model, capsy
     _, texts, _ = text_files
     lines = [texts[0], "", "   ", f"__label__c1 {texts[1]}", "", texts[2]]
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
-    out, _ = run(capsys, "predict", text_model, "-", "-k", 2)
+    out, _ = run(capsys, "predict-prob", text_model, "-", "-k", 2)
     predicted = out.split("\n")[:-1]
     assert len(predicted) == len(lines)
     assert [bool(line) for line in predicted] == [True, False, False, True, False, True]
@@ -152,14 +129,25 @@ def test_stdin_for_training_and_test(text_files, capsys, monkeypatch):
     assert metric(out, "P@1") >= 0.95
 
 
-def test_errors_name_the_problem(text_files, text_model, multimodal_files, tmp_path):
+def test_errors_name_the_file(text_files, text_model, multimodal_files, tmp_path):
     tmp, _, _ = text_files
     data = tmp / "train.txt"
-    assert "mmfast test: error: " in fails("test", tmp_path / "missing.mmf", data)
-    assert "missing.txt" in fails("predict", text_model, tmp_path / "missing.txt")
+    missing = tmp_path / "missing.mmf"
+    message = fails("test", missing, data)
+    assert message.startswith("mmfast test: error: ") and str(missing) in message
+    assert f"{tmp_path / 'missing.txt'}: no such file" in fails(
+        "predict", text_model, tmp_path / "missing.txt")
+    not_a_model = tmp_path / "model.mmf"
+    not_a_model.write_bytes(b"\0" * 100)
+    message = fails("predict", not_a_model, data)
+    assert str(not_a_model) in message and "not an mmfast model: bad magic number" in message
     message = fails("test", text_model, data, "--features", multimodal_files / "test.npy")
     assert "features has 1000 rows" in message and "has 2000 lines" in message
-    assert "cannot read" in fails("test", text_model, data, "--features", tmp_path / "no.npy")
+    assert f"{tmp_path / 'no.npy'}: No such file" in fails(
+        "test", text_model, data, "--features", tmp_path / "no.npy")
+    (tmp_path / "text.npy").write_text("not numpy")
+    assert f"{tmp_path / 'text.npy'}: cannot read" in fails(
+        "test", text_model, data, "--features", tmp_path / "text.npy")
     binary = tmp_path / "latin1.txt"
     binary.write_bytes(b"__label__caf\xe9 x\n")
     assert "latin1.txt', line 1: the label is not valid UTF-8" in fails("test", text_model,
@@ -175,7 +163,7 @@ def test_output_is_checked_before_training(tmp_path):
     # The input does not exist either: the -o error comes first, before any work.
     missing_input = tmp_path / "missing.txt"
     message = fails("train", missing_input, "-o", tmp_path / "no" / "dir" / "m.mmf")
-    assert "-o" in message and "does not exist" in message
+    assert "m.mmf: directory" in message and "does not exist" in message
     assert "is a directory" in fails("train", missing_input, "-o", tmp_path)
     assert "is a directory" in fails("quantize", tmp_path / "x.npy", "-o", tmp_path)
 
@@ -186,11 +174,16 @@ def test_usage_errors_exit_2(capsys):
     assert "invalid choice: 'bogus'" in capsys.readouterr().err
 
 
+def help_text(capsys, *argv):
+    with pytest.raises(SystemExit) as excinfo:
+        main([*argv, "--help"])
+    assert excinfo.value.code == 0
+    return " ".join(capsys.readouterr().out.split())  # undo the wrapping
+
+
 def test_help_shows_every_option_with_meaning_and_default(capsys):
-    with pytest.raises(SystemExit):
-        main(["train", "--help"])
-    out = " ".join(capsys.readouterr().out.split())  # undo the wrapping
-    assert "--dim DIM Size of the word and hidden vectors. (default: 100)" in out
+    out = help_text(capsys, "train")
+    assert "--dim DIM, -dim DIM Size of the word and hidden vectors. (default: 100)" in out
     names = ["none" if kind is None else kind for kind in FUSIONS]
     assert "--fusion {" + ",".join(names) + "}" in out
     for name, default in mmfast.Classifier().get_params().items():
@@ -198,14 +191,32 @@ def test_help_shows_every_option_with_meaning_and_default(capsys):
             option = {"n_jobs": "--thread", "random_state": "--seed"}.get(
                 name, "--" + name.replace("_", "-"))
             assert option in out
-            assert f"(default: {default})" in out.split(option, 2)[-1].split(" --")[0]
+            typed = "none" if default is None else str(default)
+            # The option's entry: from its flag and value to the next option's.
+            entry = re.search(rf" {option} ([A-Z_]+|{{[^}}]*}})(.*?)(?= --[\w-]+ [A-Z{{]|$)",
+                              out)
+            assert entry is not None and f"(default: {typed})" in entry[2], option
+
+
+@pytest.mark.parametrize("command", [None, "train", "supervised", "test", "predict",
+                                     "predict-prob", "quantize", "compile", "explain",
+                                     "autotune"])
+def test_help_is_plain_words(capsys, command):
+    out = help_text(capsys, *([command] if command else []))
+    for markup in ("``", ":class:", ":meth:", "(default: None)", "default=", "%%"):
+        assert markup not in out, (command, markup)
+    # One spelling of a value everywhere, the parameter's name in capitals.
+    for option, value in (("--n-subquantizers", "N_SUBQUANTIZERS"), ("--thread", "N_JOBS"),
+                          ("--n-bits", "N_BITS"), ("--word-ngrams", "WORD_NGRAMS")):
+        if f"{option} " in out:
+            assert f"{option} {value}" in out, (command, option)
 
 
 def test_python_m_mmfast_and_broken_pipe(text_files, text_model, tmp_path):
     tmp, _, _ = text_files
     big = tmp_path / "big.txt"
     big.write_text((tmp / "train.txt").read_text() * 20)  # 40k lines, more than a pipe holds
-    command = f"{sys.executable} -m mmfast predict {text_model} {big} | head -n 2"
+    command = f"{sys.executable} -m mmfast predict {text_model} {big} --quiet | head -n 2"
     result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120)
     assert len(result.stdout.splitlines()) == 2
     assert result.stderr == ""

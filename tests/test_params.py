@@ -16,7 +16,8 @@ import pytest
 import mmfast
 from mmfast import _core, _jobs
 from mmfast._params import BY_NAME, CLASSIFIER
-from mmfast.cli import _parser
+from mmfast.cli import parser
+from mmfast.cli._options import described, model_params, plain
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,14 +58,15 @@ def test_core_stub_lists_the_config_fields():
 
 
 def test_command_line_options_are_the_table():
-    train = _parser()._subparsers._group_actions[0].choices["train"]
+    train = parser()._subparsers._group_actions[0].choices["train"]
     options = {action.dest: action for action in train._actions}
+    defaults = model_params(parser().parse_args(["train", "in.txt", "-o", "m.mmf"]))
     for param in CLASSIFIER:
         if param.option:
-            assert options[param.name].default == param.default
-            assert options[param.name].help == param.doc
-        else:
-            assert param.name not in options
+            assert defaults[param.name] == param.default
+            assert options[param.name].help == described(plain(param.doc), param.default)
+        elif param.name != "verbose":  # every command's --verbose / --quiet
+            assert param.name not in options and param.name not in defaults
 
 
 def test_readme_table_lists_every_parameter():

@@ -220,6 +220,7 @@ def test_params_follow_sklearn_conventions():
         "max_points_per_centroid": 256,
         "random_state": 0,
         "n_jobs": None,
+        "verbose": 0,
     }
     assert pq.set_params(n_bits=4) is pq and pq.n_bits == 4
     with pytest.raises(ValueError, match="invalid parameter 'bits'"):

@@ -112,7 +112,10 @@ def matches(printed: str, shown: Shown) -> bool:
     got, want = re.split(f"({NUMBER})", printed), re.split(f"({NUMBER})", shown.output)
     if len(got) != len(want):
         return False
-    return all(a == b if i % 2 == 0 else abs(float(a) - float(b)) <= shown.tolerance + 1e-12
+    # Between numbers, spacing may differ: numpy pads an array's numbers to
+    # one width ("[0.859 0.847 0.84 ]" shows as "[0.85 0.84 0.84]").
+    return all("".join(a.split()) == "".join(b.split()) if i % 2 == 0
+               else abs(float(a) - float(b)) <= shown.tolerance + 1e-12
                for i, (a, b) in enumerate(zip(got, want)))
 
 
@@ -172,6 +175,8 @@ def test_shown_outputs_are_read_from_the_comments_and_checked():
     assert matches("1", shown[0]) and not matches("1.0", shown[0])
     assert matches("2.5 a b", shown[1]) and not matches("2.7 a b", shown[1])
     assert not matches("2.5 a c", shown[1])
+    padded = Shown(1, 1, "[0.85 0.84 0.84]", 0.04)
+    assert matches("[0.859 0.847 0.84 ]", padded) and not matches("[0.859 0.847 0.84 1]", padded)
     stdout = subprocess.run([sys.executable, "-c", with_marks(code, shown)], capture_output=True,
                             text=True, check=True).stdout
     assert printed_outputs(stdout, 2) == ["1", "2.5 a b"]

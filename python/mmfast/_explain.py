@@ -114,13 +114,14 @@ class Explanation(list):
                     f'{0.8 * abs(value) / scale:.3f}); padding: 0 2px">{html.escape(text)}</span>')
 
         text = " ".join(chip(word, w) for word, w in zip(self.words, weights))
-        tokens = " ".join(chip(_token_text(token), c) for token, c in features)
+        tokens = " ".join(chip(token_text(token), c) for token, c in features)
         return (f"<div><b>{html.escape(str(self.label))}</b>: score {self.score:+.4f} "
                 f"<i>({html.escape(self.meaning)})</i><br>{text}"
                 + (f"<br>{tokens}" if tokens else "") + "</div>")
 
 
-def _token_text(token: Any) -> str:
+def token_text(token: Any) -> str:
+    """A token as text: a word or n-gram, "<features>", or "feature M:C"."""
     if isinstance(token, FeatureToken):
         return f"feature {token.subquantizer}:{token.centroid}"
     return str(token)
@@ -150,7 +151,7 @@ def explain(clf: Any, text: str | None, features: Any, label: Any) -> Explanatio
     text_rows = weights["text_embeddings"][rows].astype(np.float64) / max(len(rows), 1)
     t = text_rows.sum(axis=0) if len(rows) else np.zeros(dim)
     # Features: u = alpha / M * sum of the tokens' rows, or C s(v) (one part).
-    _, dense, codes = inputs
+    dense, codes = inputs.dense, inputs.codes
     feature_tokens: list[Any]
     if codes is not None:
         feature_rows = _code_rows(core, weights, codes[0])

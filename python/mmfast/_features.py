@@ -63,9 +63,11 @@ def training_features(params: dict[str, Any], features: Any) -> TrainingFeatures
         codes = as_code_matrix("features", features, n_codes, codebook_size)
         return TrainingFeatures(quantizer if fitted else None, None, codes, codebook_size)
     X = as_float_matrix("features", features)
+    verbose = params["verbose"]  # the Classifier's: its fit shows every long step
     if not fitted:
-        quantizer._fit(X, "features")
-    return TrainingFeatures(quantizer, None, quantizer._transform(X, "features"), codebook_size)
+        quantizer._fit(X, "features", verbose)
+    codes = quantizer._transform(X, "features", verbose)
+    return TrainingFeatures(quantizer, None, codes, codebook_size)
 
 
 def quantizer_for(params: dict[str, Any], fusion: str) -> ProductQuantizer | RSPQ:

@@ -175,8 +175,10 @@ CLASSIFIER: tuple[Param, ...] = (
     Param("random_state", 0, "int",
           "Seeds initialisation and example order; with ``n_jobs=1`` a fit is bit-for-bit "
           "reproducible.", _int(0, 2**64 - 1), core="seed", flag="--seed"),
-    Param("verbose", 1, "int", "1 shows a progress line while training, 0 is silent.",
-          _int(0, INT32_MAX), option=False),  # the command line's --quiet sets it
+    Param("verbose", 1, "int",
+          "1 shows a progress line on stderr while training (and fitting and applying the "
+          "quantizer of pq, rspq) and while predicting from a file or a compiled dataset; 0 is "
+          "silent.", _int(0, INT32_MAX), option=False),  # every command's --verbose, --quiet
 )
 BY_NAME = {param.name: param for param in CLASSIFIER}
 

@@ -11,7 +11,7 @@ import copy
 import json
 import os
 from collections.abc import Sequence
-from typing import IO, Any, Optional, Union
+from typing import IO, Any, NamedTuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -26,9 +26,9 @@ from ._features import (
     quantizer_from_native,
     training_features,
 )
-from ._inputs import Compiled, Source, document_inputs, resolve
+from ._inputs import Compiled, Source, TextFile, document_inputs, resolve
 from ._labels import check_shares_a_class
-from ._progress import ProgressLine
+from ._progress import CountProgressLine, ProgressLine
 from ._schedule import training_schedule
 from ._sklearn_compat import classifier_tags, features_routing
 from ._validation import (
@@ -45,8 +45,19 @@ from .quantization import RSPQ, ProductQuantizer
 Texts = Union[Sequence[str], str, "os.PathLike[str]", IO[Any], Dataset, Source, None]
 # One label per example, or a sequence of labels per example (multi-label).
 Labels = Union[npt.ArrayLike, Sequence[Sequence[Any]]]
-# What the core predicts from: texts, dense features, feature codes (each may be None).
-_Inputs = tuple[Any, Optional[np.ndarray], Optional[np.ndarray]]
+
+
+class _Inputs(NamedTuple):
+    """What the core predicts from: texts, dense features, feature codes (each
+    may be None), and the file or compiled dataset they were read from (None:
+    in memory), which a progress line names."""
+
+    texts: Any
+    dense: np.ndarray | None
+    codes: np.ndarray | None
+    origin: str | None
+
+
 # The methods that take `features` (scikit-learn's metadata routing names them).
 _FEATURE_METHODS = ("fit", "predict", "predict_proba", "score")
 
@@ -315,9 +326,7 @@ class Classifier(Estimator):
             Columns in ``classes_`` order: a distribution for softmax and hs,
             independent sigmoids for ns and ova.
         """
-        return _jobs.run(self._fitted_native().predict_proba(
-            *self._prediction_inputs(texts, features), self._threads()
-        ))
+        return self._predicted(self._prediction_inputs(texts, features), "predict_proba")
 
     def predict_top(
         self,
@@ -347,9 +356,8 @@ class Classifier(Estimator):
         """
         k = min(check_int("k", k, 1), len(self._fitted_classes()))
         threshold = check_float("threshold", threshold, 0.0, inclusive=True)
-        ids, probs = _jobs.run(self._fitted_native().predict_top(
-            *self._prediction_inputs(texts, features), k, threshold, self._threads()
-        ))
+        ids, probs = self._predicted(self._prediction_inputs(texts, features), "predict_top",
+                                     k, threshold)
         kept = ids >= 0
         labels = [self.classes_[row[mask]].tolist() for row, mask in zip(ids, kept)]
         return labels, [row[mask] for row, mask in zip(probs, kept)]
@@ -484,7 +492,7 @@ class Classifier(Estimator):
 
     def _top_ids(self, inputs: _Inputs, k: int) -> np.ndarray:
         """(n, k) class ids, most probable first."""
-        ids, _ = _jobs.run(self._fitted_native().predict_top(*inputs, k, 0.0, self._threads()))
+        ids, _ = self._predicted(inputs, "predict_top", k, 0.0)
         unscored = np.flatnonzero(ids[:, 0] < 0)
         if len(unscored):
             raise ValueError(
@@ -496,10 +504,21 @@ class Classifier(Estimator):
     def _chosen(self, inputs: _Inputs) -> np.ndarray:
         """(n, n_classes) bool: the labels ``predict`` gives a multi-label model."""
         threshold = _params.checked(self, "threshold")
-        proba = _jobs.run(self._fitted_native().predict_proba(*inputs, self._threads()))
+        proba = self._predicted(inputs, "predict_proba")
         chosen = proba >= threshold
         chosen[np.arange(len(proba)), proba.argmax(axis=1)] = True
         return chosen
+
+    def _predicted(self, inputs: _Inputs, method: str, *args: Any) -> Any:
+        """The result of the core's prediction ``method`` ("predict_top" or
+        "predict_proba", with ``args`` before the threads), with a progress
+        line over a file or a compiled dataset when ``verbose``."""
+        shown = inputs.origin is not None and _params.checked(self, "verbose")
+        # The line first: its clock must start before a short job, which runs at once.
+        progress = CountProgressLine(f"Predicting {inputs.origin}", "examples") if shown else None
+        job = getattr(self._fitted_native(), method)(inputs.texts, inputs.dense, inputs.codes,
+                                                     *args, self._threads())
+        return _jobs.run(job, progress)
 
     def _fitted_native(self) -> Any:
         check_fitted(self, "_native")
@@ -522,14 +541,15 @@ class Classifier(Estimator):
         take it)."""
         core = self._fitted_native()
         core_texts = source.core_texts
-        if isinstance(source, Compiled):
-            return core_texts, None, None  # the core reads what the model takes
+        if isinstance(source, Compiled):  # the core reads what the model takes
+            return _Inputs(core_texts, None, None, source.dataset.path)
         if core.fusion == "features" and core_texts is not None:
             raise ValueError("texts: this model was trained on features only; pass texts=None")
         if core.fusion == "text" and core_texts is None:
             raise ValueError("texts is None, and this model was trained on texts only")
         dense, codes = prediction_features(self, core, source.features)
-        return core_texts, dense, codes
+        return _Inputs(core_texts, dense, codes,
+                       source.path if isinstance(source, TextFile) else None)
 
     # -- persistence -----------------------------------------------------
 

@@ -22,7 +22,7 @@ import numpy as np
 from . import _core, _jobs
 from ._fasttext import write_examples
 from ._labels import encode_labels
-from ._progress import CompileProgressLine
+from ._progress import CompileProgressLine, CountProgressLine
 from ._validation import (
     as_code_matrix,
     as_float_matrix,
@@ -222,7 +222,7 @@ class Dataset:
 
     def encode_features(
         self, quantizer: Any, path: str | os.PathLike[str] | None = None,
-        n_jobs: int | None = None,
+        n_jobs: int | None = None, verbose: int = 1,
     ) -> Dataset:
         """Write this dataset with a quantizer's codes in place of its float features.
 
@@ -236,6 +236,8 @@ class Dataset:
             Where to write; None replaces this dataset's own file.
         n_jobs : int or None, default=None
             Worker threads; None uses every core.
+        verbose : int, default=1
+            1 shows progress lines (fitting the quantizer, encoding).
 
         Returns
         -------
@@ -248,12 +250,15 @@ class Dataset:
         if getattr(quantizer, "_native", None) is None:
             cap = quantizer.max_points_per_centroid * 2**quantizer.n_bits
             step = max(1, len(self) // cap)
-            quantizer.fit(np.ascontiguousarray(features[::step][:cap]))
+            quantizer._fit(np.ascontiguousarray(features[::step][:cap]), "features", verbose)
         out = self.path if path is None else os.fspath(path)
         reference = self._native.feature_reference
         if reference:
             _check_output(out, features=os.path.join(os.path.dirname(self.path), reference))
-        _jobs.run(self._native.encode_features(quantizer._native, out, check_threads(n_jobs)))
+        progress = (CountProgressLine(f"Encoding the features of {self.path}", "examples")
+                    if verbose else None)  # its clock first: a short job runs at once
+        _jobs.run(self._native.encode_features(quantizer._native, out, check_threads(n_jobs)),
+                  progress)
         return Dataset(out, n_jobs)
 
     # -- what it holds ----------------------------------------------------

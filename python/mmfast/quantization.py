@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from . import _core, _jobs
 from ._estimator import Estimator, renamed
+from ._progress import CountProgressLine
 from ._sklearn_compat import transformer_tags
 from ._validation import (
     INT32_MAX,
@@ -274,6 +275,14 @@ class _SubspaceQuantizer(_NativeEstimator):
 
     _native_type = _core.Quantizer
     n_bits: int
+    verbose: int
+
+    def _progress(self, what: str, unit: str, verbose: int | None) -> CountProgressLine | None:
+        """The progress line of a long call when ``verbose`` (None: the
+        estimator's; a quantizer pickled before it had one is quiet)."""
+        if verbose is None:
+            verbose = getattr(self, "verbose", 0)
+        return CountProgressLine(f"{what} ({type(self).__name__})", unit) if verbose else None
 
     def __sklearn_tags__(self) -> Any:
         return transformer_tags(preserves_dtype=[])  # transform returns integer codes
@@ -300,16 +309,18 @@ class _SubspaceQuantizer(_NativeEstimator):
         """
         return self._fit(X, "X")
 
-    def _fit(self, X: npt.ArrayLike, name: str) -> Self:
+    def _fit(self, X: npt.ArrayLike, name: str, verbose: int | None = None) -> Self:
         """fit(), with errors about the data naming it `name` (the Classifier's
-        ``features``)."""
+        ``features``) and a progress line when ``verbose`` (None: the
+        estimator's own)."""
         n_bits = check_int("n_bits", self.n_bits, 1, 16)
         kmeans = self._kmeans_options()
         threads = check_threads(self.n_jobs)
         X = as_float_matrix(name, X)
         model = self._make_model(X.shape[1], n_bits, kmeans, name)
         self._check_samples(X.shape[0], 2**n_bits, "centroids per codebook (2**n_bits)", name)
-        _jobs.run(model.train(X, threads))
+        progress = self._progress("Fitting", "k-means iterations", verbose)  # its clock first
+        _jobs.run(model.train(X, threads), progress)
         self._set_fitted(model)
         return self
 
@@ -349,10 +360,11 @@ class _SubspaceQuantizer(_NativeEstimator):
         """
         return self._transform(X, "X")
 
-    def _transform(self, X: npt.ArrayLike, name: str) -> np.ndarray:
+    def _transform(self, X: npt.ArrayLike, name: str, verbose: int | None = None) -> np.ndarray:
         check_fitted(self, "_native")
         X = as_float_matrix(name, X, self.n_features_in_, self)
-        return _jobs.run(self._native.encode(X, check_threads(self.n_jobs)))
+        progress = self._progress("Encoding", "vectors", verbose)  # its clock first
+        return _jobs.run(self._native.encode(X, check_threads(self.n_jobs)), progress)
 
     def fit_transform(self, X: npt.ArrayLike, y: object = None) -> np.ndarray:
         """Fit, then encode X.
@@ -412,6 +424,8 @@ class ProductQuantizer(_SubspaceQuantizer):
         Seeds the k-means.
     n_jobs : int or None, default=None
         Worker threads; None uses every core. The result does not depend on it.
+    verbose : int, default=0
+        1 shows a progress line on stderr while fitting and encoding.
 
     Attributes
     ----------
@@ -441,6 +455,7 @@ class ProductQuantizer(_SubspaceQuantizer):
         max_points_per_centroid: int = 256,
         random_state: int = 0,
         n_jobs: int | None = None,
+        verbose: int = 0,
     ) -> None:
         self.n_subquantizers = n_subquantizers
         self.n_bits = n_bits
@@ -448,6 +463,7 @@ class ProductQuantizer(_SubspaceQuantizer):
         self.max_points_per_centroid = max_points_per_centroid
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _make_model(
         self, n_features: int, n_bits: int, kmeans: dict[str, int], name: str
@@ -493,6 +509,8 @@ class RSPQ(_SubspaceQuantizer):
         Seeds the subspaces and the k-means.
     n_jobs : int or None, default=None
         Worker threads; None uses every core. The result does not depend on it.
+    verbose : int, default=0
+        1 shows a progress line on stderr while fitting and encoding.
 
     Attributes
     ----------
@@ -522,6 +540,7 @@ class RSPQ(_SubspaceQuantizer):
         max_points_per_centroid: int = 256,
         random_state: int = 0,
         n_jobs: int | None = None,
+        verbose: int = 0,
     ) -> None:
         self.n_subspaces = n_subspaces
         self.subspace_dim = subspace_dim
@@ -530,6 +549,7 @@ class RSPQ(_SubspaceQuantizer):
         self.max_points_per_centroid = max_points_per_centroid
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _make_model(
         self, n_features: int, n_bits: int, kmeans: dict[str, int], name: str
