@@ -136,6 +136,7 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
   // An example without text trains on its features whatever was drawn.
   if (inputs == Inputs::kTextOnly && example.n_tokens == 0) inputs = Inputs::kBoth;
   const Fusion& fusion = fusion_of(inputs);
+  lr = std::min(lr, fusion.max_lr());
   const int64_t dim = shape_.dim;
   FusionScratch& f = scratch.fusion;
   forward(example, fusion, scratch);

@@ -159,3 +159,21 @@ def test_modality_dropout_is_checked_and_resolved():
     plain = mmfast.Classifier(**PARAMS, fusion="add", modality_dropout=0.0).fit(
         TEXTS, LABELS, features=X)
     assert not np.array_equal(plain._native.weights()["output"], both._native.weights()["output"])
+
+
+def test_bilinear_gated_steps_at_most_its_largest_learning_rate():
+    # Its dim * dim hidden values make a step at lr 0.5 diverge on real data:
+    # steps above lr 0.2 are taken at 0.2.
+    X = _features(len(TEXTS))
+    after = []
+    for lr in (0.2, 0.5):
+        clf = mmfast.Classifier(**PARAMS, fusion="bilinear_gated").fit(TEXTS, LABELS, features=X)
+        _core._testing.train_steps(clf._native, TEXTS, X, None, np.arange(len(TEXTS) + 1),
+                                   np.array(LABELS, np.int32), lr, 0.01)
+        after.append(clf._native.weights()["output"].copy())
+    np.testing.assert_array_equal(after[0], after[1])
+    # Below the cap the learning rate is the one given.
+    clf = mmfast.Classifier(**PARAMS, fusion="bilinear_gated").fit(TEXTS, LABELS, features=X)
+    _core._testing.train_steps(clf._native, TEXTS, X, None, np.arange(len(TEXTS) + 1),
+                               np.array(LABELS, np.int32), 0.1, 0.01)
+    assert not np.array_equal(clf._native.weights()["output"], after[0])
