@@ -181,6 +181,7 @@ void bind_classifier_config(py::module_& m) {
   def_train_option(config, "epochs", &TrainOptions::epochs);
   def_train_option(config, "lr", &TrainOptions::lr);
   def_train_option(config, "feature_lr", &TrainOptions::feature_lr);
+  def_train_option(config, "modality_dropout", &TrainOptions::modality_dropout);
   def_train_option(config, "seed", &TrainOptions::seed);
 }
 
@@ -302,6 +303,13 @@ void bind_classifier(py::module_& m, py::module_& testing) {
           "loss", [](const Classifier& self) { return loss_name(self.model().shape().loss); })
       .def_property_readonly("alpha",
                              [](const Classifier& self) { return self.model().shape().alpha; })
+      .def_property_readonly(
+          "feature_lr", [](const Classifier& self) { return self.training().feature_lr; },
+          "The projection's step size in the last fit (0 without dense features).")
+      .def_property_readonly(
+          "modality_dropout",
+          [](const Classifier& self) { return self.training().modality_dropout; },
+          "The share of examples the last fit trained on one modality alone.")
       .def_property_readonly("quantizer",
                              [](const Classifier& self) {
                                return std::const_pointer_cast<Quantizer>(self.quantizer());
@@ -408,14 +416,20 @@ void bind_classifier(py::module_& m, py::module_& testing) {
       "train_steps",
       [](Classifier& self, py::handle texts, py::handle features, py::handle codes,
          const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids, float lr,
-         float feature_lr) {
+         float feature_lr, const std::string& inputs) {
+        check(inputs == "both" || inputs == "text" || inputs == "features",
+              "inputs must be 'both', 'text' or 'features', got '" + inputs + "'");
+        const Inputs which = inputs == "text"       ? Inputs::kTextOnly
+                             : inputs == "features" ? Inputs::kFeaturesOnly
+                                                    : Inputs::kBoth;
         auto input = batch_input(texts, features, codes, /*allow_empty=*/true);
         RaggedArray labels = ragged_from_numpy(label_offsets, label_ids);
         py::gil_scoped_release release;
-        return self.train_steps(*input.batch, labels, lr, feature_lr);
+        return self.train_steps(*input.batch, labels, lr, feature_lr, which);
       },
       py::arg("classifier"), py::arg("texts"), py::arg("features"), py::arg("codes"),
-      py::arg("label_offsets"), py::arg("label_ids"), py::arg("lr"), py::arg("feature_lr"));
+      py::arg("label_offsets"), py::arg("label_ids"), py::arg("lr"), py::arg("feature_lr"),
+      py::arg("inputs") = "both");
   testing.def(
       "token_ids",
       [](const Classifier& self, const std::string& text) {

@@ -152,15 +152,21 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(Dictionary dictionary, bool has
   model_.emplace(shape, data->class_counts(), scaling, config_.train.seed, threads);
   dictionary_ = std::move(dictionary);
   quantizer_.reset();
-  TrainOptions options = config_.train;
-  if (options.feature_lr <= 0.0f && shape.n_features > 0) {
-    options.feature_lr = default_feature_lr(options.lr, shape.n_features);
+  training_ = config_.train;
+  const Fusion& fusion = model_->fusion();
+  if (!fusion.uses_text() || !fusion.uses_features()) {
+    training_.modality_dropout = 0.0f;  // one modality: nothing to drop
+  } else if (training_.modality_dropout < 0.0f) {
+    training_.modality_dropout = model_->supports_dropout() ? kDefaultModalityDropout : 0.0f;
   }
-  return std::make_unique<Trainer>(*model_, std::move(data), options);
+  if (training_.feature_lr <= 0.0f && shape.n_features > 0) {
+    training_.feature_lr = default_feature_lr(training_.lr, shape.n_features);
+  }
+  return std::make_unique<Trainer>(*model_, std::move(data), training_);
 }
 
 float Classifier::train_steps(const Batch& batch, const RaggedArray& labels, float lr,
-                              float feature_lr) {
+                              float feature_lr, Inputs inputs) {
   check_batch(batch);
   check_labels(RaggedView(labels), batch.size, n_classes());
   Model& m = *model_;
@@ -169,7 +175,7 @@ float Classifier::train_steps(const Batch& batch, const RaggedArray& labels, flo
   float loss = 0.0f;
   for (int64_t i = 0; i < batch.size; ++i) {
     loss += m.train(example_of(batch, i, example), labels.row(i), labels.row_size(i), lr,
-                    feature_lr, scratch);
+                    feature_lr, scratch, inputs);
   }
   m.flush(scratch);
   return loss;

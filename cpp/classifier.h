@@ -56,10 +56,15 @@ struct ClassifierConfig {
   // How text and features combine. Feature codes are always added (kAdd);
   // a batch without texts trains a features-only (kFeatures) model.
   FusionKind fusion = FusionKind::kText;
-  Gate gate = Gate::kFeatures;
-  float alpha = 0.5f;             // weight of the feature tokens against the text
-  bool standardize = true;        // dense features: per-dimension mean and scale
-  // TrainOptions::feature_lr, when <= 0: default_feature_lr(lr, n_features).
+  // The text gates the features: on fortunes and the generated sets the gate
+  // on the features lost to it, on icons it won (README, "Choosing the
+  // fusion's settings").
+  Gate gate = Gate::kText;
+  float alpha = 1.0f;       // weight of the feature tokens against the text
+  bool standardize = true;  // dense features: per-dimension mean and scale
+  // TrainOptions::feature_lr, when <= 0: default_feature_lr;
+  // TrainOptions::modality_dropout, when < 0: kDefaultModalityDropout (0
+  // for models of one modality or that do not support it).
   TrainOptions train;
 };
 
@@ -69,6 +74,8 @@ struct ClassifierConfig {
 // Larger steps made add/max/features-only models diverge or ignore the text
 // in our measurements (see README, "Choosing the fusion's settings").
 float default_feature_lr(float lr, int64_t n_features);
+// TrainOptions::modality_dropout when < 0, for models that support it.
+constexpr float kDefaultModalityDropout = 0.0f;
 
 class Classifier {
  public:
@@ -87,7 +94,8 @@ class Classifier {
 
   // One SGD step per example of `batch`, in order, on this thread: for
   // tests that compare a step with a reference. Returns the summed loss.
-  float train_steps(const Batch& batch, const RaggedArray& labels, float lr, float feature_lr);
+  float train_steps(const Batch& batch, const RaggedArray& labels, float lr, float feature_lr,
+                    Inputs inputs = Inputs::kBoth);
 
   bool fitted() const { return model_.has_value(); }
   int32_t n_classes() const;
@@ -108,6 +116,9 @@ class Classifier {
   Model& mutable_model();
   const Dictionary& dictionary() const { return dictionary_; }
   const ClassifierConfig& config() const { return config_; }
+  // What the last prepare_fit trained with: config().train with its
+  // defaults resolved for the data.
+  const TrainOptions& training() const { return training_; }
 
   // The examples of `dataset`, as this model reads them: its words and
   // n-grams through a TokenMap, its codes, or its dense features (encoded
@@ -140,6 +151,7 @@ class Classifier {
   void for_each_prediction(const Batch& batch, int threads, Fn&& fn) const;
 
   ClassifierConfig config_;
+  TrainOptions training_;
   Dictionary dictionary_;
   std::optional<Model> model_;
   std::shared_ptr<const Quantizer> quantizer_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "common.h"
 #include "simd.h"
@@ -67,6 +68,11 @@ float Fusion::features_step() const {
   const bool features_gate = kind_ == FusionKind::kBilinearGated ||
                              (kind_ == FusionKind::kGated && gate_ == Gate::kFeatures);
   return features_gate ? kGateStep : 1.0f;
+}
+
+float Fusion::max_lr() const {
+  return kind_ == FusionKind::kBilinearGated ? kMaxBilinearLr
+                                             : std::numeric_limits<float>::infinity();
 }
 
 FusionScratch Fusion::make_scratch() const {

@@ -53,6 +53,8 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
              Matrix feature_embeddings, std::optional<Projection> projection, Matrix output)
     : shape_(shape),
       fusion_((check_shape(shape), Fusion(shape.fusion, shape.gate, shape.dim))),
+      text_alone_(FusionKind::kText, shape.gate, shape.dim),
+      features_alone_(FusionKind::kFeatures, shape.gate, shape.dim),
       class_counts_(std::move(class_counts)),
       loss_(make_loss(shape.loss, class_counts_, shape.neg)),
       text_embeddings_(std::move(text_embeddings)),
@@ -77,10 +79,24 @@ ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream) const {
                       projection_ ? projection_->make_scratch() : ProjectionScratch{}};
 }
 
-inline void Model::forward(const ExampleView& example, ModelScratch& scratch) const {
+bool Model::supports_dropout() const {
+  return fusion_.uses_text() && fusion_.uses_features() && fusion_.width() == shape_.dim;
+}
+
+const Fusion& Model::fusion_of(Inputs inputs) const {
+  switch (inputs) {
+    case Inputs::kBoth: return fusion_;
+    case Inputs::kTextOnly: return text_alone_;
+    case Inputs::kFeaturesOnly: return features_alone_;
+  }
+  return fusion_;
+}
+
+inline void Model::forward(const ExampleView& example, const Fusion& fusion,
+                           ModelScratch& scratch) const {
   const int64_t dim = shape_.dim;
   FusionScratch& f = scratch.fusion;
-  if (fusion_.uses_text()) {
+  if (fusion.uses_text()) {
     float* t = f.t.data();
     std::fill(t, t + dim, 0.0f);
     for (int32_t i = 0; i < example.n_tokens; ++i) {
@@ -88,9 +104,11 @@ inline void Model::forward(const ExampleView& example, ModelScratch& scratch) co
     }
     if (example.n_tokens > 1) scale(1.0f / example.n_tokens, t, dim);
   }
-  if (projection_) {
+  if (!fusion.uses_features()) {
+    // u is not read.
+  } else if (projection_) {
     projection_->forward(example.features, scratch.projection, f.u.data());
-  } else if (fusion_.uses_features()) {
+  } else {
     float* u = f.u.data();
     std::fill(u, u + dim, 0.0f);
     const float weight = example.n_codes ? shape_.alpha / example.n_codes : 0.0f;
@@ -98,7 +116,7 @@ inline void Model::forward(const ExampleView& example, ModelScratch& scratch) co
       axpy(weight, feature_embeddings_.row(code_row(m, example.code(m))), u, dim);
     }
   }
-  fusion_.forward(f);
+  fusion.forward(f);
 }
 
 void Model::prefetch(const ExampleView& example) const {
@@ -112,24 +130,32 @@ void Model::prefetch(const ExampleView& example) const {
 
 MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labels,
                                  int32_t n_labels, float lr, float feature_lr,
-                                 ModelScratch& scratch) {
+                                 ModelScratch& scratch, Inputs inputs) {
+  check(inputs == Inputs::kBoth || supports_dropout(),
+        "modality dropout needs a fusion of both inputs with dim hidden values");
+  // An example without text trains on its features whatever was drawn.
+  if (inputs == Inputs::kTextOnly && example.n_tokens == 0) inputs = Inputs::kBoth;
+  const Fusion& fusion = fusion_of(inputs);
+  lr = std::min(lr, fusion.max_lr());
   const int64_t dim = shape_.dim;
   FusionScratch& f = scratch.fusion;
-  forward(example, scratch);
+  forward(example, fusion, scratch);
   std::fill(f.dz.begin(), f.dz.end(), 0.0f);
   const float loss =
       loss_->train(f.z.data(), labels, n_labels, lr, output_, f.dz.data(), scratch.loss);
-  fusion_.backward(f);
+  fusion.backward(f);
   // Back-propagate through the means: each row gets its share of the gradient.
-  if (fusion_.uses_text() && example.n_tokens > 0) {
-    const float share = fusion_.text_step() / example.n_tokens;
+  if (fusion.uses_text() && example.n_tokens > 0) {
+    const float share = fusion.text_step() / example.n_tokens;
     for (int32_t i = 0; i < example.n_tokens; ++i) {
       axpy(share, f.dt.data(), text_embeddings_.row(example.tokens[i]), dim);
     }
   }
-  if (projection_) {
+  if (!fusion.uses_features()) {
+    // u was not read.
+  } else if (projection_) {
     // The loss scaled dz by lr; C takes its own step size.
-    projection_->backward(fusion_.features_step() * feature_lr / lr, f.du.data(),
+    projection_->backward(fusion.features_step() * feature_lr / lr, f.du.data(),
                           scratch.projection);
   } else if (example.n_codes > 0) {
     const float share = shape_.alpha / example.n_codes;
@@ -146,7 +172,7 @@ void Model::flush(ModelScratch& scratch) {
 
 MMFAST_CLONES void Model::predict(const ExampleView& example, float* probs,
                                   ModelScratch& scratch) const {
-  forward(example, scratch);
+  forward(example, fusion_, scratch);
   loss_->predict(scratch.fusion.z.data(), output_, probs, scratch.loss);
 }
 

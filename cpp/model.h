@@ -33,6 +33,12 @@ struct ModelShape {
   int32_t neg = 5;
 };
 
+// Which inputs one SGD step reads. Modality dropout trains some examples on
+// one modality alone (z = t or z = u, the same output matrix), so that each
+// side learns to predict the class by itself instead of leaving the work to
+// whichever fits the training set first.
+enum class Inputs : int32_t { kBoth = 0, kTextOnly = 1, kFeaturesOnly = 2 };
+
 // Per-thread working memory of one example.
 struct ModelScratch {
   FusionScratch fusion;
@@ -55,9 +61,10 @@ class Model {
   void prefetch(const ExampleView& example) const;
 
   // One SGD step; returns the example's loss. feature_lr is the step size
-  // of the projection C, lr that of every other weight.
+  // of the projection C, lr that of every other weight. With one input
+  // alone (supports_dropout() only), the other is neither read nor updated.
   float train(const ExampleView& example, const int32_t* labels, int32_t n_labels, float lr,
-              float feature_lr, ModelScratch& scratch);
+              float feature_lr, ModelScratch& scratch, Inputs inputs = Inputs::kBoth);
   // Applies the updates train() queued in `scratch` (see ProjectionScratch);
   // call once a thread is done training.
   void flush(ModelScratch& scratch);
@@ -67,6 +74,10 @@ class Model {
   // Whether every weight is small enough that no score can overflow float32
   // (|w| <= sqrt(FLT_MAX / (dim * (1 + alpha)))): false once training diverged.
   bool bounded(int threads) const;
+
+  // Whether train() takes one input alone: the fusion reads both and its
+  // hidden vector has dim values (not bilinear_gated's dim * dim).
+  bool supports_dropout() const;
 
   const ModelShape& shape() const { return shape_; }
   const Fusion& fusion() const { return fusion_; }
@@ -84,12 +95,15 @@ class Model {
  private:
   Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix text_embeddings,
         Matrix feature_embeddings, std::optional<Projection> projection, Matrix output);
-  // Leaves t, u and z of scratch.fusion set for `example`.
-  void forward(const ExampleView& example, ModelScratch& scratch) const;
+  // Leaves t, u and z of scratch.fusion set for `example`, fused by `fusion`
+  // (fusion_, or one input alone).
+  void forward(const ExampleView& example, const Fusion& fusion, ModelScratch& scratch) const;
+  const Fusion& fusion_of(Inputs inputs) const;
   int64_t code_row(int32_t m, int32_t code) const { return m * shape_.codebook_size + code; }
 
   ModelShape shape_;
   Fusion fusion_;
+  Fusion text_alone_, features_alone_;  // kText and kFeatures of the same dim
   std::vector<int64_t> class_counts_;
   std::unique_ptr<Loss> loss_;
   Matrix text_embeddings_;                 // A: text_rows x dim

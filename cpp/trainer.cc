@@ -50,10 +50,21 @@ Trainer::Trainer(Model& model, std::shared_ptr<const Dataset> data, const TrainO
   check(options.epochs >= 1, "epochs must be >= 1");
   check(options.lr > 0.0f, "lr must be > 0");
   check(options.threads >= 1, "threads must be >= 1");
+  check(options.modality_dropout >= 0.0f && options.modality_dropout < 1.0f,
+        "modality_dropout must be in [0, 1)");
+  check(options.modality_dropout == 0.0f || model.supports_dropout(),
+        "modality_dropout needs a fusion of text and features other than bilinear_gated");
   counters_ = std::make_unique<Counters[]>(options.threads);
 }
 
 Trainer::~Trainer() = default;
+
+Inputs Trainer::draw_inputs(Rng& rng) const {
+  if (options_.modality_dropout <= 0.0f || rng.uniform() >= options_.modality_dropout) {
+    return Inputs::kBoth;
+  }
+  return rng.next() & 1 ? Inputs::kTextOnly : Inputs::kFeaturesOnly;
+}
 
 void Trainer::run() {
   // Each worker owns a fixed random share of the blocks and visits it in a
@@ -135,9 +146,9 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
           const float decay = 1.0f - static_cast<float>(done) / total;
           const ExampleView example = data.example(i);
           if (!example.empty() && data.labels.row_size(i) > 0) {
-            const float loss =
-                model_.train(example, data.labels.row(i), data.labels.row_size(i),
-                             options_.lr * decay, options_.feature_lr * decay, scratch);
+            const float loss = model_.train(example, data.labels.row(i), data.labels.row_size(i),
+                                            options_.lr * decay, options_.feature_lr * decay,
+                                            scratch, draw_inputs(order_rng));
             if (!std::isfinite(loss)) {
               throw diverged(std::isnan(loss) ? "the loss became NaN" : "the loss became infinite",
                              epoch, done, total, options_.lr * decay);

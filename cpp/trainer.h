@@ -31,6 +31,10 @@ struct TrainOptions {
   int epochs = 5;
   float lr = 0.1f;
   float feature_lr = 0.0f;  // step size of the dense-feature projection
+  // Share of the examples trained on one modality alone (half of them on
+  // each; see Inputs), for models whose supports_dropout(). The Classifier
+  // resolves a negative share (its default) before training.
+  float modality_dropout = -1.0f;
   int threads = 1;
   uint64_t seed = 0;
 };
@@ -67,6 +71,9 @@ class Trainer {
 
   // Trains on the blocks of kBlockSize examples numbered `blocks`.
   void work(int worker, std::vector<int64_t> blocks);
+  // The inputs of the next example's step: one alone with probability
+  // modality_dropout (no draw at 0, so that training without it repeats).
+  Inputs draw_inputs(Rng& rng) const;
   // Whether the workers should stop: a stop request, or a worker's error.
   bool stopping() const { return failed_.load(std::memory_order_relaxed) || stop_requested(); }
   // The error when the loss or the weights stop being finite (lr too high):

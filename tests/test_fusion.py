@@ -126,10 +126,8 @@ def test_unfitted_quantizer_parameter_is_left_untouched(data):
 
 # -- continuous fusion ---------------------------------------------------------
 
-# The text gate learns through the product of both modalities, slowly at the
-# default lr (README, "Choosing the fusion's settings").
-CONTINUOUS = [("add", {}), ("max", {}), ("gated", {}),
-              ("gated", {"gate": "text", "lr": 0.5}), ("bilinear_gated", {})]
+CONTINUOUS = [("add", {}), ("max", {}), ("gated", {}), ("gated", {"gate": "features"}),
+              ("bilinear_gated", {})]
 
 
 @pytest.fixture(scope="module")

@@ -84,8 +84,13 @@ def _softmax_step(z, B, label, lr):
     return B + np.outer(alpha, z), B.T @ alpha, -np.log(p[label] + 1e-5)
 
 
-@pytest.mark.parametrize("fusion", [None, "add", "pq"])
-def test_one_sgd_step_matches_numpy(fusion):
+# (fusion, the inputs of the step): modality dropout trains on one alone.
+STEPS = [(None, "both"), ("add", "both"), ("pq", "both"),
+         ("add", "text"), ("add", "features"), ("pq", "text"), ("pq", "features")]
+
+
+@pytest.mark.parametrize(("fusion", "inputs"), STEPS)
+def test_one_sgd_step_matches_numpy(fusion, inputs):
     X = _features(len(TEXTS))
     params = dict(PARAMS, fusion=fusion, n_subquantizers=2, n_bits=2, alpha=0.7)
     clf = mmfast.Classifier(**params).fit(TEXTS, LABELS, features=None if fusion is None else X)
@@ -96,7 +101,7 @@ def test_one_sgd_step_matches_numpy(fusion):
     codes = clf.quantizer_.transform(v) if fusion == "pq" else None
     dense = v if fusion == "add" else None
     loss = _core._testing.train_steps(core, [text], dense, codes, np.array([0, 1]),
-                                      np.array([label], np.int32), lr, feature_lr)
+                                      np.array([label], np.int32), lr, feature_lr, inputs)
 
     ids = _core._testing.token_ids(core, text)
     A, B = before["text_embeddings"], before["output"]
@@ -108,20 +113,22 @@ def test_one_sgd_step_matches_numpy(fusion):
     if fusion == "pq":
         rows = np.arange(2) * 4 + codes[0]
         u = 0.7 * before["feature_embeddings"][rows].mean(axis=0)
-    B_after, grad, expected_loss = _softmax_step(t + u, B, label, lr)
+    # One modality alone: z is the other, which alone learns.
+    uses_text, uses_features = inputs != "features", inputs != "text"
+    B_after, grad, expected_loss = _softmax_step(t * uses_text + u * uses_features, B, label, lr)
 
     A_after = A.copy()
-    np.add.at(A_after, ids, grad / len(ids))
+    np.add.at(A_after, ids, grad / len(ids) * uses_text)
     after = core.weights()
     np.testing.assert_allclose(loss, expected_loss, rtol=1e-5)
     np.testing.assert_allclose(after["output"], B_after, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(after["text_embeddings"], A_after, rtol=1e-5, atol=1e-6)
     if fusion == "add":
-        C_after = before["projection"] + feature_lr / lr * np.outer(grad, scaled)
+        C_after = before["projection"] + feature_lr / lr * np.outer(grad * uses_features, scaled)
         np.testing.assert_allclose(after["projection"], C_after, rtol=1e-5, atol=1e-6)
     if fusion == "pq":
         D_after = before["feature_embeddings"].copy()
-        np.add.at(D_after, rows, 0.7 / 2 * grad)
+        np.add.at(D_after, rows, 0.7 / 2 * grad * uses_features)
         np.testing.assert_allclose(after["feature_embeddings"], D_after, rtol=1e-5, atol=1e-6)
 
 
@@ -131,3 +138,42 @@ def test_weights_are_read_only_views():
     assert set(weights) == {"text_embeddings", "feature_embeddings", "output"}
     with pytest.raises(ValueError):
         weights["output"][0, 0] = 1.0
+
+
+def test_modality_dropout_is_checked_and_resolved():
+    X = _features(len(TEXTS))
+    with pytest.raises(ValueError, match=r"modality_dropout must be in \[0, 1\)"):
+        mmfast.Classifier(**PARAMS, fusion="add", modality_dropout=1.0).fit(TEXTS, LABELS,
+                                                                             features=X)
+    with pytest.raises(ValueError, match="modality_dropout needs a fusion"):
+        mmfast.Classifier(**PARAMS, fusion="bilinear_gated", modality_dropout=0.5).fit(
+            TEXTS, LABELS, features=X)
+    # A model of one modality has nothing to drop; the default resolves per fusion.
+    alone = mmfast.Classifier(**PARAMS, fusion="add", modality_dropout=0.5).fit(
+        None, LABELS, features=X)
+    assert alone._native.modality_dropout == 0.0
+    both = mmfast.Classifier(**PARAMS, fusion="add", modality_dropout=0.5).fit(
+        TEXTS, LABELS, features=X)
+    assert both._native.modality_dropout == 0.5
+    # Dropout changes what is trained (each step then sees one modality alone).
+    plain = mmfast.Classifier(**PARAMS, fusion="add", modality_dropout=0.0).fit(
+        TEXTS, LABELS, features=X)
+    assert not np.array_equal(plain._native.weights()["output"], both._native.weights()["output"])
+
+
+def test_bilinear_gated_steps_at_most_its_largest_learning_rate():
+    # Its dim * dim hidden values make a step at lr 0.5 diverge on real data:
+    # steps above lr 0.2 are taken at 0.2.
+    X = _features(len(TEXTS))
+    after = []
+    for lr in (0.2, 0.5):
+        clf = mmfast.Classifier(**PARAMS, fusion="bilinear_gated").fit(TEXTS, LABELS, features=X)
+        _core._testing.train_steps(clf._native, TEXTS, X, None, np.arange(len(TEXTS) + 1),
+                                   np.array(LABELS, np.int32), lr, 0.01)
+        after.append(clf._native.weights()["output"].copy())
+    np.testing.assert_array_equal(after[0], after[1])
+    # Below the cap the learning rate is the one given.
+    clf = mmfast.Classifier(**PARAMS, fusion="bilinear_gated").fit(TEXTS, LABELS, features=X)
+    _core._testing.train_steps(clf._native, TEXTS, X, None, np.arange(len(TEXTS) + 1),
+                               np.array(LABELS, np.int32), 0.1, 0.01)
+    assert not np.array_equal(clf._native.weights()["output"], after[0])

@@ -48,6 +48,13 @@ def _float(minimum: float, inclusive: bool = False) -> Check:
     return lambda name, value: check_float(name, value, minimum, inclusive)
 
 
+def _share(name: str, value: Any) -> float:
+    value = check_float(name, value, 0.0, inclusive=True)
+    if value >= 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return value
+
+
 def _choice(choices: Sequence[Any]) -> Check:
     return lambda name, value: check_choice(name, value, choices)
 
@@ -140,8 +147,11 @@ CLASSIFIER: tuple[Param, ...] = (
           "own embeddings, and the hidden vector is t plus ``alpha`` times the tokens' mean. "
           "With ``texts=None`` any of them trains on the features alone.",
           _choice(FUSIONS), core="fusion", to_core=_core_fusion, choices=FUSIONS),
-    Param("gate", "features", _choices(GATES),
-          'Which modality\'s sigmoid gates the other with ``fusion="gated"``.',
+    Param("gate", "text", _choices(GATES),
+          'Which modality\'s sigmoid gates the other with ``fusion="gated"``: "text" '
+          '(2 u * sigmoid(t)) or "features" (2 t * sigmoid(u)). The text gate learned better '
+          "on most sets we measured; where the text is the stronger modality, try "
+          '"features".',
           _choice(GATES), core="gate", choices=GATES),
     Param("feature_scaling", "standard", _choices(FEATURE_SCALINGS),
           '"standard" standardizes each feature dimension with the training set\'s mean and '
@@ -154,12 +164,20 @@ CLASSIFIER: tuple[Param, ...] = (
           'the text ("gated" with ``gate="features"``, "bilinear_gated").',
           _optional(_float(0.0)), core="feature_lr",
           to_core=lambda lr: 0.0 if lr is None else lr),  # the core's 0: its default rule
+    Param("modality_dropout", None, "float or None",
+          "Share of the training examples seen with one modality alone, half of them with the "
+          "text and half with the features (z = t or z = u, the same output layer), so that "
+          "neither side leaves the learning to the other. Fusions of both modalities except "
+          '"bilinear_gated" (0 only). None: the default of the fusion kind (see README, '
+          '"Choosing the fusion\'s settings").',
+          _optional(_share), core="modality_dropout",
+          to_core=lambda share: -1.0 if share is None else share),  # the core's < 0: default
     Param("n_subquantizers", 8, "int",
           "Feature tokens per example (pq subvectors, or rspq subspaces).", _positive_int()),
     Param("subspace_dim", 16, "int", "Dimensions per rspq subspace.", _positive_int()),
     Param("n_bits", 8, "int", "Each feature token takes one of 2**n_bits values (1 to 16).",
           _int(1, 16)),
-    Param("alpha", 0.5, "float", "Weight of the feature tokens against the text (pq, rspq).",
+    Param("alpha", 1.0, "float", "Weight of the feature tokens against the text (pq, rspq).",
           _float(0.0), core="alpha"),
     Param("quantizer", None, "ProductQuantizer, RSPQ or None",
           'The quantizer of "pq" ("rspq") fusion instead of one built from '

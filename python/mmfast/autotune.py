@@ -173,8 +173,8 @@ def autotune(
     while not trials or (time.perf_counter() - began < budget
                          and (max_trials is None or len(trials) < max_trials)):
         spent = min((time.perf_counter() - began) / budget, 1.0)
-        params = base if best is None else _perturb(best[1], best[2], searched, kinds, ranges,
-                                                    n_features, spent, rng)
+        params = base if best is None else _perturb(best[1], _resolved(best[2]), searched,
+                                                    kinds, ranges, spent, rng)
         tried = time.perf_counter()
         clf = Classifier(**_feasible(params, n_train, n_features), verbose=0)
         shown = {name: params[name] for name in searched if _applies(name, params["fusion"])}
@@ -281,8 +281,14 @@ def _applies(name: str, fusion: str | None) -> bool:
     return True
 
 
-def _perturb(best: dict[str, Any], fitted: Classifier, searched: list[str],
-             kinds: tuple[str, ...], ranges: dict[str, _Range], n_features: int, spent: float,
+def _resolved(clf: Classifier) -> dict[str, float]:
+    """The values that a fitted model's data-dependent defaults (None) took."""
+    core = clf._fitted_native()
+    return {"lr": clf.lr_, "epochs": clf.epochs_, "feature_lr": core.feature_lr}
+
+
+def _perturb(best: dict[str, Any], resolved: dict[str, float], searched: list[str],
+             kinds: tuple[str, ...], ranges: dict[str, _Range], spent: float,
              rng: np.random.Generator) -> dict[str, Any]:
     params = dict(best)
     if kinds and len(kinds) > 1 and rng.random() < _FUSION_SWITCH:
@@ -295,9 +301,10 @@ def _perturb(best: dict[str, Any], fitted: Classifier, searched: list[str],
     for name in chosen:
         r = ranges[name]
         value = params[name]
-        if value is None:  # left to the data: what the best trial's fit used
-            value = (fitted.lr_ / (4 * n_features) if name == "feature_lr"
-                     else getattr(fitted, f"{name}_"))
+        if value is None:  # the Classifier's default, as the best trial resolved it
+            value = resolved[name]
+            if value <= 0:  # the best trial's fusion has no such value: keep the default
+                continue
         step = rng.normal(0.0, sigma)
         value = value * 2.0**step if r.log else value + round(step)
         value = min(max(value, r.low), r.high)

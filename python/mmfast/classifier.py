@@ -129,13 +129,14 @@ class Classifier(Estimator):
         neg: int = 5,
         threshold: float = 0.5,
         fusion: str | None = None,
-        gate: str = "features",
+        gate: str = "text",
         feature_scaling: str | None = "standard",
         feature_lr: float | None = None,
+        modality_dropout: float | None = None,
         n_subquantizers: int = 8,
         subspace_dim: int = 16,
         n_bits: int = 8,
-        alpha: float = 0.5,
+        alpha: float = 1.0,
         quantizer: ProductQuantizer | RSPQ | None = None,
         n_jobs: int | None = None,
         random_state: int = 0,
@@ -154,6 +155,7 @@ class Classifier(Estimator):
         self.gate = gate
         self.feature_scaling = feature_scaling
         self.feature_lr = feature_lr
+        self.modality_dropout = modality_dropout
         self.n_subquantizers = n_subquantizers
         self.subspace_dim = subspace_dim
         self.n_bits = n_bits
