@@ -64,6 +64,17 @@ BatchInput batch_input(py::handle texts, py::handle features, py::handle codes, 
   return in;
 }
 
+// What a classifier is fitted on: batch_input's, with dense features read in
+// place (training reads them every epoch, so they are not copied).
+BatchInput fit_input(py::handle texts, py::handle features, py::handle codes) {
+  auto input =
+      batch_input(texts, features, codes,
+                  /*allow_empty=*/texts.is_none() || !features.is_none() || !codes.is_none());
+  check(features.is_none() || input.owners[1].ptr() == features.ptr(),
+        "features must be a C-contiguous float32 array to be read in place");
+  return input;
+}
+
 // What a classifier predicts from: batch_input's, or the examples of a
 // compiled dataset given as `texts` (features and codes then None).
 BatchInput prediction_input(const Classifier& classifier, py::handle texts, py::handle features,
@@ -155,6 +166,7 @@ void def_train_option(py::class_<ClassifierConfig>& config, const char* name,
 // (tests/test_params.py checks that the names and defaults agree).
 void bind_classifier_config(py::module_& m) {
   m.attr("AUTO_BUCKETS") = kAutoBuckets;
+  m.attr("MAX_AUTO_BUCKETS") = kMaxAutoBuckets;
   using Config = ClassifierConfig;
   py::class_<Config> config(m, "ClassifierConfig");
   config.def(py::init<>())
@@ -214,11 +226,7 @@ void bind_classifier(py::module_& m, py::module_& testing) {
           [](py::object self, py::handle texts, py::handle features, py::handle codes,
              const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids,
              int32_t n_classes, int64_t codebook_size) {
-            auto input =
-                batch_input(texts, features, codes, /*allow_empty=*/texts.is_none() ||
-                                                        !features.is_none() || !codes.is_none());
-            check(features.is_none() || input.owners[1].ptr() == features.ptr(),
-                  "features must be a C-contiguous float32 array to be read in place");
+            auto input = fit_input(texts, features, codes);
             auto labels =
                 std::make_shared<RaggedArray>(ragged_from_numpy(label_offsets, label_ids));
             Classifier* classifier = self.cast<Classifier*>();
@@ -244,6 +252,40 @@ void bind_classifier(py::module_& m, py::module_& testing) {
                                                  dataset->examples(), codebook_size);
                 },
                 // The examples keep the dataset's mapping alive themselves.
+                self);
+          },
+          py::arg("dataset"), py::arg("codebook_size"))
+      .def(
+          "initialize",
+          [](py::object self, py::handle texts, py::handle features, py::handle codes,
+             const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids,
+             int32_t n_classes, int64_t codebook_size) {
+            auto input = fit_input(texts, features, codes);
+            auto labels =
+                std::make_shared<RaggedArray>(ragged_from_numpy(label_offsets, label_ids));
+            Classifier* classifier = self.cast<Classifier*>();
+            return start_job(
+                kLongCallWork,
+                [=, batch = input.batch] {
+                  classifier->initialize(*batch, std::move(*labels), n_classes, codebook_size);
+                },
+                py::make_tuple(self, input.owners));
+          },
+          py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
+          py::arg("label_ids"), py::arg("n_classes"), py::arg("codebook_size"),
+          "Starts making a fresh model for the examples (vocabulary, n-gram table, feature "
+          "scaling, initial weights) without training it; prepare_training trains it.")
+      .def(
+          "initialize_dataset",
+          [](py::object self, const std::shared_ptr<CompiledDataset>& dataset,
+             int64_t codebook_size) {
+            Classifier* classifier = self.cast<Classifier*>();
+            return start_job(
+                kLongCallWork,
+                [=] {
+                  classifier->initialize(dataset->meta().dictionary, /*has_text=*/true,
+                                         *dataset->examples(), codebook_size);
+                },
                 self);
           },
           py::arg("dataset"), py::arg("codebook_size"))

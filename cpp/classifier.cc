@@ -109,6 +109,18 @@ std::shared_ptr<const Dataset> tokenized(const Batch& batch, const Dictionary& d
 
 std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray labels,
                                                  int32_t n_classes, int64_t codebook_size) {
+  return trainer_for(initialize(batch, std::move(labels), n_classes, codebook_size), config_.train);
+}
+
+std::unique_ptr<Trainer> Classifier::prepare_fit(Dictionary dictionary, bool has_text,
+                                                 std::shared_ptr<const Dataset> data,
+                                                 int64_t codebook_size) {
+  initialize(std::move(dictionary), has_text, *data, codebook_size);
+  return trainer_for(std::move(data), config_.train);
+}
+
+std::shared_ptr<const Dataset> Classifier::initialize(const Batch& batch, RaggedArray labels,
+                                                      int32_t n_classes, int64_t codebook_size) {
   check(batch.size > 0, "no examples to train on");
   check(batch.texts.empty() || static_cast<int64_t>(batch.texts.size()) == batch.size,
         "texts and features have different lengths");
@@ -128,23 +140,23 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
     check_codes(batch, codebook_size);
   }
   auto data = tokenized(batch, dictionary, std::move(labels), n_classes, config_.train.threads);
-  return prepare_fit(std::move(dictionary), has_text, std::move(data), codebook_size);
+  initialize(std::move(dictionary), has_text, *data, codebook_size);
+  return data;
 }
 
-std::unique_ptr<Trainer> Classifier::prepare_fit(Dictionary dictionary, bool has_text,
-                                                 std::shared_ptr<const Dataset> data,
-                                                 int64_t codebook_size) {
-  check(data->size() > 0, "no examples to train on");
-  const bool has_features = data->n_codes > 0 || data->n_features > 0;
+void Classifier::initialize(Dictionary dictionary, bool has_text, const Dataset& data,
+                            int64_t codebook_size) {
+  check(data.size() > 0, "no examples to train on");
+  const bool has_features = data.n_codes > 0 || data.n_features > 0;
   check(has_text || has_features, "nothing to train on: no texts, no features");
   check(has_features == (config_.fusion != FusionKind::kText),
         has_features ? "features: given, but the model fuses none (fusion is text only)"
                      : "features are required by fusion '" + fusion_name(config_.fusion) + "'");
-  check(data->n_codes == 0 || (codebook_size >= 1 && codebook_size <= 65536),
+  check(data.n_codes == 0 || (codebook_size >= 1 && codebook_size <= 65536),
         "features: bad code shape");
-  check(data->n_codes == 0 || config_.fusion == FusionKind::kAdd,
+  check(data.n_codes == 0 || config_.fusion == FusionKind::kAdd,
         "features: codes are fused by addition");
-  check(has_features || data->tokens.n_values() > 0,
+  check(has_features || data.tokens.n_values() > 0,
         "texts: nothing to train on: no text has a word in the vocabulary or an n-gram (the "
         "texts are empty, e.g. label-only lines, or min_count=" +
             std::to_string(config_.min_count) + " drops every word" +
@@ -155,27 +167,26 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(Dictionary dictionary, bool has
   shape.dim = config_.dim;
   shape.fusion = has_text ? config_.fusion : FusionKind::kFeatures;
   shape.gate = config_.gate;
-  shape.n_features = data->n_features;
-  shape.n_codes = data->n_codes;
-  shape.codebook_size = data->n_codes ? codebook_size : 0;
+  shape.n_features = data.n_features;
+  shape.n_codes = data.n_codes;
+  shape.codebook_size = data.n_codes ? codebook_size : 0;
   shape.alpha = config_.alpha;
   shape.loss = config_.loss;
   shape.neg = config_.neg;
   const int threads = config_.train.threads;
   const Standardization scaling =
-      !data->features ? Standardization{}
+      !data.features ? Standardization{}
       : config_.standardize
-          ? Standardization::fit(data->features, data->size(), data->n_features, threads)
-          : Standardization::identity(data->n_features);
+          ? Standardization::fit(data.features, data.size(), data.n_features, threads)
+          : Standardization::identity(data.n_features);
   // Every class counts at least once: a stream declares its classes before
   // they all appear (partial_fit), and hierarchical softmax and negative
   // sampling are built from these counts once, here.
-  std::vector<int64_t> class_counts = data->class_counts();
+  std::vector<int64_t> class_counts = data.class_counts();
   for (int64_t& count : class_counts) count = std::max<int64_t>(count, 1);
   model_.emplace(shape, std::move(class_counts), scaling, config_.train.seed, threads);
   dictionary_ = std::move(dictionary);
   quantizer_.reset();
-  return trainer_for(std::move(data), config_.train);
 }
 
 std::unique_ptr<Trainer> Classifier::prepare_training(const Batch& batch, RaggedArray labels,

@@ -74,14 +74,20 @@ class Classifier {
  public:
   explicit Classifier(const ClassifierConfig& config);
 
-  // Builds the vocabulary, tokenizes every text once, initializes the
-  // weights, and returns the trainer to start. labels: one row per example.
+  // A fresh model for `batch`: builds the vocabulary (min_count, and the
+  // n-gram table's size when it follows the data), tokenizes every text once,
+  // and initializes the weights (the feature scaling from the batch's
+  // features, hierarchical softmax and negative sampling from its class
+  // counts). Returns the tokenized examples. labels: one row per example.
   // codebook_size: the range of the codes (0 without features).
+  std::shared_ptr<const Dataset> initialize(const Batch& batch, RaggedArray labels,
+                                            int32_t n_classes, int64_t codebook_size);
+  // The same for examples tokenized beforehand with `dictionary` (a
+  // compiled dataset). has_text: false makes a features-only model.
+  void initialize(Dictionary dictionary, bool has_text, const Dataset& data, int64_t codebook_size);
+  // fit: initialize, then the trainer of the configured epochs, lr -> 0.
   std::unique_ptr<Trainer> prepare_fit(const Batch& batch, RaggedArray labels, int32_t n_classes,
                                        int64_t codebook_size);
-  // The same for examples tokenized beforehand with `dictionary` (a
-  // compiled dataset): initializes the weights and returns the trainer.
-  // has_text: false trains a features-only model.
   std::unique_ptr<Trainer> prepare_fit(Dictionary dictionary, bool has_text,
                                        std::shared_ptr<const Dataset> data, int64_t codebook_size);
 

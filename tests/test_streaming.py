@@ -84,3 +84,106 @@ def test_continuing_refuses_what_the_model_cannot_take(texts_y):
         clf._continue_training(texts[:2], y[:2], np.ones((2, 3)), epochs=1, lr=0.1, lr_end=0.0)
     with pytest.raises(mmfast.NotFittedError):
         small()._continue_training(texts[:2], y[:2], epochs=1, lr=0.1, lr_end=0.0)
+
+
+# --- partial_fit and warm_start ----------------------------------------------
+
+
+def batches(n: int, k: int) -> list[np.ndarray]:
+    return np.array_split(np.arange(n), k)
+
+
+def test_partial_fit_over_batches_is_within_a_point_of_fit():
+    texts, y = mmfast.make_text_classification(n_samples=5000, n_classes=5, vocab_size=2000,
+                                               seed=2)
+    texts = np.asarray(texts, dtype=object)
+    train, test = slice(0, 4000), slice(4000, None)
+    params = dict(dim=20, epochs=5, lr=0.5, buckets=65536, n_jobs=1, verbose=0)
+    full = mmfast.Classifier(**params).fit(list(texts[train]), y[train])
+    stream = mmfast.Classifier(**params)
+    for _ in range(5):  # the same data, the same passes, in 10 batches
+        for rows in batches(4000, 10):
+            stream.partial_fit(list(texts[rows]), y[rows], classes=np.arange(5))
+    expected = full.score(list(texts[test]), y[test])
+    assert stream.score(list(texts[test]), y[test]) >= expected - 0.01
+
+
+def test_the_first_batch_fixes_classes_and_vocabulary(texts_y):
+    texts, y = texts_y
+    with pytest.raises(ValueError, match="first partial_fit needs every label"):
+        small().partial_fit(texts[:10], y[:10])
+    first = [i for i in range(600) if y[i] != 4]  # class 4 comes later
+    clf = small().partial_fit([texts[i] for i in first], y[first], classes=[0, 1, 2, 3, 4])
+    words = clf._native.n_words
+    assert list(clf.classes_) == [0, 1, 2, 3, 4]
+    for _ in range(3):
+        for rows in batches(1000, 4):
+            clf.partial_fit([texts[i] for i in rows], y[rows])
+    # Class 4's words came after the vocabulary was fixed: it is learned
+    # through the hashed n-grams they take part in.
+    assert clf._native.n_words == words
+    assert clf.score(texts[1000:], y[1000:]) > 0.9
+    assert np.mean(clf.predict(texts[1000:])[y[1000:] == 4] == 4) > 0.5
+    with pytest.raises(ValueError, match="not among the model's classes_: 7"):
+        clf.partial_fit(texts[:2], [0, 7])
+    with pytest.raises(ValueError, match="is not the model's classes_"):
+        clf.partial_fit(texts[:2], y[:2], classes=[0, 1])
+
+
+def test_a_stream_takes_the_largest_table_unless_told():
+    clf = mmfast.Classifier(dim=2, verbose=0, n_jobs=1)
+    clf.partial_fit(["a b c", "b c d"], ["x", "y"], classes=["x", "y"])
+    assert clf.buckets_ == mmfast._core.MAX_AUTO_BUCKETS
+
+
+def test_partial_fit_reads_files_and_compiled_datasets(texts_y, tmp_path):
+    texts, y = texts_y
+    mmfast.write_fasttext_file(tmp_path / "a.txt", texts[:500], y[:500])
+    ds = mmfast.Dataset.from_texts(texts[500:1000], y[500:1000].astype(str), tmp_path / "b.mmd",
+                                   word_ngrams=2, buckets=4096)
+    clf = small().partial_fit(tmp_path / "a.txt", classes=[str(c) for c in range(5)])
+    for _ in range(3):
+        clf.partial_fit(ds).partial_fit(tmp_path / "a.txt")
+    assert clf.score(texts[1000:], y[1000:].astype(str)) > 0.8
+
+
+@pytest.mark.parametrize("fusion", ["add", "pq"])
+def test_scaling_and_quantizer_are_fixed_by_the_first_batch(fusion):
+    texts, X, y = paired_modalities(1600, seed=5)
+    clf = small(fusion=fusion, n_subquantizers=4, n_bits=4)
+    clf.partial_fit(texts[:400], y[:400], features=X[:400], classes=np.arange(6))
+    fixed = {name: table for name, table in weights(clf).items()
+             if name.startswith("feature_") and not name.endswith("embeddings")}
+    centroids = None if clf.quantizer_ is None else clf.quantizer_.transform(X[:50])
+    for _ in range(4):
+        for rows in batches(1200, 3):
+            clf.partial_fit([texts[i] for i in rows], y[rows], features=X[rows])
+    for name, table in fixed.items():
+        np.testing.assert_array_equal(weights(clf)[name], table, err_msg=name)
+    if centroids is not None:
+        np.testing.assert_array_equal(clf.quantizer_.transform(X[:50]), centroids)
+    assert clf.score(texts[1200:], y[1200:], features=X[1200:]) > 0.8
+
+
+def test_a_stream_survives_saving(texts_y, tmp_path):
+    texts, y = texts_y
+    clf = small().partial_fit(texts[:500], y[:500], classes=np.arange(5))
+    clf.save(tmp_path / "m.mmf")
+    loaded = mmfast.load(tmp_path / "m.mmf")
+    for c in (clf, loaded):
+        c.partial_fit(texts[500:1000], y[500:1000])
+    np.testing.assert_array_equal(clf.predict_proba(texts[:50]), loaded.predict_proba(texts[:50]))
+
+
+def test_warm_start_continues_from_the_weights(texts_y):
+    texts, y = texts_y
+    clf = small(warm_start=True).fit(texts[:300], y[:300])
+    words, before = clf._native.n_words, weights(clf)
+    clf.set_params(lr=1e-9).fit(texts[300:1000], y[300:1000])  # too small to move anything
+    for name, table in weights(clf).items():
+        np.testing.assert_allclose(table, before[name], atol=1e-6, err_msg=name)
+    low = clf.score(texts[1000:], y[1000:])
+    clf.set_params(lr=0.5, epochs=3).fit(texts[:1000], y[:1000])
+    assert clf._native.n_words == words and clf.score(texts[1000:], y[1000:]) > low + 0.1
+    fresh = small(warm_start=False).fit(texts[:1000], y[:1000])
+    assert fresh._native.n_words > words

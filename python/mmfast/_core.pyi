@@ -61,6 +61,7 @@ def fusion_forward(
 ) -> npt.NDArray[np.float32]: ...
 
 AUTO_BUCKETS: int  # ClassifierConfig.buckets / compile_dataset: sized by the training texts
+MAX_AUTO_BUCKETS: int  # the most rows that sizing by the data gives (fastText's 2,000,000)
 
 class ClassifierConfig:
     """The core's hyperparameters (python/mmfast/_params.py sets them by name)."""
@@ -89,6 +90,11 @@ class Classifier:
         label_ids: npt.ArrayLike, n_classes: int, codebook_size: int,
     ) -> Job: ...  # Trainer
     def prepare_fit_dataset(self, dataset: CompiledDataset, codebook_size: int) -> Job: ...
+    def initialize(
+        self, texts: Texts, features: Features, codes: Codes, label_offsets: npt.ArrayLike,
+        label_ids: npt.ArrayLike, n_classes: int, codebook_size: int,
+    ) -> Job: ...  # None: a fresh model, untrained
+    def initialize_dataset(self, dataset: CompiledDataset, codebook_size: int) -> Job: ...
     def prepare_training(
         self, texts: Texts | CompiledDataset, features: Features, codes: Codes,
         label_offsets: npt.ArrayLike, label_ids: npt.ArrayLike, epochs: int, lr: float,

@@ -27,7 +27,7 @@ from ._features import (
     training_features,
 )
 from ._inputs import Compiled, Source, document_inputs, resolve
-from ._labels import check_shares_a_class, ids_among
+from ._labels import check_shares_a_class, encode_labels, ids_among
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags, features_routing
 from ._validation import (
@@ -121,6 +121,7 @@ class Classifier(Estimator):
         quantizer: ProductQuantizer | RSPQ | None = None,
         n_jobs: int | None = None,
         random_state: int = 0,
+        warm_start: bool = False,
         verbose: int = 1,
     ) -> None:
         self.dim = dim
@@ -143,6 +144,7 @@ class Classifier(Estimator):
         self.quantizer = quantizer
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.warm_start = warm_start
         self.verbose = verbose
 
     # -- scikit-learn interoperability -----------------------------------
@@ -187,11 +189,13 @@ class Classifier(Estimator):
     def fit(
         self, texts: Texts, y: Labels | None = None, features: npt.ArrayLike | None = None
     ) -> Classifier:
-        """Train the model (from scratch: a second fit forgets the first).
+        """Train the model (from scratch, unless ``warm_start``: a second fit
+        forgets the first).
 
         A compiled dataset is trained on in place, memory-mapped; with
         ``n_jobs=1`` and the same ``random_state``, the model is the same, bit
-        for bit, as one trained on the same examples as lists.
+        for bit, as one trained on the same examples as lists. With
+        ``warm_start=True`` a fitted model continues from its weights instead.
 
         Parameters
         ----------
@@ -208,25 +212,92 @@ class Classifier(Estimator):
         """
         params = _params.validated(self)
         source = resolve(texts, y, features, labelled=True)
+        if params["warm_start"] and self.__sklearn_is_fitted__():
+            return self._continue_training(source, epochs=params["epochs"], lr=params["lr"],
+                                           lr_end=0.0)
+        return self._start(source, params)
+
+    def partial_fit(
+        self, texts: Texts, y: Labels | None = None, features: npt.ArrayLike | None = None,
+        classes: npt.ArrayLike | None = None,
+    ) -> Classifier:
+        """One pass over a batch of examples, continuing the model: learning
+        from a stream, batch by batch (scikit-learn's incremental protocol,
+        which dask-ml's ``Incremental`` drives).
+
+        The first call (on an unfitted model) makes the model from its batch
+        and fixes what a stream cannot change later: the classes (``classes``
+        lists every label the stream will carry), the vocabulary (the batch's
+        words seen ``min_count`` times; a word first seen later counts through
+        the hashed n-grams it takes part in, as at prediction), the n-gram
+        table (``buckets``, or with None fastText's 2,000,000 rows: a stream's
+        size is unknown and the table cannot grow once rows are learned; a
+        compiled dataset keeps its own), the feature scaling (the batch's
+        mean and scale, then fixed) and the quantizer of pq/rspq (fitted on
+        the batch unless ``quantizer`` is fitted). Every call, the first
+        included, then runs one pass over its batch at the constant learning
+        rate ``lr`` (``epochs`` is not used): a stream has no end to decay
+        towards. After ``fit``, partial_fit continues that model. Ctrl-C
+        keeps the steps taken so far and raises KeyboardInterrupt.
+
+        Parameters
+        ----------
+        {texts}
+        {y}
+        {features}
+        classes : array-like of shape (n_classes,), default=None
+            Every label of the stream; required at the first call, and when
+            given later, must be ``classes_``.
+
+        Returns
+        -------
+        self : Classifier
+        """
+        params = _params.validated(self)
+        source = resolve(texts, y, features, labelled=True)
+        if not self.__sklearn_is_fitted__():
+            if classes is None:
+                raise ValueError("classes: the first partial_fit needs every label the stream "
+                                 "will carry (classes=...); later batches may lack some")
+            self._start(source, params, encode_labels(np.asarray(classes))[0])
+        elif classes is not None and not np.array_equal(encode_labels(np.asarray(classes))[0],
+                                                        self.classes_):
+            raise ValueError(f"classes={classes!r} is not the model's classes_ "
+                             f"{self.classes_!r}, which the first call fixed")
+        return self._continue_training(source, epochs=1, lr=params["lr"], lr_end=params["lr"])
+
+    def _start(self, source: Source, params: dict[str, Any],
+               stream_classes: np.ndarray | None = None) -> Classifier:
+        """A fresh model for ``source``: fit's, trained ``epochs`` passes, or
+        (``stream_classes`` given, the first partial_fit) the stream's, made
+        from its first batch and left for partial_fit to train."""
         if isinstance(source, Compiled):
-            return self._fit_dataset(source, params)
-        core_texts = source.core_texts
+            return self._start_dataset(source, params, stream_classes)
         if len(source) == 0:
             raise ValueError("texts: no examples (got an empty sequence)")
         classes, offsets, ids, multilabel = source.encoded_labels()
+        if stream_classes is not None:
+            classes, ids = stream_classes, ids_among(stream_classes, classes, ids)
         if len(classes) < 2:
             raise ValueError(f"y has {len(classes)} class; a classifier needs at least 2")
+        core_texts = source.core_texts
         if core_texts is None and self.fusion is None:
             raise ValueError("texts is None: give texts, or features with a fusion")
         quantizer, dense, codes, codebook_size = training_features(params, source.features)
-        core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
-        trainer = _jobs.run(core.prepare_fit(core_texts, dense, codes, offsets, ids, len(classes),
-                                             codebook_size))
+        config = _params.core_config(params, _core.ClassifierConfig())
+        if stream_classes is not None and params["buckets"] is None:
+            config.buckets = _core.MAX_AUTO_BUCKETS  # a stream's size is unknown
+        core = _core.Classifier(config)
+        inputs = (core_texts, dense, codes, offsets, ids, len(classes), codebook_size)
         n_features = 0 if dense is None else dense.shape[1]
-        return self._train(core, trainer, classes, multilabel, quantizer, n_features,
-                           params["verbose"])
+        if stream_classes is not None:
+            _jobs.run(core.initialize(*inputs))
+        else:
+            self._train(_jobs.run(core.prepare_fit(*inputs)), params["verbose"])
+        return self._keep(core, classes, multilabel, quantizer, n_features)
 
-    def _fit_dataset(self, source: Compiled, params: dict[str, Any]) -> Classifier:
+    def _start_dataset(self, source: Compiled, params: dict[str, Any],
+                       stream_classes: np.ndarray | None) -> Classifier:
         dataset = source.dataset
         theirs = dataset.settings
         # buckets=None takes the dataset's, which the data sized.
@@ -240,14 +311,23 @@ class Classifier(Estimator):
             )
         quantizer, codebook_size = dataset_features(params, dataset)
         core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
-        trainer = _jobs.run(core.prepare_fit_dataset(source.core_texts, codebook_size))
-        return self._train(core, trainer, dataset.classes_, dataset.multilabel, quantizer,
-                           dataset.n_features, params["verbose"])
+        classes = dataset.classes_
+        if stream_classes is not None:
+            ids_among(stream_classes, classes, np.arange(len(classes)))  # all declared
+            classes = stream_classes
+            _jobs.run(core.initialize_dataset(source.core_texts, codebook_size))
+        else:
+            self._train(_jobs.run(core.prepare_fit_dataset(source.core_texts, codebook_size)),
+                        params["verbose"])
+        return self._keep(core, classes, dataset.multilabel, quantizer, dataset.n_features)
 
-    def _train(self, core: Any, trainer: Any, classes: np.ndarray, multilabel: bool,
-               quantizer: Any, n_features: int, verbose: int) -> Classifier:
-        """Runs the trainer, then keeps what was learned."""
+    @staticmethod
+    def _train(trainer: Any, verbose: int) -> None:
         _jobs.run(trainer.train(), ProgressLine() if verbose else None)
+
+    def _keep(self, core: Any, classes: np.ndarray, multilabel: bool, quantizer: Any,
+              n_features: int) -> Classifier:
+        """Keeps a new model and what it was made with."""
         self.__dict__.pop("n_features_in_", None)
         if quantizer is not None:
             core.set_quantizer(native_quantizer(quantizer))
@@ -300,7 +380,7 @@ class Classifier(Estimator):
         feature_lr = 0.0 if given is None else given * lr / params["lr"]
         trainer = _jobs.run(core.prepare_training(*self._core_inputs(source), offsets, ids, epochs,
                                                   lr, lr_end, feature_lr, seed))
-        _jobs.run(trainer.train(), ProgressLine() if params["verbose"] else None)
+        self._train(trainer, params["verbose"])
         return self
 
     # -- prediction ------------------------------------------------------
@@ -625,8 +705,9 @@ class Classifier(Estimator):
 
 
 Classifier.__doc__ = _params.document(Classifier.__doc__ or "")
-for _method in (Classifier.fit, Classifier.predict, Classifier.predict_proba,
-                Classifier.predict_top, Classifier.score, Classifier.evaluate):
+for _method in (Classifier.fit, Classifier.partial_fit, Classifier.predict,
+                Classifier.predict_proba, Classifier.predict_top, Classifier.score,
+                Classifier.evaluate):
     _method.__doc__ = document_inputs(_method.__doc__ or "")
 
 
