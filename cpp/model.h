@@ -66,7 +66,10 @@ class Model {
 
   // Whether every weight is small enough that no score can overflow float32
   // (|w| <= sqrt(FLT_MAX / (dim * (1 + alpha)))): false once training diverged.
-  bool bounded(int threads) const;
+  // With `trained`, only the text rows its examples read are checked (no
+  // others changed) when they are fewer than the table's: a short run on a
+  // large model (partial_fit's batches) does not read the whole table.
+  bool bounded(int threads, const Dataset* trained = nullptr) const;
 
   const ModelShape& shape() const { return shape_; }
   const Fusion& fusion() const { return fusion_; }

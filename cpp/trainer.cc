@@ -98,7 +98,7 @@ void Trainer::run() {
   check_stop();
   // The last steps can blow weights up after their loss was checked: refuse
   // weights so large that scores overflow, which would make predictions NaN.
-  if (!model_.bounded(options_.threads)) {
+  if (!model_.bounded(options_.threads, data_.get())) {
     const int64_t total = data_->size() * options_.epochs;
     throw diverged("the weights grew too large for float32 scores", options_.epochs - 1, total,
                    total, options_.lr_end);

@@ -187,3 +187,10 @@ def test_warm_start_continues_from_the_weights(texts_y):
     assert clf._native.n_words == words and clf.score(texts[1000:], y[1000:]) > low + 0.1
     fresh = small(warm_start=False).fit(texts[:1000], y[:1000])
     assert fresh._native.n_words > words
+
+
+def test_a_diverging_batch_is_named(texts_y):
+    texts, y = texts_y
+    clf = small().partial_fit(texts[:300], y[:300], classes=np.arange(5))
+    with pytest.raises(mmfast.TrainingDivergedError, match="lower lr"):
+        clf.set_params(lr=1e30).partial_fit(texts[300:600], y[300:600])
