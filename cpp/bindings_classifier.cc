@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -102,6 +103,17 @@ struct PyTrainer {
   py::object owners;
   std::unique_ptr<Trainer> trainer;
 };
+
+// (epochs, lr, lr_end): a training run's schedule (TrainOptions).
+using Schedule = std::tuple<int, float, float>;
+
+// The classifier's configured training options, with `schedule` in place of
+// its epochs and learning rates when given.
+TrainOptions scheduled(const Classifier& classifier, const std::optional<Schedule>& schedule) {
+  TrainOptions options = classifier.config().train;
+  if (schedule) std::tie(options.epochs, options.lr, options.lr_end) = *schedule;
+  return options;
+}
 
 // Runs `prepare` (which makes a Trainer) as a job whose result is the trainer.
 py::object prepare_job(std::function<std::unique_ptr<Trainer>()> prepare, py::object owners) {
@@ -225,70 +237,40 @@ void bind_classifier(py::module_& m, py::module_& testing) {
           "prepare_fit",
           [](py::object self, py::handle texts, py::handle features, py::handle codes,
              const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids,
-             int32_t n_classes, int64_t codebook_size) {
+             int32_t n_classes, int64_t codebook_size, const std::optional<Schedule>& schedule) {
             auto input = fit_input(texts, features, codes);
             auto labels =
                 std::make_shared<RaggedArray>(ragged_from_numpy(label_offsets, label_ids));
             Classifier* classifier = self.cast<Classifier*>();
+            const TrainOptions options = scheduled(*classifier, schedule);
             return prepare_job(
                 [=, batch = input.batch] {
                   return classifier->prepare_fit(*batch, std::move(*labels), n_classes,
-                                                 codebook_size);
+                                                 codebook_size, options);
                 },
                 py::make_tuple(self, input.owners));
           },
           py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
           py::arg("label_ids"), py::arg("n_classes"), py::arg("codebook_size"),
+          py::arg("schedule") = py::none(),
           "Starts building the vocabulary, tokenizing and initializing; the job's result is "
-          "the Trainer, which reads this classifier's model and the features in place.")
+          "the Trainer, which reads this classifier's model and the features in place. "
+          "schedule: (epochs, lr, lr_end) instead of the configured epochs, lr -> 0.")
       .def(
           "prepare_fit_dataset",
           [](py::object self, const std::shared_ptr<CompiledDataset>& dataset,
-             int64_t codebook_size) {
+             int64_t codebook_size, const std::optional<Schedule>& schedule) {
             Classifier* classifier = self.cast<Classifier*>();
+            const TrainOptions options = scheduled(*classifier, schedule);
             return prepare_job(
                 [=] {
                   return classifier->prepare_fit(dataset->meta().dictionary, /*has_text=*/true,
-                                                 dataset->examples(), codebook_size);
+                                                 dataset->examples(), codebook_size, options);
                 },
                 // The examples keep the dataset's mapping alive themselves.
                 self);
           },
-          py::arg("dataset"), py::arg("codebook_size"))
-      .def(
-          "initialize",
-          [](py::object self, py::handle texts, py::handle features, py::handle codes,
-             const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids,
-             int32_t n_classes, int64_t codebook_size) {
-            auto input = fit_input(texts, features, codes);
-            auto labels =
-                std::make_shared<RaggedArray>(ragged_from_numpy(label_offsets, label_ids));
-            Classifier* classifier = self.cast<Classifier*>();
-            return start_job(
-                kLongCallWork,
-                [=, batch = input.batch] {
-                  classifier->initialize(*batch, std::move(*labels), n_classes, codebook_size);
-                },
-                py::make_tuple(self, input.owners));
-          },
-          py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
-          py::arg("label_ids"), py::arg("n_classes"), py::arg("codebook_size"),
-          "Starts making a fresh model for the examples (vocabulary, n-gram table, feature "
-          "scaling, initial weights) without training it; prepare_training trains it.")
-      .def(
-          "initialize_dataset",
-          [](py::object self, const std::shared_ptr<CompiledDataset>& dataset,
-             int64_t codebook_size) {
-            Classifier* classifier = self.cast<Classifier*>();
-            return start_job(
-                kLongCallWork,
-                [=] {
-                  classifier->initialize(dataset->meta().dictionary, /*has_text=*/true,
-                                         *dataset->examples(), codebook_size);
-                },
-                self);
-          },
-          py::arg("dataset"), py::arg("codebook_size"))
+          py::arg("dataset"), py::arg("codebook_size"), py::arg("schedule") = py::none())
       .def(
           "prepare_training",
           [](py::object self, py::handle texts, py::handle features, py::handle codes,

@@ -108,15 +108,17 @@ std::shared_ptr<const Dataset> tokenized(const Batch& batch, const Dictionary& d
 }  // namespace
 
 std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray labels,
-                                                 int32_t n_classes, int64_t codebook_size) {
-  return trainer_for(initialize(batch, std::move(labels), n_classes, codebook_size), config_.train);
+                                                 int32_t n_classes, int64_t codebook_size,
+                                                 const TrainOptions& options) {
+  return trainer_for(initialize(batch, std::move(labels), n_classes, codebook_size), options);
 }
 
 std::unique_ptr<Trainer> Classifier::prepare_fit(Dictionary dictionary, bool has_text,
                                                  std::shared_ptr<const Dataset> data,
-                                                 int64_t codebook_size) {
+                                                 int64_t codebook_size,
+                                                 const TrainOptions& options) {
   initialize(std::move(dictionary), has_text, *data, codebook_size);
-  return trainer_for(std::move(data), config_.train);
+  return trainer_for(std::move(data), options);
 }
 
 std::shared_ptr<const Dataset> Classifier::initialize(const Batch& batch, RaggedArray labels,

@@ -85,11 +85,13 @@ class Classifier {
   // The same for examples tokenized beforehand with `dictionary` (a
   // compiled dataset). has_text: false makes a features-only model.
   void initialize(Dictionary dictionary, bool has_text, const Dataset& data, int64_t codebook_size);
-  // fit: initialize, then the trainer of the configured epochs, lr -> 0.
+  // initialize, then the trainer of `options` over the same examples (fit:
+  // config().train, lr -> 0; a stream's first batch: one pass at its rate).
   std::unique_ptr<Trainer> prepare_fit(const Batch& batch, RaggedArray labels, int32_t n_classes,
-                                       int64_t codebook_size);
+                                       int64_t codebook_size, const TrainOptions& options);
   std::unique_ptr<Trainer> prepare_fit(Dictionary dictionary, bool has_text,
-                                       std::shared_ptr<const Dataset> data, int64_t codebook_size);
+                                       std::shared_ptr<const Dataset> data, int64_t codebook_size,
+                                       const TrainOptions& options);
 
   // Training from the current weights, the hook behind partial_fit,
   // warm_start and data-parallel workers: a trainer of options.epochs passes

@@ -145,6 +145,9 @@ def test_partial_fit_reads_files_and_compiled_datasets(texts_y, tmp_path):
     for _ in range(3):
         clf.partial_fit(ds).partial_fit(tmp_path / "a.txt")
     assert clf.score(texts[1000:], y[1000:].astype(str)) > 0.8
+    with pytest.raises(ValueError, match="must carry exactly its classes"):
+        small().partial_fit(ds, classes=[str(c) for c in range(6)])
+    assert small().partial_fit(ds, classes=[str(c) for c in range(5)]).score(ds) > 0.2
 
 
 @pytest.mark.parametrize("fusion", ["add", "pq"])

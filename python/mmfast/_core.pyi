@@ -88,13 +88,12 @@ class Classifier:
     def prepare_fit(
         self, texts: Texts, features: Features, codes: Codes, label_offsets: npt.ArrayLike,
         label_ids: npt.ArrayLike, n_classes: int, codebook_size: int,
-    ) -> Job: ...  # Trainer
-    def prepare_fit_dataset(self, dataset: CompiledDataset, codebook_size: int) -> Job: ...
-    def initialize(
-        self, texts: Texts, features: Features, codes: Codes, label_offsets: npt.ArrayLike,
-        label_ids: npt.ArrayLike, n_classes: int, codebook_size: int,
-    ) -> Job: ...  # None: a fresh model, untrained
-    def initialize_dataset(self, dataset: CompiledDataset, codebook_size: int) -> Job: ...
+        schedule: tuple[int, float, float] | None = None,
+    ) -> Job: ...  # Trainer; schedule: (epochs, lr, lr_end) instead of the configured ones
+    def prepare_fit_dataset(
+        self, dataset: CompiledDataset, codebook_size: int,
+        schedule: tuple[int, float, float] | None = None,
+    ) -> Job: ...
     def prepare_training(
         self, texts: Texts | CompiledDataset, features: Features, codes: Codes,
         label_offsets: npt.ArrayLike, label_ids: npt.ArrayLike, epochs: int, lr: float,

@@ -259,18 +259,19 @@ class Classifier(Estimator):
             if classes is None:
                 raise ValueError("classes: the first partial_fit needs every label the stream "
                                  "will carry (classes=...); later batches may lack some")
-            self._start(source, params, encode_labels(np.asarray(classes))[0])
-        elif classes is not None and not np.array_equal(encode_labels(np.asarray(classes))[0],
-                                                        self.classes_):
+            return self._start(source, params, encode_labels(np.asarray(classes))[0])
+        if classes is not None and not np.array_equal(encode_labels(np.asarray(classes))[0],
+                                                      self.classes_):
             raise ValueError(f"classes={classes!r} is not the model's classes_ "
                              f"{self.classes_!r}, which the first call fixed")
-        return self._continue_training(source, epochs=1, lr=params["lr"], lr_end=params["lr"])
+        epochs, lr, lr_end = _stream_pass(params)
+        return self._continue_training(source, epochs=epochs, lr=lr, lr_end=lr_end)
 
     def _start(self, source: Source, params: dict[str, Any],
                stream_classes: np.ndarray | None = None) -> Classifier:
-        """A fresh model for ``source``: fit's, trained ``epochs`` passes, or
-        (``stream_classes`` given, the first partial_fit) the stream's, made
-        from its first batch and left for partial_fit to train."""
+        """A fresh model for ``source``, trained: fit's (``epochs`` passes, lr
+        to 0), or with ``stream_classes`` (the first partial_fit) the stream's,
+        made from its first batch and trained one pass over it."""
         if isinstance(source, Compiled):
             return self._start_dataset(source, params, stream_classes)
         if len(source) == 0:
@@ -290,10 +291,8 @@ class Classifier(Estimator):
         core = _core.Classifier(config)
         inputs = (core_texts, dense, codes, offsets, ids, len(classes), codebook_size)
         n_features = 0 if dense is None else dense.shape[1]
-        if stream_classes is not None:
-            _jobs.run(core.initialize(*inputs))
-        else:
-            self._train(_jobs.run(core.prepare_fit(*inputs)), params["verbose"])
+        self._train(_jobs.run(core.prepare_fit(*inputs, _schedule(params, stream_classes))),
+                    params["verbose"])
         return self._keep(core, classes, multilabel, quantizer, n_features)
 
     def _start_dataset(self, source: Compiled, params: dict[str, Any],
@@ -312,13 +311,14 @@ class Classifier(Estimator):
         quantizer, codebook_size = dataset_features(params, dataset)
         core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
         classes = dataset.classes_
-        if stream_classes is not None:
-            ids_among(stream_classes, classes, np.arange(len(classes)))  # all declared
-            classes = stream_classes
-            _jobs.run(core.initialize_dataset(source.core_texts, codebook_size))
-        else:
-            self._train(_jobs.run(core.prepare_fit_dataset(source.core_texts, codebook_size)),
-                        params["verbose"])
+        if stream_classes is not None and not np.array_equal(classes, stream_classes):
+            # The model's classes are the dataset's, whose label ids it trains on in place.
+            raise ValueError(f"classes: a compiled dataset that starts a stream must carry "
+                             f"exactly its classes; dataset {dataset.path!r} has "
+                             f"{classes.tolist()!r}: start with lists or a file")
+        self._train(_jobs.run(core.prepare_fit_dataset(
+            source.core_texts, codebook_size, _schedule(params, stream_classes))),
+            params["verbose"])
         return self._keep(core, classes, dataset.multilabel, quantizer, dataset.n_features)
 
     @staticmethod
@@ -726,6 +726,18 @@ def load(path: str | os.PathLike[str]) -> Classifier:
         ValueError.
     """
     return Classifier._from_native(*_jobs.run(_core.Classifier.load(os.fspath(path))))
+
+
+def _stream_pass(params: dict[str, Any]) -> tuple[int, float, float]:
+    """(epochs, lr, lr_end) of a partial_fit call: one pass at the constant ``lr``."""
+    return 1, params["lr"], params["lr"]
+
+
+def _schedule(params: dict[str, Any],
+              stream_classes: np.ndarray | None) -> tuple[int, float, float] | None:
+    """The schedule of a new model's first training: a stream's pass, or None
+    for fit's configured epochs, lr to 0."""
+    return None if stream_classes is None else _stream_pass(params)
 
 
 def _trained_fusion(core: Any, fusion: str | None) -> str:
