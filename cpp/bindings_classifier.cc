@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -64,6 +65,17 @@ BatchInput batch_input(py::handle texts, py::handle features, py::handle codes, 
   return in;
 }
 
+// What a classifier is fitted on: batch_input's, with dense features read in
+// place (training reads them every epoch, so they are not copied).
+BatchInput fit_input(py::handle texts, py::handle features, py::handle codes) {
+  auto input =
+      batch_input(texts, features, codes,
+                  /*allow_empty=*/texts.is_none() || !features.is_none() || !codes.is_none());
+  check(features.is_none() || input.owners[1].ptr() == features.ptr(),
+        "features must be a C-contiguous float32 array to be read in place");
+  return input;
+}
+
 // What a classifier predicts from: batch_input's, or the examples of a
 // compiled dataset given as `texts` (features and codes then None).
 BatchInput prediction_input(const Classifier& classifier, py::handle texts, py::handle features,
@@ -91,6 +103,17 @@ struct PyTrainer {
   py::object owners;
   std::unique_ptr<Trainer> trainer;
 };
+
+// (epochs, lr, lr_end): a training run's schedule (TrainOptions).
+using Schedule = std::tuple<int, float, float>;
+
+// The classifier's configured training options, with `schedule` in place of
+// its epochs and learning rates when given.
+TrainOptions scheduled(const Classifier& classifier, const std::optional<Schedule>& schedule) {
+  TrainOptions options = classifier.config().train;
+  if (schedule) std::tie(options.epochs, options.lr, options.lr_end) = *schedule;
+  return options;
+}
 
 // Runs `prepare` (which makes a Trainer) as a job whose result is the trainer.
 py::object prepare_job(std::function<std::unique_ptr<Trainer>()> prepare, py::object owners) {
@@ -155,6 +178,7 @@ void def_train_option(py::class_<ClassifierConfig>& config, const char* name,
 // (tests/test_params.py checks that the names and defaults agree).
 void bind_classifier_config(py::module_& m) {
   m.attr("AUTO_BUCKETS") = kAutoBuckets;
+  m.attr("MAX_AUTO_BUCKETS") = kMaxAutoBuckets;
   using Config = ClassifierConfig;
   py::class_<Config> config(m, "ClassifierConfig");
   config.def(py::init<>())
@@ -214,40 +238,69 @@ void bind_classifier(py::module_& m, py::module_& testing) {
           "prepare_fit",
           [](py::object self, py::handle texts, py::handle features, py::handle codes,
              const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids,
-             int32_t n_classes, int64_t codebook_size) {
-            auto input =
-                batch_input(texts, features, codes, /*allow_empty=*/texts.is_none() ||
-                                                        !features.is_none() || !codes.is_none());
-            check(features.is_none() || input.owners[1].ptr() == features.ptr(),
-                  "features must be a C-contiguous float32 array to be read in place");
+             int32_t n_classes, int64_t codebook_size, const std::optional<Schedule>& schedule) {
+            auto input = fit_input(texts, features, codes);
             auto labels =
                 std::make_shared<RaggedArray>(ragged_from_numpy(label_offsets, label_ids));
             Classifier* classifier = self.cast<Classifier*>();
+            const TrainOptions options = scheduled(*classifier, schedule);
             return prepare_job(
                 [=, batch = input.batch] {
                   return classifier->prepare_fit(*batch, std::move(*labels), n_classes,
-                                                 codebook_size);
+                                                 codebook_size, options);
                 },
                 py::make_tuple(self, input.owners));
           },
           py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
           py::arg("label_ids"), py::arg("n_classes"), py::arg("codebook_size"),
+          py::arg("schedule") = py::none(),
           "Starts building the vocabulary, tokenizing and initializing; the job's result is "
-          "the Trainer, which reads this classifier's model and the features in place.")
+          "the Trainer, which reads this classifier's model and the features in place. "
+          "schedule: (epochs, lr, lr_end) instead of the configured epochs, lr -> 0.")
       .def(
           "prepare_fit_dataset",
           [](py::object self, const std::shared_ptr<CompiledDataset>& dataset,
-             int64_t codebook_size) {
+             int64_t codebook_size, const std::optional<Schedule>& schedule) {
             Classifier* classifier = self.cast<Classifier*>();
+            const TrainOptions options = scheduled(*classifier, schedule);
             return prepare_job(
                 [=] {
                   return classifier->prepare_fit(dataset->meta().dictionary, /*has_text=*/true,
-                                                 dataset->examples(), codebook_size);
+                                                 dataset->examples(), codebook_size, options);
                 },
                 // The examples keep the dataset's mapping alive themselves.
                 self);
           },
-          py::arg("dataset"), py::arg("codebook_size"))
+          py::arg("dataset"), py::arg("codebook_size"), py::arg("schedule") = py::none())
+      .def(
+          "prepare_training",
+          [](py::object self, py::handle texts, py::handle features, py::handle codes,
+             const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids, int epochs,
+             float lr, float lr_end, float feature_lr, uint64_t seed) {
+            Classifier* classifier = self.cast<Classifier*>();
+            auto input = prediction_input(*classifier, texts, features, codes);
+            auto labels =
+                std::make_shared<RaggedArray>(ragged_from_numpy(label_offsets, label_ids));
+            TrainOptions options;
+            options.epochs = epochs;
+            options.lr = lr;
+            options.lr_end = lr_end;
+            options.feature_lr = feature_lr;
+            options.seed = seed;
+            return prepare_job(
+                [=, batch = input.batch] {
+                  return classifier->prepare_training(*batch, std::move(*labels), options);
+                },
+                py::make_tuple(self, input.owners));
+          },
+          py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
+          py::arg("label_ids"), py::arg("epochs"), py::arg("lr"), py::arg("lr_end"),
+          py::arg("feature_lr"), py::arg("seed"),
+          "Starts preparing `epochs` passes over the examples (as predict_proba takes them: "
+          "lists, or a compiled dataset) from the current weights, the learning rate moving "
+          "linearly from lr to lr_end (feature_lr <= 0: the default rule); the job's result is "
+          "the Trainer. Nothing is rebuilt: the model's vocabulary, table, scaling and "
+          "quantizer read the examples.")
       .def(
           "token_rows",
           [](const Classifier& self, const std::string& text) {

@@ -81,16 +81,36 @@ class Classifier {
  public:
   explicit Classifier(const ClassifierConfig& config);
 
-  // Builds the vocabulary, tokenizes every text once, initializes the
-  // weights, and returns the trainer to start. labels: one row per example.
+  // A fresh model for `batch`: builds the vocabulary (min_count, and the
+  // n-gram table's size when it follows the data), tokenizes every text once,
+  // and initializes the weights (the feature scaling from the batch's
+  // features, hierarchical softmax and negative sampling from its class
+  // counts). Returns the tokenized examples. labels: one row per example.
   // codebook_size: the range of the codes (0 without features).
-  std::unique_ptr<Trainer> prepare_fit(const Batch& batch, RaggedArray labels, int32_t n_classes,
-                                       int64_t codebook_size);
+  std::shared_ptr<const Dataset> initialize(const Batch& batch, RaggedArray labels,
+                                            int32_t n_classes, int64_t codebook_size);
   // The same for examples tokenized beforehand with `dictionary` (a
-  // compiled dataset): initializes the weights and returns the trainer.
-  // has_text: false trains a features-only model.
+  // compiled dataset). has_text: false makes a features-only model.
+  void initialize(Dictionary dictionary, bool has_text, const Dataset& data, int64_t codebook_size);
+  // initialize, then the trainer of `options` over the same examples (fit:
+  // config().train, lr -> 0; a stream's first batch: one pass at its rate).
+  std::unique_ptr<Trainer> prepare_fit(const Batch& batch, RaggedArray labels, int32_t n_classes,
+                                       int64_t codebook_size, const TrainOptions& options);
   std::unique_ptr<Trainer> prepare_fit(Dictionary dictionary, bool has_text,
-                                       std::shared_ptr<const Dataset> data, int64_t codebook_size);
+                                       std::shared_ptr<const Dataset> data, int64_t codebook_size,
+                                       const TrainOptions& options);
+
+  // Training from the current weights, the hook behind partial_fit,
+  // warm_start and data-parallel workers: a trainer of options.epochs passes
+  // over `batch` (lists, or a compiled dataset's batch_of) whose learning
+  // rate moves linearly from options.lr to options.lr_end (feature_lr <= 0:
+  // default_feature_lr(options.lr, ...); threads: this classifier's). The
+  // batch is read through the model as it is (its vocabulary, n-gram table,
+  // feature scaling and quantizer: nothing is rebuilt), so it must carry
+  // what the model was trained on. labels: one row per example, class ids
+  // in [0, n_classes()).
+  std::unique_ptr<Trainer> prepare_training(const Batch& batch, RaggedArray labels,
+                                            const TrainOptions& options);
 
   // One SGD step per example of `batch`, in order, on this thread: for
   // tests that compare a step with a reference. Returns the summed loss.
@@ -142,6 +162,8 @@ class Classifier {
   static Classifier load(const std::string& path, std::string& metadata);
 
  private:
+  // A trainer of the model over `data`, with this classifier's threads.
+  std::unique_ptr<Trainer> trainer_for(std::shared_ptr<const Dataset> data, TrainOptions options);
   // Checks that `batch` carries what the model was trained on.
   void check_batch(const Batch& batch) const;
   // Example i of `batch`, built in `scratch` where it is not read in place.

@@ -145,6 +145,13 @@ bool Matrix::bounded(float limit, int threads) const {
   return ok;
 }
 
+bool Matrix::rows_bounded(const int32_t* rows, int64_t n, float limit) const {
+  for (int64_t k = 0; k < n; ++k) {
+    if (!range_bounded(row(rows[k]), cols_, limit)) return false;
+  }
+  return true;
+}
+
 void Matrix::write(BinaryWriter& out) const {
   out.write<int64_t>(rows_);
   out.write<int64_t>(cols_);

@@ -39,6 +39,8 @@ class Matrix {
   // Whether every entry x has |x| <= limit (NaN never does); reads every
   // entry, on `threads`.
   bool bounded(float limit, int threads) const;
+  // The same over the rows listed in `rows` (repeats allowed) only.
+  bool rows_bounded(const int32_t* rows, int64_t n, float limit) const;
 
   // A table made by uniform() (or read from a file that recorded its
   // initialization) stores only the rows that changed since (those no

@@ -176,7 +176,7 @@ MMFAST_CLONES void Model::predict(const ExampleView& example, float* probs,
   loss_->predict(scratch.fusion.z.data(), output_, probs, scratch.loss);
 }
 
-bool Model::bounded(int threads) const {
+bool Model::bounded(int threads, const Dataset* trained) const {
   // A hidden entry is a mean of embeddings plus alpha times a mean: at most
   // (1 + alpha) * limit; a score sums width products with an output weight.
   // (The projection's output also depends on the features: its weights are
@@ -184,7 +184,12 @@ bool Model::bounded(int threads) const {
   const double limit = std::sqrt(std::numeric_limits<float>::max() /
                                  (static_cast<double>(fusion_.width()) * (1.0 + shape_.alpha)));
   const auto bound = static_cast<float>(limit);
-  return text_embeddings_.bounded(bound, threads) && feature_embeddings_.bounded(bound, threads) &&
+  const bool few_rows = trained != nullptr && trained->tokens.n_values() < text_embeddings_.rows();
+  const bool text_bounded =
+      few_rows
+          ? text_embeddings_.rows_bounded(trained->tokens.row(0), trained->tokens.n_values(), bound)
+          : text_embeddings_.bounded(bound, threads);
+  return text_bounded && feature_embeddings_.bounded(bound, threads) &&
          output_.bounded(bound, threads) &&
          (!projection_ || projection_->weights().bounded(bound, threads));
 }

@@ -73,7 +73,10 @@ class Model {
 
   // Whether every weight is small enough that no score can overflow float32
   // (|w| <= sqrt(FLT_MAX / (dim * (1 + alpha)))): false once training diverged.
-  bool bounded(int threads) const;
+  // With `trained`, only the text rows its examples read are checked (no
+  // others changed) when they are fewer than the table's: a short run on a
+  // large model (partial_fit's batches) does not read the whole table.
+  bool bounded(int threads, const Dataset* trained = nullptr) const;
 
   // Whether train() takes one input alone: the fusion reads both and its
   // hidden vector has dim values (not bilinear_gated's dim * dim).

@@ -14,7 +14,7 @@ from conftest import cli_metric as metric
 from conftest import run_cli as run
 
 import mmfast
-from mmfast._params import FUSIONS
+from mmfast._params import BY_NAME, FUSIONS
 from mmfast.cli import main
 
 SMALL = ["--dim", "16", "--buckets", "10000", "--thread", "1", "--quiet"]
@@ -187,7 +187,8 @@ def test_help_shows_every_option_with_meaning_and_default(capsys):
     names = ["none" if kind is None else kind for kind in FUSIONS]
     assert "--fusion {" + ",".join(names) + "}" in out
     for name, default in mmfast.Classifier().get_params().items():
-        if name not in ("quantizer", "verbose"):  # fastText's names for two options
+        # quantizer, verbose (--quiet) and warm_start (a command trains once) are no options
+        if BY_NAME[name].option:
             option = {"n_jobs": "--thread", "random_state": "--seed"}.get(
                 name, "--" + name.replace("_", "-"))
             assert option in out

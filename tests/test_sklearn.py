@@ -41,6 +41,9 @@ class FeaturesOnly(mmfast.Classifier):
     def fit(self, X, y):
         return super().fit(None, y, features=X)
 
+    def partial_fit(self, X, y, classes=None):
+        return super().partial_fit(None, y, features=X, classes=classes)
+
     def predict(self, X):
         return super().predict(None, features=X)
 

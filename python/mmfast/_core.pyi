@@ -64,6 +64,7 @@ def fusion_forward(
 ) -> npt.NDArray[np.float32]: ...
 
 AUTO_BUCKETS: int  # ClassifierConfig.buckets / compile_dataset: sized by the training texts
+MAX_AUTO_BUCKETS: int  # the most rows that sizing by the data gives (fastText's 2,000,000)
 
 class ClassifierConfig:
     """The core's hyperparameters (python/mmfast/_params.py sets them by name)."""
@@ -91,8 +92,17 @@ class Classifier:
     def prepare_fit(
         self, texts: Texts, features: Features, codes: Codes, label_offsets: npt.ArrayLike,
         label_ids: npt.ArrayLike, n_classes: int, codebook_size: int,
-    ) -> Job: ...  # Trainer
-    def prepare_fit_dataset(self, dataset: CompiledDataset, codebook_size: int) -> Job: ...
+        schedule: tuple[int, float, float] | None = None,
+    ) -> Job: ...  # Trainer; schedule: (epochs, lr, lr_end) instead of the configured ones
+    def prepare_fit_dataset(
+        self, dataset: CompiledDataset, codebook_size: int,
+        schedule: tuple[int, float, float] | None = None,
+    ) -> Job: ...
+    def prepare_training(
+        self, texts: Texts | CompiledDataset, features: Features, codes: Codes,
+        label_offsets: npt.ArrayLike, label_ids: npt.ArrayLike, epochs: int, lr: float,
+        lr_end: float, feature_lr: float, seed: int,
+    ) -> Job: ...  # Trainer: training from the current weights
     def token_rows(
         self, text: str
     ) -> tuple[list[str], npt.NDArray[np.int32], npt.NDArray[np.int32]]: ...

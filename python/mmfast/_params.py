@@ -193,6 +193,12 @@ CLASSIFIER: tuple[Param, ...] = (
     Param("random_state", 0, "int",
           "Seeds initialisation and example order; with ``n_jobs=1`` a fit is bit-for-bit "
           "reproducible.", _int(0, 2**64 - 1), core="seed", flag="--seed"),
+    Param("warm_start", False, "bool",
+          "Whether ``fit`` on a fitted model continues from its weights (``epochs`` more "
+          "passes, the learning rate decaying from ``lr`` to 0 again) instead of starting "
+          "afresh. The model keeps its classes, vocabulary, n-gram table, feature scaling "
+          "and quantizer; the new data's labels must be among ``classes_``.",
+          _choice((False, True)), option=False),
     Param("verbose", 1, "int",
           "1 shows a progress line on stderr while training (and fitting and applying the "
           "quantizer of pq, rspq) and while predicting from a file or a compiled dataset; 0 is "

@@ -27,7 +27,7 @@ from ._features import (
     training_features,
 )
 from ._inputs import Compiled, Source, TextFile, document_inputs, resolve
-from ._labels import check_shares_a_class
+from ._labels import check_shares_a_class, encode_labels, ids_among
 from ._progress import CountProgressLine, ProgressLine
 from ._schedule import training_schedule
 from ._sklearn_compat import classifier_tags, features_routing
@@ -140,6 +140,7 @@ class Classifier(Estimator):
         quantizer: ProductQuantizer | RSPQ | None = None,
         n_jobs: int | None = None,
         random_state: int = 0,
+        warm_start: bool = False,
         verbose: int = 1,
     ) -> None:
         self.dim = dim
@@ -163,6 +164,7 @@ class Classifier(Estimator):
         self.quantizer = quantizer
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.warm_start = warm_start
         self.verbose = verbose
 
     # -- scikit-learn interoperability -----------------------------------
@@ -207,11 +209,13 @@ class Classifier(Estimator):
     def fit(
         self, texts: Texts, y: Labels | None = None, features: npt.ArrayLike | None = None
     ) -> Classifier:
-        """Train the model (from scratch: a second fit forgets the first).
+        """Train the model (from scratch, unless ``warm_start``: a second fit
+        forgets the first).
 
         A compiled dataset is trained on in place, memory-mapped; with
         ``n_jobs=1`` and the same ``random_state``, the model is the same, bit
-        for bit, as one trained on the same examples as lists.
+        for bit, as one trained on the same examples as lists. With
+        ``warm_start=True`` a fitted model continues from its weights instead.
 
         Parameters
         ----------
@@ -228,25 +232,95 @@ class Classifier(Estimator):
         """
         params = _params.validated(self)
         source = resolve(texts, y, features, labelled=True)
+        if params["warm_start"] and self.__sklearn_is_fitted__():
+            # None: as the first fit resolved them (lr_, epochs_).
+            return self._continue_training(
+                source, epochs=self.epochs_ if params["epochs"] is None else params["epochs"],
+                lr=self.lr_ if params["lr"] is None else params["lr"], lr_end=0.0)
+        return self._start(source, params)
+
+    def partial_fit(
+        self, texts: Texts, y: Labels | None = None, features: npt.ArrayLike | None = None,
+        classes: npt.ArrayLike | None = None,
+    ) -> Classifier:
+        """One pass over a batch of examples, continuing the model: learning
+        from a stream, batch by batch (scikit-learn's incremental protocol,
+        which dask-ml's ``Incremental`` drives).
+
+        The first call (on an unfitted model) makes the model from its batch
+        and fixes what a stream cannot change later: the classes (``classes``
+        lists every label the stream will carry), the vocabulary (the batch's
+        words seen ``min_count`` times; a word first seen later counts through
+        the hashed n-grams it takes part in, as at prediction), the n-gram
+        table (``buckets``, or with None fastText's 2,000,000 rows: a stream's
+        size is unknown and the table cannot grow once rows are learned; a
+        compiled dataset keeps its own), the feature scaling (the batch's
+        mean and scale, then fixed) and the quantizer of pq/rspq (fitted on
+        the batch unless ``quantizer`` is fitted). Every call, the first
+        included, then runs one pass over its batch at the constant learning
+        rate ``lr`` (``epochs`` is not used): a stream has no end to decay
+        towards. After ``fit``, partial_fit continues that model. Ctrl-C
+        keeps the steps taken so far and raises KeyboardInterrupt.
+
+        Parameters
+        ----------
+        {texts}
+        {y}
+        {features}
+        classes : array-like of shape (n_classes,), default=None
+            Every label of the stream; required at the first call, and when
+            given later, must be ``classes_``.
+
+        Returns
+        -------
+        self : Classifier
+        """
+        params = _params.validated(self)
+        source = resolve(texts, y, features, labelled=True)
+        if not self.__sklearn_is_fitted__():
+            if classes is None:
+                raise ValueError("classes: the first partial_fit needs every label the stream "
+                                 "will carry (classes=...); later batches may lack some")
+            return self._start(source, params, encode_labels(np.asarray(classes))[0])
+        if classes is not None and not np.array_equal(encode_labels(np.asarray(classes))[0],
+                                                      self.classes_):
+            raise ValueError(f"classes={classes!r} is not the model's classes_ "
+                             f"{self.classes_!r}, which the first call fixed")
+        # lr=None: the rate the first batch resolved (lr_), constant from then on.
+        epochs, lr, lr_end = _stream_pass(self.lr_ if params["lr"] is None else params["lr"])
+        return self._continue_training(source, epochs=epochs, lr=lr, lr_end=lr_end)
+
+    def _start(self, source: Source, params: dict[str, Any],
+               stream_classes: np.ndarray | None = None) -> Classifier:
+        """A fresh model for ``source``, trained: fit's (``epochs`` passes, lr
+        to 0), or with ``stream_classes`` (the first partial_fit) the stream's,
+        made from its first batch and trained one pass over it."""
         if isinstance(source, Compiled):
-            return self._fit_dataset(source, params)
-        core_texts = source.core_texts
+            return self._start_dataset(source, params, stream_classes)
         if len(source) == 0:
             raise ValueError("texts: no examples (got an empty sequence)")
         classes, offsets, ids, multilabel = source.encoded_labels()
+        if stream_classes is not None:
+            classes, ids = stream_classes, ids_among(stream_classes, classes, ids)
         if len(classes) < 2:
             raise ValueError(f"y has {len(classes)} class; a classifier needs at least 2")
+        core_texts = source.core_texts
         if core_texts is None and self.fusion is None:
             raise ValueError("texts is None: give texts, or features with a fusion")
         params = _scheduled(params, int(offsets[-1]), len(classes))
         quantizer, dense, codes, codebook_size = training_features(params, source.features)
-        core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
-        trainer = _jobs.run(core.prepare_fit(core_texts, dense, codes, offsets, ids, len(classes),
-                                             codebook_size))
+        config = _params.core_config(params, _core.ClassifierConfig())
+        if stream_classes is not None and params["buckets"] is None:
+            config.buckets = _core.MAX_AUTO_BUCKETS  # a stream's size is unknown
+        core = _core.Classifier(config)
+        inputs = (core_texts, dense, codes, offsets, ids, len(classes), codebook_size)
         n_features = 0 if dense is None else dense.shape[1]
-        return self._train(core, trainer, classes, multilabel, quantizer, n_features, params)
+        self._train(_jobs.run(core.prepare_fit(*inputs, _schedule(params, stream_classes))),
+                    params["verbose"])
+        return self._keep(core, classes, multilabel, quantizer, n_features, params)
 
-    def _fit_dataset(self, source: Compiled, params: dict[str, Any]) -> Classifier:
+    def _start_dataset(self, source: Compiled, params: dict[str, Any],
+                       stream_classes: np.ndarray | None) -> Classifier:
         dataset = source.dataset
         theirs = dataset.settings
         # buckets=None takes the dataset's, which the data sized.
@@ -262,14 +336,25 @@ class Classifier(Estimator):
         _, offsets, _, _ = source.encoded_labels()
         params = _scheduled(params, int(offsets[-1]), len(dataset.classes_))
         core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
-        trainer = _jobs.run(core.prepare_fit_dataset(source.core_texts, codebook_size))
-        return self._train(core, trainer, dataset.classes_, dataset.multilabel, quantizer,
-                           dataset.n_features, params)
+        classes = dataset.classes_
+        if stream_classes is not None and not np.array_equal(classes, stream_classes):
+            # The model's classes are the dataset's, whose label ids it trains on in place.
+            raise ValueError(f"classes: a compiled dataset that starts a stream must carry "
+                             f"exactly its classes; dataset {dataset.path!r} has "
+                             f"{classes.tolist()!r}: start with lists or a file")
+        self._train(_jobs.run(core.prepare_fit_dataset(
+            source.core_texts, codebook_size, _schedule(params, stream_classes))),
+            params["verbose"])
+        return self._keep(core, classes, dataset.multilabel, quantizer, dataset.n_features,
+                          params)
 
-    def _train(self, core: Any, trainer: Any, classes: np.ndarray, multilabel: bool,
-               quantizer: Any, n_features: int, params: dict[str, Any]) -> Classifier:
-        """Runs the trainer, then keeps what was learned (`params`: those it ran with)."""
-        _jobs.run(trainer.train(), ProgressLine() if params["verbose"] else None)
+    @staticmethod
+    def _train(trainer: Any, verbose: int) -> None:
+        _jobs.run(trainer.train(), ProgressLine() if verbose else None)
+
+    def _keep(self, core: Any, classes: np.ndarray, multilabel: bool, quantizer: Any,
+              n_features: int, params: dict[str, Any]) -> Classifier:
+        """Keeps a new model and what it was made with (`params`: those it ran with)."""
         self.__dict__.pop("n_features_in_", None)
         if quantizer is not None:
             core.set_quantizer(native_quantizer(quantizer))
@@ -284,6 +369,47 @@ class Classifier(Estimator):
         self.buckets_ = core.buckets
         self.lr_ = params["lr"]
         self.epochs_ = params["epochs"]
+        return self
+
+    def _continue_training(
+        self, texts: Texts, y: Labels | None = None, features: npt.ArrayLike | None = None, *,
+        epochs: int, lr: float, lr_end: float, seed: int | None = None,
+    ) -> Classifier:
+        """``epochs`` passes over the examples from the current weights, the
+        learning rate moving linearly from ``lr`` to ``lr_end``: the one way to
+        train a fitted model further (partial_fit, warm_start, a data-parallel
+        worker's slice of an epoch under one global schedule).
+
+        Nothing is rebuilt: the examples are read through the model's
+        vocabulary (words it does not know count through their n-grams), n-gram
+        table, feature scaling and quantizer, and their labels must be among
+        ``classes_``. ``feature_lr``, when set, scales with ``lr / self.lr``;
+        ``seed`` (default ``random_state``) orders the examples. Ctrl-C keeps
+        the steps taken so far (the model stays valid, partly trained on them)
+        and raises KeyboardInterrupt.
+        """
+        params = _params.validated(self)
+        core = self._fitted_native()
+        epochs = check_int("epochs", epochs, 1)
+        lr = check_float("lr", lr, 0.0)
+        lr_end = check_float("lr_end", lr_end, 0.0, inclusive=True)
+        if lr_end > lr:
+            raise ValueError(f"lr_end must be <= lr ({lr}), got {lr_end}")
+        seed = params["random_state"] if seed is None else check_int("seed", seed, 0, 2**64 - 1)
+        source = resolve(texts, y, features, labelled=True)
+        if len(source) == 0:
+            raise ValueError("texts: no examples (got an empty sequence)")
+        labels, offsets, ids, multilabel = source.encoded_labels()
+        ids = ids_among(self.classes_, labels, ids)
+        if multilabel and not self.multilabel_:
+            raise ValueError("y has several labels per example, and this model was trained on "
+                             "one label per example")
+        # A feature_lr that was set follows lr; the core's 0 is its default rule.
+        given = params["feature_lr"]
+        feature_lr = 0.0 if given is None else given * lr / self.lr_
+        trainer = _jobs.run(core.prepare_training(*self._core_inputs(source), offsets, ids, epochs,
+                                                  lr, lr_end, feature_lr, seed))
+        self._train(trainer, params["verbose"])
         return self
 
     # -- prediction ------------------------------------------------------
@@ -620,8 +746,9 @@ class Classifier(Estimator):
 
 
 Classifier.__doc__ = _params.document(Classifier.__doc__ or "")
-for _method in (Classifier.fit, Classifier.predict, Classifier.predict_proba,
-                Classifier.predict_top, Classifier.score, Classifier.evaluate):
+for _method in (Classifier.fit, Classifier.partial_fit, Classifier.predict,
+                Classifier.predict_proba, Classifier.predict_top, Classifier.score,
+                Classifier.evaluate):
     _method.__doc__ = document_inputs(_method.__doc__ or "")
 
 
@@ -646,6 +773,18 @@ def _scheduled(params: dict[str, Any], n_labels: int, n_classes: int) -> dict[st
     """`params` with lr and epochs decided (for None) by the training data's size."""
     lr, epochs = training_schedule(params["lr"], params["epochs"], n_labels, n_classes)
     return {**params, "lr": lr, "epochs": epochs}
+
+
+def _stream_pass(lr: float) -> tuple[int, float, float]:
+    """(epochs, lr, lr_end) of a partial_fit call: one pass at the constant ``lr``."""
+    return 1, lr, lr
+
+
+def _schedule(params: dict[str, Any],
+              stream_classes: np.ndarray | None) -> tuple[int, float, float] | None:
+    """The schedule of a new model's first training: a stream's pass, or None
+    for fit's configured epochs, lr to 0."""
+    return None if stream_classes is None else _stream_pass(params["lr"])
 
 
 def _trained_fusion(core: Any, fusion: str | None) -> str:
