@@ -157,9 +157,9 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
           const ExampleView example = data.example(i);
           if (!example.empty() && data.labels.row_size(i) > 0) {
             const float lr = lr_at(done, total);
-            const float loss = model_.train(example, data.labels.row(i), data.labels.row_size(i),
-                                            lr, lr_at(done, total, true), scratch,
-                                            draw_inputs(order_rng));
+            const float loss =
+                model_.train(example, data.labels.row(i), data.labels.row_size(i), lr,
+                             lr_at(done, total, true), scratch, draw_inputs(order_rng));
             if (!std::isfinite(loss)) {
               throw diverged(std::isnan(loss) ? "the loss became NaN" : "the loss became infinite",
                              epoch, done, total, lr);

@@ -407,8 +407,9 @@ class Classifier(Estimator):
         # A feature_lr that was set follows lr; the core's 0 is its default rule.
         given = params["feature_lr"]
         feature_lr = 0.0 if given is None else given * lr / self.lr_
-        trainer = _jobs.run(core.prepare_training(*self._core_inputs(source), offsets, ids, epochs,
-                                                  lr, lr_end, feature_lr, seed))
+        inputs = self._core_inputs(source)
+        trainer = _jobs.run(core.prepare_training(inputs.texts, inputs.dense, inputs.codes, offsets,
+                                                  ids, epochs, lr, lr_end, feature_lr, seed))
         self._train(trainer, params["verbose"])
         return self
 
