@@ -1,0 +1,103 @@
+"""mmfast.dask on a distributed.LocalCluster of 2 worker processes: what the
+workers compute equals the local model's results, bit for bit."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from conftest import paired_modalities, separable_texts
+
+import mmfast
+
+distributed = pytest.importorskip("distributed")
+da = pytest.importorskip("dask.array")
+db = pytest.importorskip("dask.bag")
+mdask = pytest.importorskip("mmfast.dask")
+
+# Worker processes under a sanitizer runtime start too slowly for CI's ASan
+# run; `-m "not dask"` leaves these tests out anywhere else.
+pytestmark = [
+    pytest.mark.dask,
+    pytest.mark.skipif(bool(os.environ.get("MMFAST_SANITIZER")),
+                       reason="dask worker processes under a sanitizer"),
+]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def multimodal():
+    texts, X, y = paired_modalities(1200)
+    clf = mmfast.Classifier(fusion="add", dim=16, epochs=3, buckets=20_000, n_jobs=1,
+                            verbose=0).fit(texts[:800], y[:800], features=X[:800])
+    return clf, texts[800:], X[800:], y[800:]
+
+
+def test_predict_proba_and_score_equal_the_local_model(client, multimodal):
+    clf, texts, X, y = multimodal
+    bag = db.from_sequence(texts, npartitions=3)
+    sizes = bag.map_partitions(len).compute()
+    features = da.from_array(X, chunks=(tuple(sizes), X.shape[1]))
+    labels = da.from_array(y, chunks=(tuple(sizes),))
+
+    predicted = mdask.predict(clf, bag, features)
+    proba = mdask.predict_proba(clf, bag, features)
+    assert proba.numblocks == (bag.npartitions, 1)
+
+    np.testing.assert_array_equal(predicted.compute(), clf.predict(texts, features=X))
+    assert np.array_equal(proba.compute(), clf.predict_proba(texts, features=X))
+    assert mdask.score(clf, bag, labels, features).compute() == clf.score(texts, y, features=X)
+
+
+def test_transform_equals_the_local_quantizer(client):
+    X = np.random.default_rng(0).normal(size=(900, 16)).astype(np.float32)
+    pq = mmfast.ProductQuantizer(n_subquantizers=4, n_bits=4, n_jobs=1).fit(X)
+    codes = mdask.transform(pq, da.from_array(X, chunks=(300, 8)))
+    assert codes.chunks[0] == (300, 300, 300)
+    assert np.array_equal(codes.compute(), pq.transform(X))
+
+
+def test_compiled_shards_and_dataframe_columns(client, tmp_path):
+    texts, y = separable_texts(900)
+    clf = mmfast.Classifier(dim=8, epochs=2, buckets=5000, n_jobs=1, verbose=0).fit(texts, y)
+    shards = [mmfast.Dataset.from_texts(texts[i:i + 300], y[i:i + 300], tmp_path / f"{i}.mmd",
+                                        buckets=5000) for i in range(0, 900, 300)]
+    np.testing.assert_array_equal(mdask.predict(clf, shards).compute(), clf.predict(texts))
+    assert mdask.score(clf, [s.path for s in shards]).compute() == clf.score(texts, y)
+
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    frame = dd.from_pandas(pd.DataFrame({"text": texts}, index=np.arange(900) * 2),
+                           npartitions=2)
+    predicted = mdask.predict(clf, frame["text"]).compute()
+    assert predicted.index.equals(frame.index.compute())
+    np.testing.assert_array_equal(predicted.to_numpy(), clf.predict(texts))
+    proba = mdask.predict_proba(clf, frame["text"]).compute()
+    assert list(proba.columns) == clf.classes_.tolist()
+
+
+def test_partitions_that_do_not_match_are_refused(multimodal):
+    clf, texts, X, _ = multimodal
+    with pytest.raises(ValueError, match="features has 2 partitions"):
+        mdask.predict(clf, db.from_sequence(texts, npartitions=3),
+                      da.from_array(X, chunks=(200, X.shape[1])))
+    with pytest.raises(TypeError, match="texts must be a dask bag"):
+        mdask.predict(clf, texts)
+
+
+def test_import_mmfast_leaves_dask_out():
+    import subprocess
+    import sys
+
+    code = "import sys, mmfast; print('dask' in sys.modules or 'distributed' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"
