@@ -13,6 +13,7 @@
 #include "classifier.h"
 #include "common.h"
 #include "dataset_file.h"
+#include "shard_set.h"
 
 namespace mmfast::bindings {
 
@@ -247,6 +248,24 @@ void bind_classifier(py::module_& m, py::module_& testing) {
                 self);
           },
           py::arg("dataset"), py::arg("codebook_size"))
+      .def(
+          "prepare_fit_shards",
+          [](py::object self, const std::vector<std::shared_ptr<CompiledDataset>>& given,
+             int64_t codebook_size) {
+            const Shards shards(given.begin(), given.end());
+            check_shards_agree(shards);
+            Classifier* classifier = self.cast<Classifier*>();
+            return prepare_job(
+                [=] {
+                  return classifier->prepare_fit(shards.front()->meta().dictionary,
+                                                 /*has_text=*/true, concatenate_shards(shards),
+                                                 codebook_size);
+                },
+                self);
+          },
+          py::arg("shards"), py::arg("codebook_size"),
+          "prepare_fit_dataset over the shards of a sharded compile, read as one dataset (their "
+          "examples copied into memory, shard after shard).")
       .def(
           "token_rows",
           [](const Classifier& self, const std::string& text) {

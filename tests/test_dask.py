@@ -65,18 +65,20 @@ def test_transform_equals_the_local_quantizer(client):
     assert np.array_equal(codes.compute(), pq.transform(X))
 
 
-def test_compiled_shards_and_dataframe_columns(client, tmp_path):
-    texts, y = separable_texts(900)
-    clf = mmfast.Classifier(dim=8, epochs=2, buckets=5000, n_jobs=1, verbose=0).fit(texts, y)
-    shards = [mmfast.Dataset.from_texts(texts[i:i + 300], y[i:i + 300], tmp_path / f"{i}.mmd",
-                                        buckets=5000) for i in range(0, 900, 300)]
-    np.testing.assert_array_equal(mdask.predict(clf, shards).compute(), clf.predict(texts))
-    assert mdask.score(clf, [s.path for s in shards]).compute() == clf.score(texts, y)
-
+def test_dataframe_columns_and_shards_compiled_on_the_workers(client, tmp_path):
     dd = pytest.importorskip("dask.dataframe")
     pd = pytest.importorskip("pandas")
-    frame = dd.from_pandas(pd.DataFrame({"text": texts}, index=np.arange(900) * 2),
-                           npartitions=2)
+    texts, y = separable_texts(900)
+    frame = dd.from_pandas(pd.DataFrame({"text": texts, "y": y}, index=np.arange(900) * 2),
+                           npartitions=3)
+    manifest = mdask.compile_shards(frame["text"], frame["y"], tmp_path)
+    assert manifest.shard_sizes == [300, 300, 300]
+    clf = mmfast.Classifier(dim=8, epochs=2, n_jobs=1, verbose=0).fit(manifest)
+    assert np.array_equal(clf.predict_proba(texts),
+                          mmfast.Classifier(**clf.get_params()).fit(texts, y).predict_proba(texts))
+    np.testing.assert_array_equal(mdask.predict(clf, manifest).compute(), clf.predict(texts))
+    assert mdask.score(clf, manifest.shards).compute() == clf.score(texts, y)
+
     predicted = mdask.predict(clf, frame["text"]).compute()
     assert predicted.index.equals(frame.index.compute())
     np.testing.assert_array_equal(predicted.to_numpy(), clf.predict(texts))

@@ -89,6 +89,7 @@ class Classifier:
         label_ids: npt.ArrayLike, n_classes: int, codebook_size: int,
     ) -> Job: ...  # Trainer
     def prepare_fit_dataset(self, dataset: CompiledDataset, codebook_size: int) -> Job: ...
+    def prepare_fit_shards(self, shards: list[CompiledDataset], codebook_size: int) -> Job: ...
     def token_rows(
         self, text: str
     ) -> tuple[list[str], npt.NDArray[np.int32], npt.NDArray[np.int32]]: ...
@@ -137,8 +138,14 @@ class Classifier:
 def compile_dataset(
     text_path: str, out_path: str, feature_path: str, feature_offset: int, dtype: str,
     rows: int, cols: int, by_reference: bool, reference: str, word_ngrams: int, buckets: int,
-    min_count: int, numeric_labels: bool, threads: int,
+    min_count: int, numeric_labels: bool, threads: int, dictionary: bytes = ...,
+    label_names: list[str] = ...,
 ) -> Job: ...  # None; progress: pass, bytes_read, bytes_total, lines
+# A sharded compile's shared dictionary: counts per partition, merged in order.
+def count_words(texts: Sequence[str], word_ngrams: int, buckets: int, threads: int) -> Job: ...
+def merge_word_counts(parts: list[bytes]) -> bytes: ...
+def dictionary_from_counts(counts: bytes, min_count: int) -> bytes: ...
+def check_shards(shards: list[CompiledDataset]) -> None: ...
 
 class CompiledDataset:
     @staticmethod

@@ -26,7 +26,7 @@ from ._features import (
     quantizer_from_native,
     training_features,
 )
-from ._inputs import Compiled, Source, document_inputs, resolve
+from ._inputs import Compiled, Sharded, Source, document_inputs, resolve
 from ._labels import check_shares_a_class
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags, features_routing
@@ -208,7 +208,7 @@ class Classifier(Estimator):
         """
         params = _params.validated(self)
         source = resolve(texts, y, features, labelled=True)
-        if isinstance(source, Compiled):
+        if isinstance(source, (Compiled, Sharded)):
             return self._fit_dataset(source, params)
         core_texts = source.core_texts
         if len(source) == 0:
@@ -226,7 +226,8 @@ class Classifier(Estimator):
         return self._train(core, trainer, classes, multilabel, quantizer, n_features,
                            params["verbose"])
 
-    def _fit_dataset(self, source: Compiled, params: dict[str, Any]) -> Classifier:
+    def _fit_dataset(self, source: Compiled | Sharded, params: dict[str, Any]) -> Classifier:
+        """Trains on a compiled dataset, or on the shards of a manifest."""
         dataset = source.dataset
         theirs = dataset.settings
         # buckets=None takes the dataset's, which the data sized.
@@ -240,7 +241,7 @@ class Classifier(Estimator):
             )
         quantizer, codebook_size = dataset_features(params, dataset)
         core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
-        trainer = _jobs.run(core.prepare_fit_dataset(source.core_texts, codebook_size))
+        trainer = _jobs.run(source.prepare_fit(core, codebook_size))
         return self._train(core, trainer, dataset.classes_, dataset.multilabel, quantizer,
                            dataset.n_features, params["verbose"])
 

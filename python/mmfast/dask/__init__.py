@@ -1,6 +1,6 @@
 """mmfast on Dask: prediction, encoding and scoring over Dask collections,
-run on the workers of a ``distributed`` cluster (or Dask's local
-schedulers).
+and sharded compiles, run on the workers of a ``distributed`` cluster (or
+Dask's local schedulers).
 
 Needs the optional extra ``mmfast[dask]`` (dask and distributed); ``import
 mmfast`` never imports Dask. Every function takes the fitted model and Dask
@@ -19,6 +19,7 @@ try:
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("mmfast.dask needs Dask: pip install 'mmfast[dask]'") from error
 
+from ._compile import compile_shards
 from ._predict import predict, predict_proba, score, transform
 
-__all__ = ["predict", "predict_proba", "score", "transform"]
+__all__ = ["compile_shards", "predict", "predict_proba", "score", "transform"]

@@ -2,8 +2,9 @@
 tasks take, and the results of those tasks put back together as a Dask
 collection aligned with the input's partitions.
 
-Texts come as a dask bag of str, a dask dataframe column (a dask Series) or
-a list of compiled shards (paths or :class:`mmfast.Dataset`); labels ``y``
+Texts come as a dask bag of str, a dask dataframe column (a dask Series), a
+list of compiled shards (paths or :class:`mmfast.Dataset`) or a
+:class:`mmfast.Manifest` of them; labels ``y``
 as a bag, a Series or a 1-D dask array; features as a dask array whose row
 chunks are the texts' partitions. Each partition becomes one task: Python
 only wires the graph, the rows are read in the task, by the C++ core.
@@ -19,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..dataset_file import Dataset, is_compiled_dataset
+from ..manifest import Manifest
 
 # Rows of a partition when only computing it tells (a bag, plain shard paths).
 UNKNOWN = float("nan")
@@ -44,9 +46,12 @@ def split(texts: Any, y: Any = None, features: Any = None) -> Parts:
     naming the argument when they are not Dask collections with matching
     partitions."""
     series = None
-    if isinstance(texts, (list, tuple)):
-        text_parts: list[Any] = [_shard_path(shard, i) for i, shard in enumerate(texts)]
-        rows: tuple[float, ...] = (UNKNOWN,) * len(text_parts)
+    if isinstance(texts, Manifest):
+        text_parts: list[Any] = list(texts.shards)
+        rows: tuple[float, ...] = tuple(float(n) for n in texts.shard_sizes)
+    elif isinstance(texts, (list, tuple)):
+        text_parts = [_shard_path(shard, i) for i, shard in enumerate(texts)]
+        rows = (UNKNOWN,) * len(text_parts)
     elif texts is None:
         text_parts, rows = [], ()
     elif _is_series(texts):
@@ -58,8 +63,8 @@ def split(texts: Any, y: Any = None, features: Any = None) -> Parts:
         rows = (UNKNOWN,) * len(text_parts)
     else:
         raise TypeError(
-            "texts must be a dask bag of str, a dask dataframe column or a list of compiled "
-            f"shards (or None with features), got {type(texts).__name__}"
+            "texts must be a dask bag of str, a dask dataframe column, a list of compiled "
+            f"shards or a Manifest (or None with features), got {type(texts).__name__}"
         )
     shards = bool(text_parts) and isinstance(text_parts[0], str)
     if shards and (y is not None or features is not None):

@@ -21,11 +21,11 @@ def predict(clf: Any, texts: Any, features: Any = None) -> Any:
     ----------
     clf : mmfast.Classifier
         A fitted classifier.
-    texts : dask bag, dask Series, list of shards or None
+    texts : dask bag, dask Series, list of shards, Manifest or None
         The examples' texts: a dask bag of str, a dask dataframe column, or
         compiled shards (paths or :class:`mmfast.Dataset` objects, one
-        partition each, read where the workers run); None for a features-only
-        model.
+        partition each, read where the workers run, or an
+        :class:`mmfast.Manifest`); None for a features-only model.
     features : dask array of shape (n_samples, n_features), default=None
         The features, its row chunks the texts' partitions.
 
@@ -50,7 +50,7 @@ def predict_proba(clf: Any, texts: Any, features: Any = None) -> Any:
     ----------
     clf : mmfast.Classifier
         A fitted classifier.
-    texts : dask bag, dask Series, list of shards or None
+    texts : dask bag, dask Series, list of shards, Manifest or None
         As :func:`predict`'s.
     features : dask array of shape (n_samples, n_features), default=None
         As :func:`predict`'s.
@@ -75,7 +75,7 @@ def score(clf: Any, texts: Any, y: Any = None, features: Any = None) -> Any:
     ----------
     clf : mmfast.Classifier
         A fitted classifier.
-    texts : dask bag, dask Series, list of shards or None
+    texts : dask bag, dask Series, list of shards, Manifest or None
         As :func:`predict`'s.
     y : dask bag, dask Series or 1-D dask array, default=None
         The true labels, partitioned as the texts; None with compiled shards,
