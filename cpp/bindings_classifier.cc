@@ -267,6 +267,35 @@ void bind_classifier(py::module_& m, py::module_& testing) {
           "prepare_fit_dataset over the shards of a sharded compile, read as one dataset (their "
           "examples copied into memory, shard after shard).")
       .def(
+          "prepare_training",
+          [](py::object self, py::handle texts, py::handle features, py::handle codes,
+             const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids, int epochs,
+             float lr, float lr_end, float feature_lr, uint64_t seed) {
+            Classifier* classifier = self.cast<Classifier*>();
+            auto input = prediction_input(*classifier, texts, features, codes);
+            auto labels =
+                std::make_shared<RaggedArray>(ragged_from_numpy(label_offsets, label_ids));
+            TrainOptions options;
+            options.epochs = epochs;
+            options.lr = lr;
+            options.lr_end = lr_end;
+            options.feature_lr = feature_lr;
+            options.seed = seed;
+            return prepare_job(
+                [=, batch = input.batch] {
+                  return classifier->prepare_training(*batch, std::move(*labels), options);
+                },
+                py::make_tuple(self, input.owners));
+          },
+          py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
+          py::arg("label_ids"), py::arg("epochs"), py::arg("lr"), py::arg("lr_end"),
+          py::arg("feature_lr"), py::arg("seed"),
+          "Starts preparing `epochs` passes over the examples (as predict_proba takes them: "
+          "lists, or a compiled dataset) from the current weights, the learning rate moving "
+          "linearly from lr to lr_end (feature_lr <= 0: the default rule); the job's result is "
+          "the Trainer. Nothing is rebuilt: the model's vocabulary, table, scaling and "
+          "quantizer read the examples.")
+      .def(
           "token_rows",
           [](const Classifier& self, const std::string& text) {
             self.model();  // refuses an unfitted classifier

@@ -65,6 +65,48 @@ Classifier::Classifier(const ClassifierConfig& config)
   const Fusion fusion(config.fusion, config.gate, config.dim);  // checks the kind
 }
 
+namespace {
+
+// The arrays a training Dataset views, kept alive by it: token ids and
+// feature codes made for this run, the labels, and the examples they came
+// from (a compiled dataset's mapping; none for lists).
+struct ExampleArrays {
+  RaggedArray tokens;
+  RaggedArray labels;
+  std::vector<uint16_t> codes;
+  std::shared_ptr<const Dataset> source;
+};
+
+// The examples of a batch of lists: texts tokenized with `dictionary` (none
+// when it has no text), codes copied as uint16, dense features read in place.
+std::shared_ptr<const Dataset> tokenized(const Batch& batch, const Dictionary& dictionary,
+                                         RaggedArray labels, int32_t n_classes, int threads) {
+  auto arrays = std::make_shared<ExampleArrays>();
+  if (!batch.texts.empty()) {
+    arrays->tokens = encode_texts(dictionary, batch.texts, threads);
+  } else {
+    arrays->tokens.offsets.assign(batch.size + 1, 0);
+  }
+  if (batch.codes != nullptr) {
+    arrays->codes.assign(batch.codes, batch.codes + batch.size * batch.n_codes);
+  }
+  arrays->labels = std::move(labels);
+  auto data = std::make_shared<Dataset>();
+  data->tokens = RaggedView(arrays->tokens);
+  data->labels = RaggedView(arrays->labels);
+  data->n_classes = n_classes;
+  if (batch.codes != nullptr) {
+    data->codes16 = arrays->codes.data();
+    data->n_codes = batch.n_codes;
+  }
+  data->features = batch.features;
+  data->n_features = batch.features ? batch.n_features : 0;
+  data->owner = std::move(arrays);
+  return data;
+}
+
+}  // namespace
+
 std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray labels,
                                                  int32_t n_classes, int64_t codebook_size) {
   check(batch.size > 0, "no examples to train on");
@@ -75,41 +117,17 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
   check(batch.features == nullptr || batch.n_features >= 1, "features: no columns");
   const bool has_text = !batch.texts.empty();
   check_labels(RaggedView(labels), batch.size, n_classes);
-  // The arrays the Dataset views, kept alive by it.
-  struct Examples {
-    RaggedArray tokens;
-    RaggedArray labels;
-    std::vector<uint16_t> codes;
-  };
-  auto examples = std::make_shared<Examples>();
   // Built aside and committed last, so that an interrupted call (check_stop)
   // leaves this object as it was. A features-only model has no text table and
   // no vocabulary.
   Dictionary dictionary(config_.word_ngrams, has_text ? config_.buckets : 0);
-  if (has_text) {
-    dictionary.build(batch.texts, config_.min_count, config_.train.threads);
-    examples->tokens = encode_texts(dictionary, batch.texts, config_.train.threads);
-  } else {
-    examples->tokens.offsets.assign(batch.size + 1, 0);
-  }
+  if (has_text) dictionary.build(batch.texts, config_.min_count, config_.train.threads);
   if (batch.codes != nullptr) {
     check(batch.n_codes >= 1 && codebook_size >= 1 && codebook_size <= 65536,
           "features: bad code shape");
     check_codes(batch, codebook_size);
-    examples->codes.assign(batch.codes, batch.codes + batch.size * batch.n_codes);
   }
-  examples->labels = std::move(labels);
-  auto data = std::make_shared<Dataset>();
-  data->tokens = RaggedView(examples->tokens);
-  data->labels = RaggedView(examples->labels);
-  data->n_classes = n_classes;
-  if (batch.codes != nullptr) {
-    data->codes16 = examples->codes.data();
-    data->n_codes = batch.n_codes;
-  }
-  data->features = batch.features;
-  data->n_features = batch.features ? batch.n_features : 0;
-  data->owner = std::move(examples);
+  auto data = tokenized(batch, dictionary, std::move(labels), n_classes, config_.train.threads);
   return prepare_fit(std::move(dictionary), has_text, std::move(data), codebook_size);
 }
 
@@ -149,12 +167,74 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(Dictionary dictionary, bool has
       : config_.standardize
           ? Standardization::fit(data->features, data->size(), data->n_features, threads)
           : Standardization::identity(data->n_features);
-  model_.emplace(shape, data->class_counts(), scaling, config_.train.seed, threads);
+  // Every class counts at least once: a stream declares its classes before
+  // they all appear (partial_fit), and hierarchical softmax and negative
+  // sampling are built from these counts once, here.
+  std::vector<int64_t> class_counts = data->class_counts();
+  for (int64_t& count : class_counts) count = std::max<int64_t>(count, 1);
+  model_.emplace(shape, std::move(class_counts), scaling, config_.train.seed, threads);
   dictionary_ = std::move(dictionary);
   quantizer_.reset();
-  TrainOptions options = config_.train;
-  if (options.feature_lr <= 0.0f && shape.n_features > 0) {
-    options.feature_lr = default_feature_lr(options.lr, shape.n_features);
+  return trainer_for(std::move(data), config_.train);
+}
+
+std::unique_ptr<Trainer> Classifier::prepare_training(const Batch& batch, RaggedArray labels,
+                                                      const TrainOptions& options) {
+  check_batch(batch);
+  check(batch.size > 0, "no examples to train on");
+  check_labels(RaggedView(labels), batch.size, n_classes());
+  if (batch.examples == nullptr) {
+    return trainer_for(
+        tokenized(batch, dictionary_, std::move(labels), n_classes(), config_.train.threads),
+        options);
+  }
+  // A compiled dataset (batch_of checked that the model can read it): its
+  // token ids and codes in place where they are the model's, else made here.
+  const ModelShape& shape = model().shape();
+  const Dataset& source = *batch.examples;
+  auto arrays = std::make_shared<ExampleArrays>();
+  auto data = std::make_shared<Dataset>(source);
+  if (batch.token_map == nullptr) {
+    arrays->tokens.offsets.assign(batch.size + 1, 0);  // features only: no text
+    data->tokens = RaggedView(arrays->tokens);
+  } else if (!batch.token_map->identity()) {
+    RaggedArray& tokens = arrays->tokens;
+    for (int64_t i = 0; i < batch.size; ++i) {
+      batch.token_map->append_rows(source.tokens.row(i), source.tokens.row_size(i), tokens.values);
+      tokens.offsets.push_back(static_cast<int64_t>(tokens.values.size()));
+    }
+    data->tokens = RaggedView(arrays->tokens);
+  }
+  if (shape.n_codes > 0 && source.n_codes == 0) {  // float features, the model's quantizer
+    arrays->codes.resize(batch.size * shape.n_codes);
+    quantizer_->encode(source.features, batch.size, arrays->codes.data(), config_.train.threads);
+    data->codes8 = nullptr;
+    data->codes16 = arrays->codes.data();
+    data->n_codes = shape.n_codes;
+  }
+  if (shape.n_codes > 0 || shape.n_features == 0) {
+    data->features = nullptr;
+    data->n_features = 0;
+  }
+  if (shape.n_codes == 0) {
+    data->codes8 = nullptr;
+    data->codes16 = nullptr;
+    data->n_codes = 0;
+  }
+  arrays->labels = std::move(labels);
+  data->labels = RaggedView(arrays->labels);
+  data->n_classes = n_classes();
+  arrays->source = batch.examples;
+  data->owner = std::move(arrays);
+  return trainer_for(std::move(data), options);
+}
+
+std::unique_ptr<Trainer> Classifier::trainer_for(std::shared_ptr<const Dataset> data,
+                                                 TrainOptions options) {
+  options.threads = config_.train.threads;
+  const int64_t n_features = model().shape().n_features;
+  if (options.feature_lr <= 0.0f && n_features > 0) {
+    options.feature_lr = default_feature_lr(options.lr, n_features);
   }
   return std::make_unique<Trainer>(*model_, std::move(data), options);
 }
@@ -267,10 +347,7 @@ ExampleView Classifier::example_of(const Batch& batch, int64_t i, ExampleScratch
         example.n_tokens = stored.n_tokens;
       } else {
         scratch.ids.clear();
-        for (int32_t k = 0; k < stored.n_tokens; ++k) {
-          const int32_t row = batch.token_map->row(stored.tokens[k]);
-          if (row >= 0) scratch.ids.push_back(row);
-        }
+        batch.token_map->append_rows(stored.tokens, stored.n_tokens, scratch.ids);
         example.tokens = scratch.ids.data();
         example.n_tokens = static_cast<int32_t>(scratch.ids.size());
       }

@@ -85,6 +85,18 @@ class Classifier {
   std::unique_ptr<Trainer> prepare_fit(Dictionary dictionary, bool has_text,
                                        std::shared_ptr<const Dataset> data, int64_t codebook_size);
 
+  // Training from the current weights, the hook behind partial_fit,
+  // warm_start and data-parallel workers: a trainer of options.epochs passes
+  // over `batch` (lists, or a compiled dataset's batch_of) whose learning
+  // rate moves linearly from options.lr to options.lr_end (feature_lr <= 0:
+  // default_feature_lr(options.lr, ...); threads: this classifier's). The
+  // batch is read through the model as it is (its vocabulary, n-gram table,
+  // feature scaling and quantizer: nothing is rebuilt), so it must carry
+  // what the model was trained on. labels: one row per example, class ids
+  // in [0, n_classes()).
+  std::unique_ptr<Trainer> prepare_training(const Batch& batch, RaggedArray labels,
+                                            const TrainOptions& options);
+
   // One SGD step per example of `batch`, in order, on this thread: for
   // tests that compare a step with a reference. Returns the summed loss.
   float train_steps(const Batch& batch, const RaggedArray& labels, float lr, float feature_lr);
@@ -130,6 +142,8 @@ class Classifier {
   static Classifier load(const std::string& path, std::string& metadata);
 
  private:
+  // A trainer of the model over `data`, with this classifier's threads.
+  std::unique_ptr<Trainer> trainer_for(std::shared_ptr<const Dataset> data, TrainOptions options);
   // Checks that `batch` carries what the model was trained on.
   void check_batch(const Batch& batch) const;
   // Example i of `batch`, built in `scratch` where it is not read in place.

@@ -29,6 +29,14 @@ class TokenMap {
   int32_t row(int32_t token) const {
     return token < from_words_ ? words_[token] : token - from_words_ + to_words_;
   }
+  // Appends the model's rows of `n` token ids to `rows`, skipping words the
+  // model does not know.
+  void append_rows(const int32_t* tokens, int32_t n, std::vector<int32_t>& rows) const {
+    for (int32_t k = 0; k < n; ++k) {
+      const int32_t r = row(tokens[k]);
+      if (r >= 0) rows.push_back(r);
+    }
+  }
 
  private:
   bool identity_ = false;

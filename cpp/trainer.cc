@@ -30,6 +30,16 @@ void shuffle(T* items, int64_t n, Rng& rng) {
 
 }  // namespace
 
+float Trainer::lr_at(int64_t done, int64_t total, bool feature) const {
+  // Written as end + (start - end) * decay so that lr_end = 0 steps exactly
+  // as start * decay did before the end was a setting.
+  const float decay = total > 0 ? 1.0f - static_cast<float>(done) / total : 1.0f;
+  const float start = feature ? options_.feature_lr : options_.lr;
+  const float end =
+      feature ? options_.feature_lr * (options_.lr_end / options_.lr) : options_.lr_end;
+  return end + (start - end) * decay;
+}
+
 TrainingDiverged Trainer::diverged(const std::string& what, int epoch, int64_t done, int64_t total,
                                    float lr) const {
   std::ostringstream message;
@@ -48,7 +58,8 @@ TrainingDiverged Trainer::diverged(const std::string& what, int epoch, int64_t d
 Trainer::Trainer(Model& model, std::shared_ptr<const Dataset> data, const TrainOptions& options)
     : model_(model), data_(std::move(data)), options_(options) {
   check(options.epochs >= 1, "epochs must be >= 1");
-  check(options.lr > 0.0f, "lr must be > 0");
+  check(options.lr > 0.0f && std::isfinite(options.lr), "lr must be > 0");
+  check(options.lr_end >= 0.0f && options.lr_end <= options.lr, "lr_end must be in [0, lr]");
   check(options.threads >= 1, "threads must be >= 1");
   counters_ = std::make_unique<Counters[]>(options.threads);
 }
@@ -90,7 +101,7 @@ void Trainer::run() {
   if (!model_.bounded(options_.threads)) {
     const int64_t total = data_->size() * options_.epochs;
     throw diverged("the weights grew too large for float32 scores", options_.epochs - 1, total,
-                   total, 0.0f);
+                   total, options_.lr_end);
   }
 }
 
@@ -131,16 +142,15 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
         for (int64_t k = 0; k < size; ++k) {
           const int64_t i = window[k];
           if (k + 1 < size) model_.prefetch(data.example(window[k + 1]));
-          // Linear decay to 0 over this worker's share of all epochs.
-          const float decay = 1.0f - static_cast<float>(done) / total;
+          // Linear from lr to lr_end over this worker's share of all epochs.
           const ExampleView example = data.example(i);
           if (!example.empty() && data.labels.row_size(i) > 0) {
-            const float loss =
-                model_.train(example, data.labels.row(i), data.labels.row_size(i),
-                             options_.lr * decay, options_.feature_lr * decay, scratch);
+            const float lr = lr_at(done, total);
+            const float loss = model_.train(example, data.labels.row(i), data.labels.row_size(i),
+                                            lr, lr_at(done, total, true), scratch);
             if (!std::isfinite(loss)) {
               throw diverged(std::isnan(loss) ? "the loss became NaN" : "the loss became infinite",
-                             epoch, done, total, options_.lr * decay);
+                             epoch, done, total, lr);
             }
             loss_sum += loss;
             ++loss_count;
@@ -169,9 +179,7 @@ Progress Trainer::progress() const {
     p.loss_count += counters_[w].loss_count.load(std::memory_order_relaxed);
   }
   p.examples_total = data_->size() * options_.epochs;
-  const float fraction =
-      p.examples_total ? static_cast<float>(p.examples_done) / p.examples_total : 1.0f;
-  p.lr = options_.lr * (1.0f - fraction);
+  p.lr = lr_at(p.examples_done, p.examples_total);
   return p;
 }
 

@@ -27,9 +27,17 @@ class TrainingDiverged : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// One training run: `epochs` passes over the examples, from the model's
+// current weights, with the learning rate moving linearly from `lr` at the
+// first example to `lr_end` after the last (fit: to 0, as fastText). The
+// feature projection's step follows the same line, from feature_lr to
+// feature_lr * lr_end / lr. A run that continues another (partial_fit,
+// warm_start, a data-parallel worker's slice) starts where that one's
+// schedule left off.
 struct TrainOptions {
   int epochs = 5;
   float lr = 0.1f;
+  float lr_end = 0.0f;
   float feature_lr = 0.0f;  // step size of the dense-feature projection
   int threads = 1;
   uint64_t seed = 0;
@@ -69,6 +77,9 @@ class Trainer {
   void work(int worker, std::vector<int64_t> blocks);
   // Whether the workers should stop: a stop request, or a worker's error.
   bool stopping() const { return failed_.load(std::memory_order_relaxed) || stop_requested(); }
+  // The learning rate (or, for `feature`, the projection's) after `done` of
+  // this worker's `total` examples.
+  float lr_at(int64_t done, int64_t total, bool feature = false) const;
   // The error when the loss or the weights stop being finite (lr too high):
   // `what` happened at that point of training.
   TrainingDiverged diverged(const std::string& what, int epoch, int64_t done, int64_t total,

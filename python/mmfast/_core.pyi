@@ -90,6 +90,11 @@ class Classifier:
     ) -> Job: ...  # Trainer
     def prepare_fit_dataset(self, dataset: CompiledDataset, codebook_size: int) -> Job: ...
     def prepare_fit_shards(self, shards: list[CompiledDataset], codebook_size: int) -> Job: ...
+    def prepare_training(
+        self, texts: Texts | CompiledDataset, features: Features, codes: Codes,
+        label_offsets: npt.ArrayLike, label_ids: npt.ArrayLike, epochs: int, lr: float,
+        lr_end: float, feature_lr: float, seed: int,
+    ) -> Job: ...  # Trainer: training from the current weights
     def token_rows(
         self, text: str
     ) -> tuple[list[str], npt.NDArray[np.int32], npt.NDArray[np.int32]]: ...

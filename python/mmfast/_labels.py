@@ -119,3 +119,20 @@ def check_shares_a_class(labels: np.ndarray, classes: np.ndarray) -> None:
 
 def _hashable(label: Any) -> Any:
     return label.item() if isinstance(label, np.generic) else label
+
+
+def ids_among(classes: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Class ids into ``classes`` (a model's, sorted) of examples whose ids
+    index their own ``labels``; ValueError naming the labels that are not
+    classes (the classes are fixed once a model is fitted)."""
+    known = set(classes.tolist())
+    unknown = [label for label in labels.tolist() if label not in known]
+    if unknown:
+        shown = ", ".join(repr(label) for label in unknown[:5])
+        more = ", ..." if len(unknown) > 5 else ""
+        raise ValueError(
+            f"y has labels that are not among the model's classes_: {shown}{more}; the classes "
+            "are fixed by the first fit or partial_fit (pass every class there with classes=)"
+        )
+    positions = np.searchsorted(classes, labels).astype(np.int32)
+    return positions[ids] if len(ids) else ids.astype(np.int32)

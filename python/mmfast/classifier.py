@@ -27,7 +27,7 @@ from ._features import (
     training_features,
 )
 from ._inputs import Compiled, Sharded, Source, document_inputs, resolve
-from ._labels import check_shares_a_class
+from ._labels import check_shares_a_class, ids_among
 from ._progress import ProgressLine
 from ._sklearn_compat import classifier_tags, features_routing
 from ._validation import (
@@ -261,6 +261,47 @@ class Classifier(Estimator):
         self.quantizer_ = quantizer
         self.fusion_ = _trained_fusion(core, self.fusion)
         self.buckets_ = core.buckets
+        return self
+
+    def _continue_training(
+        self, texts: Texts, y: Labels | None = None, features: npt.ArrayLike | None = None, *,
+        epochs: int, lr: float, lr_end: float, seed: int | None = None,
+    ) -> Classifier:
+        """``epochs`` passes over the examples from the current weights, the
+        learning rate moving linearly from ``lr`` to ``lr_end``: the one way to
+        train a fitted model further (partial_fit, warm_start, a data-parallel
+        worker's slice of an epoch under one global schedule).
+
+        Nothing is rebuilt: the examples are read through the model's
+        vocabulary (words it does not know count through their n-grams), n-gram
+        table, feature scaling and quantizer, and their labels must be among
+        ``classes_``. ``feature_lr``, when set, scales with ``lr / self.lr``;
+        ``seed`` (default ``random_state``) orders the examples. Ctrl-C keeps
+        the steps taken so far (the model stays valid, partly trained on them)
+        and raises KeyboardInterrupt.
+        """
+        params = _params.validated(self)
+        core = self._fitted_native()
+        epochs = check_int("epochs", epochs, 1)
+        lr = check_float("lr", lr, 0.0)
+        lr_end = check_float("lr_end", lr_end, 0.0, inclusive=True)
+        if lr_end > lr:
+            raise ValueError(f"lr_end must be <= lr ({lr}), got {lr_end}")
+        seed = params["random_state"] if seed is None else check_int("seed", seed, 0, 2**64 - 1)
+        source = resolve(texts, y, features, labelled=True)
+        if len(source) == 0:
+            raise ValueError("texts: no examples (got an empty sequence)")
+        labels, offsets, ids, multilabel = source.encoded_labels()
+        ids = ids_among(self.classes_, labels, ids)
+        if multilabel and not self.multilabel_:
+            raise ValueError("y has several labels per example, and this model was trained on "
+                             "one label per example")
+        # A feature_lr that was set follows lr; the core's 0 is its default rule.
+        given = params["feature_lr"]
+        feature_lr = 0.0 if given is None else given * lr / params["lr"]
+        trainer = _jobs.run(core.prepare_training(*self._core_inputs(source), offsets, ids, epochs,
+                                                  lr, lr_end, feature_lr, seed))
+        _jobs.run(trainer.train(), ProgressLine() if params["verbose"] else None)
         return self
 
     # -- prediction ------------------------------------------------------
