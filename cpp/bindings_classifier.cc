@@ -1,5 +1,6 @@
 // Bindings of the classifier (cpp/classifier.h): its configuration, the
 // trainer it returns, and the texts and arrays that make a Batch.
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -334,6 +335,30 @@ void bind_classifier(py::module_& m, py::module_& testing) {
           "(rows, signs): the class's score is sum_k signs[k] * (output[rows[k]] . hidden).")
       .def("weights", &model_weights,
            "The model's weight tables as read-only arrays that share the model's memory.")
+      .def(
+          "assign_rows",
+          [](Classifier& self, const std::string& name, const CArray<int64_t>& rows,
+             const CArray<float>& values) {
+            Matrix* table = self.mutable_model().table(name);
+            check(table != nullptr, "table: the model has no weight table '" + name + "'");
+            check(rows.ndim() == 1 && values.ndim() == 2 && values.shape(0) == rows.shape(0) &&
+                      values.shape(1) == table->cols(),
+                  "values: one row of " + std::to_string(table->cols()) + " floats per row of " +
+                      name);
+            const int64_t* ids = rows.data();
+            for (py::ssize_t i = 0; i < rows.shape(0); ++i) {
+              check(ids[i] >= 0 && ids[i] < table->rows(),
+                    "rows: row " + std::to_string(ids[i]) + " outside [0, " +
+                        std::to_string(table->rows()) + ") of " + name);
+            }
+            py::gil_scoped_release release;
+            for (py::ssize_t i = 0; i < rows.shape(0); ++i) {
+              std::copy_n(values.data(i, 0), table->cols(), table->row(ids[i]));
+            }
+          },
+          py::arg("table"), py::arg("rows"), py::arg("values"),
+          "Overwrites rows of a weight table (named as weights() names them): parameter mixing "
+          "sets the rows averaged over Dask workers.")
       .def_property_readonly("fitted", &Classifier::fitted)
       .def_property_readonly("n_classes", &Classifier::n_classes)
       .def_property_readonly("n_words", &Classifier::n_words)

@@ -4,6 +4,7 @@ workers compute equals the local model's results, bit for bit."""
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -103,3 +104,55 @@ def test_import_mmfast_leaves_dask_out():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.fixture(scope="module")
+def sharded(client, tmp_path_factory):
+    """8 shards of 3000 training examples, and 1000 held out."""
+    texts, y = separable_texts(4000, n_classes=8, seed=3)
+    manifest = mdask.compile_shards(db.from_sequence(texts[:3000], npartitions=8),
+                                    db.from_sequence(y[:3000], npartitions=8),
+                                    tmp_path_factory.mktemp("shards"))
+    return manifest, texts[3000:], y[3000:]
+
+
+def test_a_two_worker_fit_scores_as_a_one_machine_fit(client, sharded):
+    manifest, texts, y = sharded
+    params = dict(dim=16, epochs=4, lr=0.3, n_jobs=1, verbose=0)
+    local = mmfast.Classifier(**params).fit(manifest).score(texts, y)
+    rounds = []
+    clf = mdask.fit(mmfast.Classifier(**params), manifest, sync_every=0.25, on_sync=rounds.append)
+    assert isinstance(clf, mmfast.Classifier) and len(rounds) == 4 * 4
+    assert rounds[-1].lr == 0.0 and rounds[0].bytes_sent > 0
+    assert abs(clf.score(texts, y) - local) <= 0.005
+
+
+def test_a_worker_killed_mid_fit_costs_its_slice_not_the_fit(client, sharded):
+    import signal
+    import threading
+
+    manifest, texts, y = sharded
+    pids = list(client.run(os.getpid).values())
+
+    def kill_a_worker_during_the_next_round(round):
+        if round.number == 0:
+            threading.Timer(0.05, os.kill, (pids[0], signal.SIGKILL)).start()
+
+    clf = mdask.fit(mmfast.Classifier(dim=16, epochs=2, lr=0.3, n_jobs=1, verbose=0), manifest,
+                    mixing="sum", on_sync=kill_a_worker_during_the_next_round)
+    assert clf.score(texts, y) > 0.8
+    client.wait_for_workers(2, timeout=60)
+
+
+def test_the_functions_have_numpydoc_sections():
+    import inspect
+
+    for name in mdask.__all__:
+        function = getattr(mdask, name)
+        if inspect.isclass(function):
+            continue
+        doc = inspect.getdoc(function) or ""
+        assert "\nParameters\n----------\n" in doc and "\nReturns\n-------\n" in doc, name
+        for parameter in inspect.signature(function).parameters:
+            assert re.search(rf"\n(\w+, )*{parameter}(, \w+)* : ", doc), (
+                f"{name}: {parameter} undocumented")

@@ -228,6 +228,14 @@ class Classifier(Estimator):
 
     def _fit_dataset(self, source: Compiled | Sharded, params: dict[str, Any]) -> Classifier:
         """Trains on a compiled dataset, or on the shards of a manifest."""
+        return self._train(*self._prepare_dataset(source, params), params["verbose"])
+
+    def _prepare_dataset(
+        self, source: Compiled | Sharded, params: dict[str, Any]
+    ) -> tuple[Any, Any, np.ndarray, bool, Any, int]:
+        """(core, trainer, classes, multilabel, quantizer, n_features): a model
+        initialized for a compiled dataset or a manifest's shards, and its
+        trainer, not run yet (a data-parallel fit trains it in slices)."""
         dataset = source.dataset
         theirs = dataset.settings
         # buckets=None takes the dataset's, which the data sized.
@@ -242,13 +250,18 @@ class Classifier(Estimator):
         quantizer, codebook_size = dataset_features(params, dataset)
         core = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
         trainer = _jobs.run(source.prepare_fit(core, codebook_size))
-        return self._train(core, trainer, dataset.classes_, dataset.multilabel, quantizer,
-                           dataset.n_features, params["verbose"])
+        return (core, trainer, dataset.classes_, dataset.multilabel, quantizer,
+                dataset.n_features)
 
     def _train(self, core: Any, trainer: Any, classes: np.ndarray, multilabel: bool,
                quantizer: Any, n_features: int, verbose: int) -> Classifier:
         """Runs the trainer, then keeps what was learned."""
         _jobs.run(trainer.train(), ProgressLine() if verbose else None)
+        return self._keep(core, classes, multilabel, quantizer, n_features)
+
+    def _keep(self, core: Any, classes: np.ndarray, multilabel: bool, quantizer: Any,
+              n_features: int) -> Classifier:
+        """Makes ``core`` this classifier's model, with its learned attributes."""
         self.__dict__.pop("n_features_in_", None)
         if quantizer is not None:
             core.set_quantizer(native_quantizer(quantizer))

@@ -1,6 +1,7 @@
 """mmfast on Dask: prediction, encoding and scoring over Dask collections,
-and sharded compiles, run on the workers of a ``distributed`` cluster (or
-Dask's local schedulers).
+sharded compiles, and data-parallel training, run on the workers of a
+``distributed`` cluster (prediction and compiles also on Dask's local
+schedulers).
 
 Needs the optional extra ``mmfast[dask]`` (dask and distributed); ``import
 mmfast`` never imports Dask. Every function takes the fitted model and Dask
@@ -21,5 +22,6 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from ._compile import compile_shards
 from ._predict import predict, predict_proba, score, transform
+from ._train import Round, fit
 
-__all__ = ["compile_shards", "predict", "predict_proba", "score", "transform"]
+__all__ = ["Round", "compile_shards", "fit", "predict", "predict_proba", "score", "transform"]
