@@ -94,10 +94,8 @@ class TextFile:
         return np.asarray(self.lines.label_names), offsets, self.lines.label_ids, multilabel
 
     def truth(self) -> metrics.LabelSets:
-        names = np.asarray(self.lines.label_names)
-        offsets = self.lines.label_offsets
-        rows = np.repeat(np.arange(len(self)), np.diff(offsets))
-        return metrics.LabelSets(rows, names[self.lines.label_ids], len(self))
+        return _label_sets(np.asarray(self.lines.label_names), self.lines.label_offsets,
+                           self.lines.label_ids)
 
     def select(self, rows: np.ndarray) -> TextFile:
         rows = np.asarray(rows, dtype=np.int64)
@@ -126,9 +124,7 @@ class Compiled:
         return self.dataset.classes_, offsets, ids, self.dataset.multilabel
 
     def truth(self) -> metrics.LabelSets:
-        offsets, ids = self.dataset._native.labels()
-        rows = np.repeat(np.arange(len(self)), np.diff(offsets))
-        return metrics.LabelSets(rows, self.dataset.classes_[ids], len(self))
+        return _label_sets(self.dataset.classes_, *self.dataset._native.labels())
 
     def select(self, rows: np.ndarray) -> Compiled:
         raise ValueError(f"dataset {self.dataset.path!r}: a compiled dataset is read whole; "
@@ -167,9 +163,7 @@ class Sharded:
         return self.dataset.classes_, offsets, ids, self.dataset.multilabel
 
     def truth(self) -> metrics.LabelSets:
-        offsets, ids = self._labels()
-        rows = np.repeat(np.arange(len(self)), np.diff(offsets))
-        return metrics.LabelSets(rows, self.dataset.classes_[ids], len(self))
+        return _label_sets(self.dataset.classes_, *self._labels())
 
     def select(self, rows: np.ndarray) -> Sharded:
         raise ValueError(f"manifest {self.dataset.path!r}: shards are read whole; give the "
@@ -331,6 +325,12 @@ def _checked_y(texts: Any, y: Any) -> Any:
     if texts is not None:
         check_same_length("texts", texts, "y", y)
     return y
+
+
+def _label_sets(names: np.ndarray, offsets: np.ndarray, ids: np.ndarray) -> metrics.LabelSets:
+    """The labels of examples whose class ids are ``ids[offsets[i]:offsets[i + 1]]``."""
+    n = len(offsets) - 1
+    return metrics.LabelSets(np.repeat(np.arange(n), np.diff(offsets)), names[ids], n)
 
 
 def _n_rows(values: Any) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_fitted
+from ..manifest import Manifest
 from . import _partitions
 from ._partitions import Parts, as_list
 
@@ -19,15 +20,7 @@ def predict(clf: Any, texts: Any, features: Any = None) -> Any:
 
     Parameters
     ----------
-    clf : mmfast.Classifier
-        A fitted classifier.
-    texts : dask bag, dask Series, list of shards, Manifest or None
-        The examples' texts: a dask bag of str, a dask dataframe column, or
-        compiled shards (paths or :class:`mmfast.Dataset` objects, one
-        partition each, read where the workers run, or an
-        :class:`mmfast.Manifest`); None for a features-only model.
-    features : dask array of shape (n_samples, n_features), default=None
-        The features, its row chunks the texts' partitions.
+    {inputs}
 
     Returns
     -------
@@ -36,9 +29,7 @@ def predict(clf: Any, texts: Any, features: Any = None) -> Any:
         the texts' index when they are a dask Series); a multi-label model
         gives a list of labels per example (an object array).
     """
-    check_fitted(clf, "_native")
-    parts = _partitions.split(texts, features=features)
-    pieces = _partitions.per_partition(_predict_part, _partitions.shared(clf), parts)
+    pieces, parts = _run(_predict_part, clf, texts, features=features)
     dtype = np.dtype(object) if clf.multilabel_ else clf.classes_.dtype
     return _assemble(pieces, parts, (), dtype, None)
 
@@ -48,12 +39,7 @@ def predict_proba(clf: Any, texts: Any, features: Any = None) -> Any:
 
     Parameters
     ----------
-    clf : mmfast.Classifier
-        A fitted classifier.
-    texts : dask bag, dask Series, list of shards, Manifest or None
-        As :func:`predict`'s.
-    features : dask array of shape (n_samples, n_features), default=None
-        As :func:`predict`'s.
+    {inputs}
 
     Returns
     -------
@@ -61,9 +47,7 @@ def predict_proba(clf: Any, texts: Any, features: Any = None) -> Any:
         float32, columns in ``clf.classes_`` order (a dask DataFrame with
         those columns over the texts' index when they are a dask Series).
     """
-    check_fitted(clf, "_native")
-    parts = _partitions.split(texts, features=features)
-    pieces = _partitions.per_partition(_proba_part, _partitions.shared(clf), parts)
+    pieces, parts = _run(_proba_part, clf, texts, features=features)
     return _assemble(pieces, parts, (len(clf.classes_),), np.dtype(np.float32), clf.classes_)
 
 
@@ -73,15 +57,10 @@ def score(clf: Any, texts: Any, y: Any = None, features: Any = None) -> Any:
 
     Parameters
     ----------
-    clf : mmfast.Classifier
-        A fitted classifier.
-    texts : dask bag, dask Series, list of shards, Manifest or None
-        As :func:`predict`'s.
+    {inputs}
     y : dask bag, dask Series or 1-D dask array, default=None
         The true labels, partitioned as the texts; None with compiled shards,
         which carry theirs.
-    features : dask array of shape (n_samples, n_features), default=None
-        As :func:`predict`'s.
 
     Returns
     -------
@@ -91,11 +70,10 @@ def score(clf: Any, texts: Any, y: Any = None, features: Any = None) -> Any:
     """
     import dask
 
-    check_fitted(clf, "_native")
-    parts = _partitions.split(texts, y, features)
-    if parts.texts and not isinstance(parts.texts[0], str) and y is None:
+    shards = isinstance(texts, (list, tuple, Manifest))
+    if y is None and not shards:
         raise ValueError("y is None: give the true labels, partitioned as the texts")
-    counts = _partitions.per_partition(_hits_part, _partitions.shared(clf), parts)
+    counts, _ = _run(_hits_part, clf, texts, y, features)
     return dask.delayed(_precision, pure=True)(counts)
 
 
@@ -114,11 +92,18 @@ def transform(quantizer: Any, X: Any) -> Any:
     codes : dask array of shape (n_samples, n_codes)
         As ``quantizer.transform`` gives, row chunks as X's.
     """
-    check_fitted(quantizer, "_native")
-    parts = _partitions.split(None, features=X)
+    pieces, parts = _run(_transform_part, quantizer, None, features=X)
     example = quantizer.transform(np.zeros((1, quantizer.n_features_in_), np.float32))
-    pieces = _partitions.per_partition(_transform_part, _partitions.shared(quantizer), parts)
     return _partitions.as_array(pieces, parts.rows, example.shape[1:], example.dtype)
+
+
+def _run(task: Any, model: Any, texts: Any, y: Any = None, features: Any = None
+         ) -> tuple[list[Any], Parts]:
+    """``task(model, texts, y, features)`` on each partition, as delayed
+    results, and the partitions; the fitted ``model`` sent once."""
+    check_fitted(model, "_native")
+    parts = _partitions.split(texts, y, features)
+    return _partitions.per_partition(task, _partitions.shared(model), parts), parts
 
 
 def _assemble(pieces: list[Any], parts: Parts, trailing: tuple[int, ...], dtype: Any,
@@ -126,6 +111,20 @@ def _assemble(pieces: list[Any], parts: Parts, trailing: tuple[int, ...], dtype:
     if parts.series is not None:
         return _partitions.as_frame(pieces, parts.series, columns if trailing else None, dtype)
     return _partitions.as_array(pieces, parts.rows, trailing, dtype)
+
+
+# The Parameters entries of predict, predict_proba and score, said once.
+_INPUTS = """clf : mmfast.Classifier
+        A fitted classifier.
+    texts : dask bag, dask Series, list of shards, Manifest or None
+        The examples' texts: a dask bag of str, a dask dataframe column, or
+        compiled shards (paths or :class:`mmfast.Dataset` objects, one
+        partition each, read where the workers run, or an
+        :class:`mmfast.Manifest`); None for a features-only model.
+    features : dask array of shape (n_samples, n_features), default=None
+        The features, its row chunks the texts' partitions."""
+for _function in (predict, predict_proba, score):
+    _function.__doc__ = (_function.__doc__ or "").replace("{inputs}", _INPUTS)
 
 
 # The tasks: each runs on a worker, on one partition.

@@ -89,7 +89,7 @@ def fit(
         How the workers' changes combine at each sync. "sum": every change is
         applied, as hogwild threads of one machine apply theirs (delayed to
         the sync); the closest to a one-machine fit for a few workers and
-        short intervals (benchmarks/distributed.py), riskier with many
+        short intervals (benchmarks/dask_workers.py), riskier with many
         workers or a high lr. "average": iterative parameter mixing, each
         weight moves by the mean change of the workers that changed it (an
         embedding row seen by one worker keeps its update whole; the output
