@@ -72,3 +72,20 @@ def test_a_manifest_that_is_not_one_is_refused(tmp_path):
         manifest = mmfast.Manifest.write(
             tmp_path / "m.json", [mmfast.Dataset.from_texts(texts, y, tmp_path / "a.mmd")])
         clf.predict(manifest)
+
+
+def test_two_slices_of_a_round_on_one_worker_start_from_the_round_weights(tmp_path):
+    from mmfast.dask import _train
+
+    texts, y = separable_texts(600)
+    manifest = mdask.compile_shards(db.from_sequence(texts, npartitions=2),
+                                    db.from_sequence(y, npartitions=2), tmp_path)
+    model = mmfast.Classifier(dim=8, epochs=1, n_jobs=1, verbose=0).fit(manifest)
+    shard = [(manifest.shards[0], manifest.shard_sizes[0])]
+    first = _train._train_slice(model, shard, 0.1, 0.05, seed=1)  # trains `model` in place
+    second = _train._train_slice(model, shard, 0.1, 0.05, seed=1)  # a copy, set back
+    rows, values = first["text_embeddings"]
+    assert len(rows) > 0
+    assert np.array_equal(second["text_embeddings"][0], rows)
+    assert np.array_equal(second["text_embeddings"][1], values)
+    assert np.array_equal(second["output"], first["output"])

@@ -22,7 +22,9 @@ import copy
 import math
 import os
 import tempfile
+import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -36,8 +38,11 @@ from ..manifest import Manifest, is_manifest
 from . import _partitions
 from ._compile import compile_shards
 
-# Tables whose rows a worker touches sparsely (averaged over the workers that
-# touched each row), and those every step touches (averaged whole).
+# How long sending the model to every worker may take before the broadcast
+# is tried again (it waits forever on a worker that died mid-broadcast).
+_SCATTER_SECONDS = 60
+# Tables whose rows a worker touches sparsely (sent back as the rows it
+# changed), and those every step touches (sent back whole).
 _SPARSE = ("text_embeddings", "feature_embeddings")
 _DENSE = ("output", "projection")
 
@@ -133,29 +138,56 @@ def fit(
         slices = [_shards_of_round(group, number % rounds_per_epoch, per_round)
                   for group in groups]
         start, end = lr * (1 - number / n_rounds), lr * (1 - (number + 1) / n_rounds)
-        model = _scatter(client, clf)
-        futures = [client.submit(_train_slice, model, shards, start, end,
-                                 params["random_state"] + 7919 * number + g, pure=False,
-                                 retries=3)
-                   for g, shards in enumerate(slices) if shards]
-        updates = client.gather(futures)
+        seeds = [params["random_state"] + 7919 * number + g for g in range(len(slices))]
+        updates = _train_round(client, clf, slices, start, end, seeds)
         bytes_sent = _mix(clf, updates, mixing == "sum")
-        client.cancel([model])
         if on_sync is not None:
             on_sync(Round(number, n_rounds, end, bytes_sent))
     return clf
 
 
+def _train_round(client: Any, clf: Any, slices: list[list[tuple[str, int]]], lr: float,
+                 lr_end: float, seeds: list[int], attempts: int = 3) -> list[dict[str, Any]]:
+    """Every worker's update of one round. A slice whose worker died is run
+    again elsewhere (by Dask, or here, from a new copy of the round's model
+    when the one it read went with the worker); an error of the training
+    itself is raised."""
+    from distributed import wait
+    from distributed.scheduler import KilledWorker
+
+    updates: dict[int, dict[str, Any]] = {}
+    pending = [g for g, shards in enumerate(slices) if shards]
+    for _ in range(attempts):
+        model = _scatter(client, clf)
+        futures = {g: client.submit(_train_slice, model, slices[g], lr, lr_end, seeds[g],
+                                    pure=False, retries=3) for g in pending}
+        wait(list(futures.values()))
+        pending = []
+        for g, future in futures.items():
+            if future.status == "finished":
+                updates[g] = future.result()
+            elif future.status == "error" and not isinstance(future.exception(), KilledWorker):
+                future.result()  # the task's own error
+            else:  # cancelled (its model was lost with a worker) or killed with its workers
+                pending.append(g)
+        client.cancel([model, *futures.values()])
+        if not pending:
+            return [updates[g] for g in sorted(updates)]
+    raise RuntimeError(f"mmfast.dask.fit: the slices of workers {pending} were lost "
+                       f"{attempts} times in a row (workers keep dying)")
+
+
 def _scatter(client: Any, model: Any, attempts: int = 5) -> Any:
     """``model`` on every worker: a copy on each, so that losing a worker
-    loses no input of the round. A worker that died since the last round
-    fails the broadcast until the scheduler has removed it: try again."""
+    loses no input of the round. A worker that dies while the model is sent
+    fails the broadcast (a closed connection, or the scheduler's KeyError for
+    the worker it removed meanwhile): try again."""
     for attempt in range(attempts - 1):
         try:
-            return client.scatter(model, broadcast=True, hash=False)
-        except OSError:  # distributed's CommClosedError: a worker that went away
+            return client.scatter(model, broadcast=True, hash=False, timeout=_SCATTER_SECONDS)
+        except (OSError, KeyError):  # OSError: TimeoutError too (a broadcast to a dead worker)
             time.sleep(0.5 * 2**attempt)
-    return client.scatter(model, broadcast=True, hash=False)
+    return client.scatter(model, broadcast=True, hash=False, timeout=_SCATTER_SECONDS)
 
 
 def _manifest(clf: Any, texts: Any, y: Any, features: Any, client: Any,
@@ -222,14 +254,36 @@ def _mix(clf: Any, updates: list[dict[str, Any]], summed: bool) -> int:
 # The task: one worker's slice of a round.
 
 _OPENED: dict[str, Dataset] = {}  # a worker process's shards, opened once
+# The weights each round's model (as scattered to this worker process)
+# started with, kept by the first task on it, which then trains the model in
+# place: copying it costs as much as unpickling it, the round's largest cost.
+_STARTS: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+_CLAIM = threading.Lock()
+
+
+def _claimed(model: Any) -> tuple[Any, dict[str, np.ndarray]]:
+    """A model to train that starts from the round's weights, and those
+    weights: ``model`` itself for the first task on it, else a copy set back
+    to them (a second task on this worker, or a retried one)."""
+    with _CLAIM:
+        start = _STARTS.get(model)
+        if start is None:
+            _STARTS[model] = {name: np.array(table)
+                              for name, table in model._native.weights().items()
+                              if name in _SPARSE + _DENSE and table.size}
+            return model, _STARTS[model]
+    trained = copy.deepcopy(model)
+    for name, table in start.items():
+        trained._native.assign_rows(name, np.arange(len(table), dtype=np.int64), table)
+    return trained, start
 
 
 def _train_slice(model: Any, shards: list[tuple[str, int]], lr: float, lr_end: float,
                  seed: int) -> dict[str, Any]:
-    """Trains a copy of ``model`` one pass over ``shards``, the learning rate
+    """Trains ``model`` (or a copy) one pass over ``shards``, the learning rate
     moving from ``lr`` to ``lr_end`` across them; returns the rows it changed
     of each sparse table and the whole dense ones."""
-    trained = copy.deepcopy(model)
+    trained, before = _claimed(model)
     trained.verbose = 0
     total = sum(n for _, n in shards)
     done = 0
@@ -241,7 +295,7 @@ def _train_slice(model: Any, shards: list[tuple[str, int]], lr: float, lr_end: f
         done += n
         trained._continue_training(dataset, epochs=1, lr=start,
                                    lr_end=lr + (lr_end - lr) * done / total, seed=seed)
-    before, after = model._native.weights(), trained._native.weights()
+    after = trained._native.weights()
     update: dict[str, Any] = {}
     for name in _SPARSE:
         if name in after and after[name].size:
