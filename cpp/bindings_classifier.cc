@@ -1,5 +1,6 @@
 // Bindings of the classifier (cpp/classifier.h): its configuration, the
 // trainer it returns, and the texts and arrays that make a Batch.
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "classifier.h"
 #include "common.h"
 #include "dataset_file.h"
+#include "shard_set.h"
 
 namespace mmfast::bindings {
 
@@ -273,6 +275,25 @@ void bind_classifier(py::module_& m, py::module_& testing) {
           },
           py::arg("dataset"), py::arg("codebook_size"), py::arg("schedule") = py::none())
       .def(
+          "prepare_fit_shards",
+          [](py::object self, const std::vector<std::shared_ptr<CompiledDataset>>& given,
+             int64_t codebook_size) {
+            const Shards shards(given.begin(), given.end());
+            check_shards_agree(shards);
+            Classifier* classifier = self.cast<Classifier*>();
+            const TrainOptions options = scheduled(*classifier, std::nullopt);
+            return prepare_job(
+                [=] {
+                  return classifier->prepare_fit(shards.front()->meta().dictionary,
+                                                 /*has_text=*/true, concatenate_shards(shards),
+                                                 codebook_size, options);
+                },
+                self);
+          },
+          py::arg("shards"), py::arg("codebook_size"),
+          "prepare_fit_dataset over the shards of a sharded compile, read as one dataset (their "
+          "examples copied into memory, shard after shard).")
+      .def(
           "prepare_training",
           [](py::object self, py::handle texts, py::handle features, py::handle codes,
              const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids, int epochs,
@@ -340,6 +361,30 @@ void bind_classifier(py::module_& m, py::module_& testing) {
           "(rows, signs): the class's score is sum_k signs[k] * (output[rows[k]] . hidden).")
       .def("weights", &model_weights,
            "The model's weight tables as read-only arrays that share the model's memory.")
+      .def(
+          "assign_rows",
+          [](Classifier& self, const std::string& name, const CArray<int64_t>& rows,
+             const CArray<float>& values) {
+            Matrix* table = self.mutable_model().table(name);
+            check(table != nullptr, "table: the model has no weight table '" + name + "'");
+            check(rows.ndim() == 1 && values.ndim() == 2 && values.shape(0) == rows.shape(0) &&
+                      values.shape(1) == table->cols(),
+                  "values: one row of " + std::to_string(table->cols()) + " floats per row of " +
+                      name);
+            const int64_t* ids = rows.data();
+            for (py::ssize_t i = 0; i < rows.shape(0); ++i) {
+              check(ids[i] >= 0 && ids[i] < table->rows(),
+                    "rows: row " + std::to_string(ids[i]) + " outside [0, " +
+                        std::to_string(table->rows()) + ") of " + name);
+            }
+            py::gil_scoped_release release;
+            for (py::ssize_t i = 0; i < rows.shape(0); ++i) {
+              std::copy_n(values.data(i, 0), table->cols(), table->row(ids[i]));
+            }
+          },
+          py::arg("table"), py::arg("rows"), py::arg("values"),
+          "Overwrites rows of a weight table (named as weights() names them): parameter mixing "
+          "sets the rows averaged over Dask workers.")
       .def_property_readonly("fitted", &Classifier::fitted)
       .def_property_readonly("n_classes", &Classifier::n_classes)
       .def_property_readonly("n_words", &Classifier::n_words)

@@ -9,6 +9,7 @@
 #include "dataset_compiler.h"
 #include "dataset_file.h"
 #include "quantizer.h"
+#include "shard_set.h"
 
 namespace mmfast::bindings {
 
@@ -20,24 +21,119 @@ py::tuple ragged_views(const RaggedView& ragged, py::handle owner) {
                         readonly_view<int32_t>({ragged.n_values()}, ragged.values, owner));
 }
 
+// Reads one object that `read` takes from `data`, refusing trailing or
+// corrupt bytes.
+template <typename Read>
+auto read_bytes(std::string_view data, Read read) {
+  MemoryBuffer buffer(data.data(), data.size());
+  std::istream stream(&buffer);
+  BinaryReader in(stream, data.size());
+  auto object = read(in);
+  in.finish();
+  return object;
+}
+
+Dictionary read_counts(std::string_view data) {
+  return read_bytes(data, [](BinaryReader& in) { return Dictionary::read_counts(in); });
+}
+
+// A dictionary's counts, as serialized() writes them.
+struct CountsOf {
+  const Dictionary& dictionary;
+  void write(BinaryWriter& out) const { dictionary.write_counts(out); }
+};
+
+std::string counts_bytes(const Dictionary& counts) { return serialized(CountsOf{counts}); }
+
 }  // namespace
 
 void bind_datasets(py::module_& m) {
+  // A sharded compile's first pass (mmfast.dask): each partition's word
+  // counts, merged in partition order into the dictionary every shard shares.
+  m.def(
+      "count_words",
+      [](py::handle texts, int word_ngrams, int64_t buckets, int threads) {
+        auto views = std::make_shared<TextViews>(text_views(texts, /*allow_empty=*/true));
+        auto counted = std::make_shared<std::string>();
+        threads = resolve_threads(threads);
+        double amount = 0;
+        for (std::string_view text : views->views) amount += static_cast<double>(text.size());
+        return start_job(
+            amount,
+            [=] {
+              Dictionary counts(word_ngrams, buckets);
+              counts.count(views->views, threads);
+              *counted = counts_bytes(counts);
+            },
+            views->owner, [counted] { return py::bytes(*counted); });
+      },
+      py::arg("texts"), py::arg("word_ngrams"), py::arg("buckets"), py::arg("threads"),
+      "Starts counting the words (and distinct n-grams) of texts; the job's result is the "
+      "counts as bytes, for merge_word_counts.");
+  m.def(
+      "merge_word_counts",
+      [](const std::vector<py::bytes>& parts) {
+        std::vector<std::string> data(parts.begin(), parts.end());
+        std::string merged;
+        {
+          py::gil_scoped_release release;
+          check(!data.empty(), "word counts: none to merge");
+          Dictionary counts = read_counts(data.front());
+          for (size_t i = 1; i < data.size(); ++i) counts.merge_counts(read_counts(data[i]));
+          merged = counts_bytes(counts);
+        }
+        return py::bytes(merged);
+      },
+      py::arg("parts"), "The word counts of parts counted apart, merged in the order given.");
+  m.def(
+      "dictionary_from_counts",
+      [](const py::bytes& counts, int64_t min_count) {
+        const std::string data = counts;
+        std::string out;
+        {
+          py::gil_scoped_release release;
+          Dictionary dictionary = read_counts(data);
+          dictionary.keep_frequent(min_count);
+          out = serialized(dictionary);
+        }
+        return py::bytes(out);
+      },
+      py::arg("counts"), py::arg("min_count"),
+      "The dictionary of merged word counts: the words seen >= min_count times, and the "
+      "n-gram table sized by the distinct n-grams when buckets was to be decided.");
+  m.def(
+      "check_shards",
+      [](const std::vector<std::shared_ptr<CompiledDataset>>& shards) {
+        check_shards_agree(Shards(shards.begin(), shards.end()));
+      },
+      py::arg("shards"),
+      "ValueError unless the compiled datasets share one dictionary, label names and kind "
+      "of features.");
+
   m.def(
       "compile_dataset",
       [](const std::string& text_path, const std::string& out_path, const std::string& feature_path,
          uint64_t feature_offset, const std::string& dtype, int64_t rows, int64_t cols,
          bool by_reference, const std::string& reference, int word_ngrams, int64_t buckets,
-         int64_t min_count, bool numeric_labels, int threads) {
+         int64_t min_count, bool numeric_labels, int threads, const py::bytes& dictionary,
+         const std::vector<std::string>& label_names) {
         FeatureSource features{feature_path, feature_offset, FeatureDtype::kFloat32, rows, cols,
                                by_reference, reference};
         if (!feature_path.empty()) features.dtype = parse_feature_dtype(dtype);
         const DatasetSettings settings{word_ngrams, buckets, min_count, numeric_labels};
         threads = resolve_threads(threads);
         auto progress = std::make_shared<CompileProgress>();
+        SharedVocabulary shared{std::nullopt, label_names};
+        const std::string_view dictionary_bytes = dictionary;
+        if (!dictionary_bytes.empty()) {
+          shared.dictionary =
+              read_bytes(dictionary_bytes, [](BinaryReader& in) { return Dictionary::read(in); });
+        }
         return start_job(
             kLongCallWork,
-            [=] { compile_dataset(text_path, features, settings, threads, out_path, *progress); },
+            [=] {
+              compile_dataset(text_path, features, settings, threads, out_path, *progress, shared);
+            },
             py::none(), {},
             [progress] {
               return ProgressReport{
@@ -50,8 +146,10 @@ void bind_datasets(py::module_& m) {
       py::arg("text_path"), py::arg("out_path"), py::arg("feature_path"), py::arg("feature_offset"),
       py::arg("dtype"), py::arg("rows"), py::arg("cols"), py::arg("by_reference"),
       py::arg("reference"), py::arg("word_ngrams"), py::arg("buckets"), py::arg("min_count"),
-      py::arg("numeric_labels"), py::arg("threads"),
-      "Starts compiling a fastText-format file into a dataset file; the job reports pass, "
+      py::arg("numeric_labels"), py::arg("threads"), py::arg("dictionary") = py::bytes(),
+      py::arg("label_names") = std::vector<std::string>{},
+      "Starts compiling a fastText-format file into a dataset file, with a shared dictionary "
+      "(bytes of dictionary_from_counts) and label names when given; the job reports pass, "
       "bytes_read, bytes_total and lines.");
 
   py::class_<CompiledDataset, std::shared_ptr<CompiledDataset>>(

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "serialization.h"
+
 namespace mmfast {
 
 namespace {
@@ -52,6 +54,29 @@ void DistinctNgrams::merge(const DistinctNgrams& other) {
     if (saturated_) return;
     if (hash != 0) add(hash);
   }
+}
+
+void DistinctNgrams::write(BinaryWriter& out) const {
+  out.write<uint8_t>(saturated_);
+  out.write<uint8_t>(has_zero_);
+  std::vector<uint64_t> hashes;
+  hashes.reserve(static_cast<size_t>(size_));
+  for (uint64_t hash : slots_) {
+    if (hash != 0) hashes.push_back(hash);
+  }
+  out.write_vector(hashes);
+}
+
+DistinctNgrams DistinctNgrams::read(BinaryReader& in) {
+  DistinctNgrams counter;
+  const bool saturated = in.read<uint8_t>() != 0;
+  if (in.read<uint8_t>() != 0) counter.add(0);
+  for (uint64_t hash : in.read_vector<uint64_t>()) {
+    in.expect(hash != 0, "bad n-gram hash");
+    counter.add(hash);
+  }
+  if (saturated) counter.saturate();
+  return counter;
 }
 
 void DistinctNgrams::grow() {

@@ -10,6 +10,9 @@
 
 namespace mmfast {
 
+class BinaryReader;
+class BinaryWriter;
+
 // A `buckets` setting that asks for the size to follow the data.
 constexpr int64_t kAutoBuckets = -1;
 // The most rows the rule gives: fastText's default table.
@@ -36,6 +39,11 @@ class DistinctNgrams {
   bool saturated() const { return saturated_; }
   // The distinct hashes added; kSaturation once saturated.
   int64_t count() const { return saturated_ ? kSaturation : size_; }
+
+  // The hashes as bytes, and back: counters filled apart (Dask workers
+  // counting their partitions) travel to one place and merge there.
+  void write(BinaryWriter& out) const;
+  static DistinctNgrams read(BinaryReader& in);
 
  private:
   void grow();

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -88,7 +89,7 @@ std::vector<std::string> sorted_labels(std::vector<std::string> names, bool nume
 
 void compile_dataset(const std::string& text_path, const FeatureSource& features,
                      const DatasetSettings& settings, int threads, const std::string& out_path,
-                     CompileProgress& progress) {
+                     CompileProgress& progress, const SharedVocabulary& shared) {
   check(settings.min_count >= 1, "min_count must be >= 1");
   const bool has_features = !features.empty();
   const bool has_codes = features.codes();
@@ -103,6 +104,12 @@ void compile_dataset(const std::string& text_path, const FeatureSource& features
   DatasetMeta meta;
   meta.settings = settings;
   meta.dictionary = Dictionary(settings.word_ngrams, settings.buckets);
+  if (shared.dictionary) {
+    check(
+        shared.dictionary->word_ngrams() == settings.word_ngrams &&
+            (settings.buckets == kAutoBuckets || shared.dictionary->buckets() == settings.buckets),
+        "dictionary: the shared dictionary was made with other word_ngrams or buckets");
+  }
   if (has_codes) {
     int64_t low = 0, high = -1;
     scan_codes(features, low, high);
@@ -135,21 +142,35 @@ void compile_dataset(const std::string& text_path, const FeatureSource& features
         for (size_t i = 0; i < chunk.texts.size(); ++i) {
           meta.multilabel |= chunk.label_offsets[i + 1] - chunk.label_offsets[i] != 1;
         }
-        meta.dictionary.count(chunk.texts, threads);
+        if (!shared.dictionary) meta.dictionary.count(chunk.texts, threads);
         n_examples += static_cast<int64_t>(chunk.texts.size());
         n_label_ids += static_cast<int64_t>(chunk.labels.size());
         n_lines += static_cast<int64_t>(lines.size());
         progress.bytes_read = bytes_read;
         progress.lines = n_lines;
       });
-  meta.dictionary.keep_frequent(settings.min_count);
+  if (shared.dictionary) {
+    meta.dictionary = *shared.dictionary;
+  } else {
+    meta.dictionary.keep_frequent(settings.min_count);
+  }
   check(n_examples > 0, "texts: file '" + text_path +
                             "' has no labelled lines (labels are tokens that start with "
                             "__label__)");
   check(!has_features || features.rows == n_lines,
         "features: file '" + features.path + "' has " + std::to_string(features.rows) +
             " rows but '" + text_path + "' has " + std::to_string(n_lines) + " lines");
-  meta.label_names = sorted_labels(first_seen, settings.numeric_labels, text_path);
+  if (shared.label_names.empty()) {
+    meta.label_names = sorted_labels(first_seen, settings.numeric_labels, text_path);
+  } else {
+    meta.label_names = shared.label_names;
+    const std::unordered_set<std::string_view> known(meta.label_names.begin(),
+                                                     meta.label_names.end());
+    for (const std::string& name : first_seen) {
+      check(known.count(name) > 0, "texts: file '" + text_path + "' has label '" + name +
+                                       "', which is not among the shared label names");
+    }
+  }
   std::unordered_map<std::string_view, int32_t> class_of;  // keys point into meta.label_names
   for (size_t c = 0; c < meta.label_names.size(); ++c) {
     class_of.emplace(meta.label_names[c], static_cast<int32_t>(c));

@@ -103,11 +103,48 @@ void Dictionary::count(const std::vector<std::string_view>& texts, int threads) 
     }
   });
   for (const Dictionary& part : parts) {
-    for (int64_t id = 0; id < part.n_words(); ++id) {
-      add(part.words_[id], part.hashes_[id], part.counts_[id]);
-    }
-    ngrams_.merge(part.ngrams_);
+    if (!part.table_.empty()) merge_counts(part);  // a part whose worker never ran is empty
   }
+}
+
+void Dictionary::merge_counts(const Dictionary& other) {
+  check(other.word_ngrams_ == word_ngrams_ && other.buckets_ == buckets_,
+        "word counts: merging counts made with other settings (word_ngrams, buckets)");
+  for (int64_t id = 0; id < other.n_words(); ++id) {
+    add(other.words_[id], other.hashes_[id], other.counts_[id]);
+  }
+  ngrams_.merge(other.ngrams_);
+}
+
+void Dictionary::write_counts(BinaryWriter& out) const {
+  out.write<int32_t>(word_ngrams_);
+  out.write<int64_t>(buckets_);
+  out.write<uint64_t>(words_.size());
+  for (const auto& w : words_) out.write_string(w);
+  out.write_vector(counts_);
+  ngrams_.write(out);
+}
+
+Dictionary Dictionary::read_counts(BinaryReader& in) {
+  const int32_t word_ngrams = in.read<int32_t>();
+  const int64_t buckets = in.read<int64_t>();
+  in.expect(word_ngrams >= 1 && (buckets == kAutoBuckets || (buckets >= 0 && buckets < INT32_MAX)),
+            "bad word counts header");
+  Dictionary counts(word_ngrams, buckets);
+  const uint64_t n = in.read<uint64_t>();
+  in.expect(n < INT32_MAX, "bad vocabulary size");
+  std::vector<std::string> words;
+  words.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) words.push_back(in.read_string());
+  const std::vector<int64_t> word_counts = in.read_vector<int64_t>();
+  in.expect(word_counts.size() == n, "word counts: one count per word");
+  for (uint64_t i = 0; i < n; ++i) {
+    in.expect(word_counts[i] > 0, "word counts: a count below 1");
+    counts.add(words[i], hash_word(words[i]), word_counts[i]);
+  }
+  in.expect(counts.n_words() == static_cast<int64_t>(n), "word counts: a word twice");
+  counts.ngrams_ = DistinctNgrams::read(in);
+  return counts;
 }
 
 void Dictionary::keep_frequent(int64_t min_count) {

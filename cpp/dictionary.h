@@ -81,6 +81,15 @@ class Dictionary {
   // the n-gram table. Encode only after keep_frequent().
   void count(const std::vector<std::string_view>& texts, int threads);
   void keep_frequent(int64_t min_count);
+  // Adds the counts of `other` (counted with the same settings), its words
+  // after this one's in their order of first appearance: texts counted in
+  // parts (threads, or Dask partitions) and merged in order count as they
+  // would together, so the vocabulary is the same.
+  void merge_counts(const Dictionary& other);
+  // The counts as bytes (the words, their counts, the distinct n-grams), and
+  // back: what a Dask worker's count sends to be merged. Before keep_frequent.
+  void write_counts(BinaryWriter& out) const;
+  static Dictionary read_counts(BinaryReader& in);
 
   int64_t n_words() const { return static_cast<int64_t>(words_.size()); }
   int64_t n_rows() const { return n_words() + buckets_; }

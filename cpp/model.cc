@@ -176,6 +176,14 @@ MMFAST_CLONES void Model::predict(const ExampleView& example, float* probs,
   loss_->predict(scratch.fusion.z.data(), output_, probs, scratch.loss);
 }
 
+Matrix* Model::table(std::string_view name) {
+  if (name == "text_embeddings") return &text_embeddings_;
+  if (name == "feature_embeddings") return &feature_embeddings_;
+  if (name == "output") return &output_;
+  if (name == "projection" && projection_) return &projection_->weights();
+  return nullptr;
+}
+
 bool Model::bounded(int threads, const Dataset* trained) const {
   // A hidden entry is a mean of embeddings plus alpha times a mean: at most
   // (1 + alpha) * limit; a score sums width products with an output weight.

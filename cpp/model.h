@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "dataset.h"
@@ -91,6 +92,11 @@ class Model {
   const Matrix& output() const { return output_; }
   // The dense-feature projection; nullptr unless shape().n_features > 0.
   const Projection* projection() const { return projection_ ? &*projection_ : nullptr; }
+  // A weight table by the name Python's weights() gives it: "text_embeddings",
+  // "feature_embeddings", "output" or "projection" (nullptr when the model
+  // has none of that name), writable: parameter mixing (mmfast.dask) sets the
+  // rows averaged over workers between slices of training.
+  Matrix* table(std::string_view name);
 
   void write(BinaryWriter& out) const;
   static Model read(BinaryReader& in);

@@ -47,6 +47,7 @@ class Projection {
   int64_t n_features() const { return weights_.cols(); }
   int64_t dim() const { return weights_.rows(); }
   const Matrix& weights() const { return weights_; }
+  Matrix& weights() { return weights_; }
   const Standardization& scaling() const { return scaling_; }
 
   ProjectionScratch make_scratch() const;

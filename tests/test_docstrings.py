@@ -10,13 +10,13 @@ import re
 import pytest
 
 import mmfast
-from mmfast import classifier, dataset_file, datasets, metrics, quantization
+from mmfast import classifier, dataset_file, datasets, manifest, metrics, quantization
 
 # mmfast.autotune is the function; its module is imported by name.
-MODULES = [classifier, quantization, datasets, metrics, dataset_file,
+MODULES = [classifier, quantization, datasets, metrics, dataset_file, manifest,
            importlib.import_module("mmfast.autotune")]
 CLASSES = [mmfast.Classifier, mmfast.KMeans, mmfast.ProductQuantizer, mmfast.RSPQ,
-           mmfast.Dataset, dataset_file.DatasetWriter]
+           mmfast.Dataset, dataset_file.DatasetWriter, mmfast.Manifest]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda module: module.__name__)

@@ -10,6 +10,7 @@ from .autotune import autotune
 from .classifier import Classifier, load
 from .dataset_file import Dataset, DatasetWriter
 from .datasets import make_multimodal_classification, make_text_classification, write_fasttext_file
+from .manifest import Manifest
 from .quantization import RSPQ, KMeans, ProductQuantizer
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ __all__ = [
     "Dataset",
     "DatasetWriter",
     "KMeans",
+    "Manifest",
     "NotFittedError",
     "ProductQuantizer",
     "RSPQ",

@@ -11,7 +11,9 @@ one tagged source:
   is line i's;
 - :class:`Compiled`: a compiled dataset (:class:`mmfast.Dataset`, or a path
   whose first bytes are the dataset magic, whatever its name), whose examples
-  carry their labels and features and are read in place, in C++.
+  carry their labels and features and are read in place, in C++;
+- :class:`Sharded`: the shards of a sharded compile (:class:`mmfast.Manifest`,
+  or a path to one, known by its first bytes), read as one compiled dataset.
 
 A str or path-like is a file, never a text; so is a stream of fastText lines
 (standard input). A source passes through
@@ -36,6 +38,7 @@ from . import _core, _jobs, metrics
 from ._labels import encode_labels
 from ._validation import check_file, check_same_length, is_path
 from .dataset_file import Dataset, is_compiled_dataset
+from .manifest import Manifest, is_manifest
 
 # (classes, per-example offsets into ids, class ids, multi-label?)
 EncodedLabels = tuple[np.ndarray, np.ndarray, np.ndarray, bool]
@@ -91,10 +94,8 @@ class TextFile:
         return np.asarray(self.lines.label_names), offsets, self.lines.label_ids, multilabel
 
     def truth(self) -> metrics.LabelSets:
-        names = np.asarray(self.lines.label_names)
-        offsets = self.lines.label_offsets
-        rows = np.repeat(np.arange(len(self)), np.diff(offsets))
-        return metrics.LabelSets(rows, names[self.lines.label_ids], len(self))
+        return _label_sets(np.asarray(self.lines.label_names), self.lines.label_offsets,
+                           self.lines.label_ids)
 
     def select(self, rows: np.ndarray) -> TextFile:
         rows = np.asarray(rows, dtype=np.int64)
@@ -123,16 +124,71 @@ class Compiled:
         return self.dataset.classes_, offsets, ids, self.dataset.multilabel
 
     def truth(self) -> metrics.LabelSets:
-        offsets, ids = self.dataset._native.labels()
-        rows = np.repeat(np.arange(len(self)), np.diff(offsets))
-        return metrics.LabelSets(rows, self.dataset.classes_[ids], len(self))
+        return _label_sets(self.dataset.classes_, *self.dataset._native.labels())
 
     def select(self, rows: np.ndarray) -> Compiled:
         raise ValueError(f"dataset {self.dataset.path!r}: a compiled dataset is read whole; "
                          "give the examples to split as lists or a fastText-format file")
 
+    def prepare_fit(self, core: Any, codebook_size: int,
+                    schedule: tuple[int, float, float] | None = None) -> Any:
+        """The job that prepares ``core``'s training on these examples
+        (``schedule``: (epochs, lr, lr_end), None for the configured ones)."""
+        return core.prepare_fit_dataset(self.dataset._native, codebook_size, schedule)
 
-Source = Union[Examples, TextFile, Compiled]
+
+@dataclass
+class Sharded:
+    """The shards of a sharded compile, read as one compiled dataset: the
+    manifest stands for the dataset (settings, classes, features)."""
+
+    dataset: Manifest
+
+    def __post_init__(self) -> None:
+        self.shards = self.dataset.open_shards()
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    @property
+    def core_texts(self) -> Any:
+        raise ValueError(f"manifest {self.dataset.path!r}: predict shard by shard "
+                         "(mmfast.dask.predict(clf, manifest), or clf.predict(shard) for each "
+                         "of manifest.shards)")
+
+    @property
+    def features(self) -> None:
+        return None  # in the shards, read there
+
+    def encoded_labels(self) -> EncodedLabels:
+        offsets, ids = self._labels()
+        return self.dataset.classes_, offsets, ids, self.dataset.multilabel
+
+    def truth(self) -> metrics.LabelSets:
+        return _label_sets(self.dataset.classes_, *self._labels())
+
+    def select(self, rows: np.ndarray) -> Sharded:
+        raise ValueError(f"manifest {self.dataset.path!r}: shards are read whole; give the "
+                         "examples to split as lists or a fastText-format file")
+
+    def prepare_fit(self, core: Any, codebook_size: int,
+                    schedule: tuple[int, float, float] | None = None) -> Any:
+        """The job that prepares ``core``'s training on every shard's examples."""
+        if schedule is not None:
+            raise ValueError(f"manifest {self.dataset.path!r}: a stream (partial_fit) starts "
+                             "from lists, a file or one compiled dataset, not a manifest")
+        return core.prepare_fit_shards([shard._native for shard in self.shards], codebook_size)
+
+    def _labels(self) -> tuple[np.ndarray, np.ndarray]:
+        """(offsets, class ids) of every shard's examples, one after another."""
+        parts = [shard._native.labels() for shard in self.shards]
+        ends = np.cumsum([0] + [int(offsets[-1]) for offsets, _ in parts])
+        offsets = np.concatenate([[0]] + [offsets[1:] + end for (offsets, _), end
+                                          in zip(parts, ends)])
+        return offsets, np.concatenate([ids for _, ids in parts])
+
+
+Source = Union[Examples, TextFile, Compiled, Sharded]
 
 # The inputs' entries of the numpydoc Parameters of every method that takes
 # them (document_inputs): what resolve takes, said once.
@@ -172,7 +228,7 @@ def document_inputs(docstring: str) -> str:
                 text = "\n".join(indent + part if part else part for part in entry.splitlines())
                 docstring = docstring.replace(line, text)
     return docstring
-SOURCES = (Examples, TextFile, Compiled)
+SOURCES = (Examples, TextFile, Compiled, Sharded)
 
 
 def resolve(texts: Any, y: Any = None, features: Any = None, *, labelled: bool) -> Source:
@@ -188,11 +244,17 @@ def resolve(texts: Any, y: Any = None, features: Any = None, *, labelled: bool) 
     if isinstance(texts, Dataset):
         _check_none(y, features, "a compiled dataset carries")
         return Compiled(texts)
+    if isinstance(texts, Manifest):
+        _check_none(y, features, "compiled shards carry")
+        return Sharded(texts)
     if is_path(texts):
         path = check_file("texts", texts)
         if is_compiled_dataset(path):
             _check_none(y, features, "a compiled dataset carries")
             return Compiled(Dataset(path))
+        if is_manifest(path):
+            _check_none(y, features, "compiled shards carry")
+            return Sharded(Manifest(path))
         return _text_file(path, y, features, labelled)
     if hasattr(texts, "read"):  # a stream of fastText lines, such as standard input
         return _text_file(texts, y, features, labelled)
@@ -269,6 +331,12 @@ def _checked_y(texts: Any, y: Any) -> Any:
     if texts is not None:
         check_same_length("texts", texts, "y", y)
     return y
+
+
+def _label_sets(names: np.ndarray, offsets: np.ndarray, ids: np.ndarray) -> metrics.LabelSets:
+    """The labels of examples whose class ids are ``ids[offsets[i]:offsets[i + 1]]``."""
+    n = len(offsets) - 1
+    return metrics.LabelSets(np.repeat(np.arange(n), np.diff(offsets)), names[ids], n)
 
 
 def _n_rows(values: Any) -> int:

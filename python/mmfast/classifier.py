@@ -26,7 +26,7 @@ from ._features import (
     quantizer_from_native,
     training_features,
 )
-from ._inputs import Compiled, Source, TextFile, document_inputs, resolve
+from ._inputs import Compiled, Sharded, Source, TextFile, document_inputs, resolve
 from ._labels import check_shares_a_class, encode_labels, ids_among
 from ._progress import CountProgressLine, ProgressLine
 from ._schedule import training_schedule
@@ -295,8 +295,10 @@ class Classifier(Estimator):
         """A fresh model for ``source``, trained: fit's (``epochs`` passes, lr
         to 0), or with ``stream_classes`` (the first partial_fit) the stream's,
         made from its first batch and trained one pass over it."""
-        if isinstance(source, Compiled):
-            return self._start_dataset(source, params, stream_classes)
+        if isinstance(source, (Compiled, Sharded)):
+            core, trainer, *learned = self._prepare_dataset(source, params, stream_classes)
+            self._train(trainer, params["verbose"])
+            return self._keep(core, *learned)
         if len(source) == 0:
             raise ValueError("texts: no examples (got an empty sequence)")
         classes, offsets, ids, multilabel = source.encoded_labels()
@@ -319,8 +321,13 @@ class Classifier(Estimator):
                     params["verbose"])
         return self._keep(core, classes, multilabel, quantizer, n_features, params)
 
-    def _start_dataset(self, source: Compiled, params: dict[str, Any],
-                       stream_classes: np.ndarray | None) -> Classifier:
+    def _prepare_dataset(
+        self, source: Compiled | Sharded, params: dict[str, Any],
+        stream_classes: np.ndarray | None = None,
+    ) -> tuple[Any, Any, np.ndarray, bool, Any, int, dict[str, Any]]:
+        """(core, trainer, classes, multilabel, quantizer, n_features, params):
+        a model initialized for a compiled dataset or a manifest's shards, and
+        its trainer, not run yet (a data-parallel fit trains it in slices)."""
         dataset = source.dataset
         theirs = dataset.settings
         # buckets=None takes the dataset's, which the data sized.
@@ -342,11 +349,10 @@ class Classifier(Estimator):
             raise ValueError(f"classes: a compiled dataset that starts a stream must carry "
                              f"exactly its classes; dataset {dataset.path!r} has "
                              f"{classes.tolist()!r}: start with lists or a file")
-        self._train(_jobs.run(core.prepare_fit_dataset(
-            source.core_texts, codebook_size, _schedule(params, stream_classes))),
-            params["verbose"])
-        return self._keep(core, classes, dataset.multilabel, quantizer, dataset.n_features,
-                          params)
+        trainer = _jobs.run(source.prepare_fit(core, codebook_size,
+                                               _schedule(params, stream_classes)))
+        return (core, trainer, classes, dataset.multilabel, quantizer, dataset.n_features,
+                params)
 
     @staticmethod
     def _train(trainer: Any, verbose: int) -> None:

@@ -163,7 +163,7 @@ class Dataset:
         source = _npy_source(features, copy_features, path)
         job = _core.compile_dataset(
             texts, path, **source,
-            **_settings(word_ngrams, buckets, min_count), numeric_labels=False,
+            **compile_settings(word_ngrams, buckets, min_count), numeric_labels=False,
             threads=check_threads(n_jobs),
         )
         _jobs.run(job, CompileProgressLine(texts) if verbose else None)
@@ -358,6 +358,11 @@ class DatasetWriter:
         Worker threads; None uses every core.
     verbose : int, default=0
         1 shows a progress line while compiling.
+    vocabulary : tuple of (bytes, list of str) or None, default=None
+        The dictionary (as ``mmfast.dask.compile_shards`` agrees it, from the
+        merged word counts of every shard) and the label names, in class
+        order, that every shard of a sharded compile shares; None: the
+        examples' own.
 
     Attributes
     ----------
@@ -386,9 +391,12 @@ class DatasetWriter:
         min_count: int = 1,
         n_jobs: int | None = None,
         verbose: int = 0,
+        vocabulary: tuple[bytes, list[str]] | None = None,
     ) -> None:
         self.path = os.fspath(path)
-        self._settings = _settings(word_ngrams, buckets, min_count)
+        self._settings = compile_settings(word_ngrams, buckets, min_count)
+        self._dictionary, label_names = vocabulary if vocabulary is not None else (b"", [])
+        self._label_names = list(label_names)
         self._threads = check_threads(n_jobs)
         self._verbose = verbose
         # Spools of their own, next to the dataset: two writers of one path
@@ -458,6 +466,7 @@ class DatasetWriter:
             job = _core.compile_dataset(
                 self._text_path, self.path, **source, **self._settings,
                 numeric_labels=bool(self._numeric_labels), threads=self._threads,
+                dictionary=self._dictionary, label_names=self._label_names,
             )
             _jobs.run(job, CompileProgressLine(self.path) if self._verbose else None)
         finally:
@@ -519,7 +528,8 @@ class DatasetWriter:
                 os.remove(spool)
 
 
-def _settings(word_ngrams: int, buckets: int | None, min_count: int) -> dict[str, Any]:
+def compile_settings(word_ngrams: int, buckets: int | None, min_count: int) -> dict[str, Any]:
+    """The compiler's settings, checked (ValueError naming the one out of range)."""
     return {"word_ngrams": check_int("word_ngrams", word_ngrams, 1),
             "buckets": _core.AUTO_BUCKETS if buckets is None
             else check_int("buckets", buckets, 0, 2**31 - 2),
