@@ -145,3 +145,13 @@ def test_command_line_with_standard_input_closed(tmp_path):
                             shell=True, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "standard input is closed" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_misaligned_features_are_read_from_an_aligned_copy():
+    from mmfast._validation import as_float_matrix
+    misaligned = np.frombuffer(bytes(4 * 12 + 1), dtype=np.uint8)[1:].view(np.float32)
+    X = misaligned.reshape(3, 4)
+    assert not X.flags.aligned
+    checked = as_float_matrix("features", X)
+    assert checked.flags.aligned and checked.flags.c_contiguous
+    np.testing.assert_array_equal(checked, X)

@@ -156,7 +156,9 @@ def as_float_matrix(
                 f"its rows would overflow float32 (with {raw.shape[1]} features the limit is "
                 f"{limit:.3g}); scale {name} down"
             )
-    return np.ascontiguousarray(raw, dtype=np.float32)
+    # Aligned too: the core reads rows as floats (an array unpickled from a
+    # byte buffer, e.g. by a Dask worker, can start at an odd address).
+    return np.require(raw, dtype=np.float32, requirements=("C", "A"))
 
 
 def as_code_matrix(name: str, codes: Any, n_codes: int, n_values: int) -> np.ndarray:
