@@ -158,6 +158,7 @@ def _train_round(client: Any, clf: Any, slices: list[list[tuple[str, int]]], lr:
     when the one it read went with the worker); an error of the training
     itself is raised."""
     from distributed import wait
+    from distributed.client import FutureCancelledError, FuturesCancelledError
     from distributed.scheduler import KilledWorker
 
     updates: dict[int, dict[str, Any]] = {}
@@ -166,7 +167,10 @@ def _train_round(client: Any, clf: Any, slices: list[list[tuple[str, int]]], lr:
         model = _scatter(client, clf)
         futures = {g: client.submit(_train_slice, model, slices[g], lr, lr_end, seeds[g],
                                     pure=False, retries=3) for g in pending}
-        wait(list(futures.values()))
+        try:
+            wait(list(futures.values()))
+        except (FutureCancelledError, FuturesCancelledError):
+            pass  # a slice whose model went with a dead worker: its status says so below
         pending = []
         for g, future in futures.items():
             if future.status == "finished":
