@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "kmeans.h"
+#include "pruning.h"
 #include "serialization.h"
 
 namespace mmfast {
@@ -74,6 +75,20 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
         "features: give codes or dense values, not both");
   check(batch.features == nullptr || batch.n_features >= 1, "features: no columns");
   const bool has_text = !batch.texts.empty();
+  // Built aside and committed last, so that an interrupted call (check_stop)
+  // leaves this object as it was. A features-only model has no text table and
+  // no vocabulary.
+  Dictionary dictionary(config_.word_ngrams, has_text ? config_.buckets : 0);
+  if (has_text) dictionary.build(batch.texts, config_.min_count, config_.train.threads);
+  auto data = examples_of(dictionary, batch, std::move(labels), n_classes, codebook_size);
+  return prepare_fit(std::move(dictionary), has_text, std::move(data), codebook_size);
+}
+
+std::shared_ptr<const Dataset> Classifier::examples_of(const Dictionary& dictionary,
+                                                       const Batch& batch, RaggedArray labels,
+                                                       int32_t n_classes,
+                                                       int64_t codebook_size) const {
+  const bool has_text = !batch.texts.empty();
   check_labels(RaggedView(labels), batch.size, n_classes);
   // The arrays the Dataset views, kept alive by it.
   struct Examples {
@@ -82,12 +97,7 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
     std::vector<uint16_t> codes;
   };
   auto examples = std::make_shared<Examples>();
-  // Built aside and committed last, so that an interrupted call (check_stop)
-  // leaves this object as it was. A features-only model has no text table and
-  // no vocabulary.
-  Dictionary dictionary(config_.word_ngrams, has_text ? config_.buckets : 0);
   if (has_text) {
-    dictionary.build(batch.texts, config_.min_count, config_.train.threads);
     examples->tokens = encode_texts(dictionary, batch.texts, config_.train.threads);
   } else {
     examples->tokens.offsets.assign(batch.size + 1, 0);
@@ -110,7 +120,7 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray
   data->features = batch.features;
   data->n_features = batch.features ? batch.n_features : 0;
   data->owner = std::move(examples);
-  return prepare_fit(std::move(dictionary), has_text, std::move(data), codebook_size);
+  return data;
 }
 
 std::unique_ptr<Trainer> Classifier::prepare_fit(Dictionary dictionary, bool has_text,
@@ -152,11 +162,7 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(Dictionary dictionary, bool has
   model_.emplace(shape, data->class_counts(), scaling, config_.train.seed, threads);
   dictionary_ = std::move(dictionary);
   quantizer_.reset();
-  TrainOptions options = config_.train;
-  if (options.feature_lr <= 0.0f && shape.n_features > 0) {
-    options.feature_lr = default_feature_lr(options.lr, shape.n_features);
-  }
-  return std::make_unique<Trainer>(*model_, std::move(data), options);
+  return std::make_unique<Trainer>(*model_, std::move(data), train_options(shape.n_features));
 }
 
 float Classifier::train_steps(const Batch& batch, const RaggedArray& labels, float lr,
@@ -173,6 +179,57 @@ float Classifier::train_steps(const Batch& batch, const RaggedArray& labels, flo
   }
   m.flush(scratch);
   return loss;
+}
+
+TrainOptions Classifier::train_options(int64_t n_features) const {
+  TrainOptions options = config_.train;
+  if (options.feature_lr <= 0.0f && n_features > 0) {
+    options.feature_lr = default_feature_lr(options.lr, n_features);
+  }
+  return options;
+}
+
+std::unique_ptr<Trainer> Classifier::prepare_compress(const Classifier& source, const Batch& batch,
+                                                      RaggedArray labels,
+                                                      const CompressOptions& options) {
+  const Model& full = source.model();
+  check(!full.compressed(), "this model is already compressed");
+  check(options.n_rows != 0, "n_rows must be >= 1 (or None: every row training changed)");
+  check(options.retrain_epochs >= 0, "retrain epochs must be >= 0");
+  const int threads = config_.train.threads;
+  if (batch.size > 0) source.check_batch(batch);
+  RowBits kept;
+  if (full.shape().text_rows > 0) {
+    std::shared_ptr<const Dataset> covered;
+    if (batch.size > 0 && options.cover) {
+      covered = source.examples_of(source.dictionary_, batch, labels, full.n_classes(),
+                                   full.shape().codebook_size);
+    }
+    kept = select_rows(full.text_embeddings(), options.n_rows, covered ? &covered->tokens : nullptr,
+                       threads);
+  }
+  // The words whose rows are pruned leave the vocabulary.
+  const int64_t n_words = source.dictionary_.n_words();
+  std::vector<bool> keep_word(n_words);
+  for (int64_t i = 0; i < n_words; ++i) keep_word[i] = row_bit(kept, i);
+  Dictionary dictionary =
+      full.shape().text_rows > 0 ? source.dictionary_.keep_words(keep_word) : source.dictionary_;
+  Model compressed = full.compressed(kept, n_words, options.rows, threads);
+  // Committed last, as prepare_fit does.
+  dictionary_ = std::move(dictionary);
+  model_.emplace(std::move(compressed));
+  quantizer_ = source.quantizer_;
+  if (batch.size == 0 || options.retrain_epochs == 0) return nullptr;
+  // Tokenized again: the rows of the remaining words moved up.
+  auto data = examples_of(dictionary_, batch, std::move(labels), full.n_classes(),
+                          full.shape().codebook_size);
+  TrainOptions train = train_options(full.shape().n_features);
+  train.epochs = options.retrain_epochs;
+  return std::make_unique<Trainer>(*model_, std::move(data), train);
+}
+
+void Classifier::quantize_output(const RowQuantization& options) {
+  mutable_model().quantize_output(options, config_.train.threads);
 }
 
 void Classifier::set_quantizer(std::shared_ptr<const Quantizer> quantizer) {

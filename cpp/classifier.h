@@ -63,6 +63,14 @@ struct ClassifierConfig {
   TrainOptions train;
 };
 
+// How Classifier::prepare_compress shrinks a model (fastText.zip's knobs).
+struct CompressOptions {
+  int64_t n_rows = -1;  // text rows to keep; < 0: every row training changed
+  bool cover = true;    // with examples: keep each one covered (pruning.h) first
+  RowQuantization rows;  // how the kept rows (and the feature-token rows) are coded
+  int retrain_epochs = 1;  // passes of retraining over the examples (0: none)
+};
+
 // The projection's step size when none is given: lr / (4 n_features).
 // Standardized inputs have |v|^2 ~ n_features, so one step on C moves u by
 // about feature_lr * n_features times its gradient: a quarter of lr here.
@@ -84,6 +92,17 @@ class Classifier {
   // has_text: false trains a features-only model.
   std::unique_ptr<Trainer> prepare_fit(Dictionary dictionary, bool has_text,
                                        std::shared_ptr<const Dataset> data, int64_t codebook_size);
+
+  // Makes this classifier a compressed copy of `source`: its text table
+  // keeps the rows select_rows picks (n_rows, max-cover over the examples of
+  // `batch` when options.cover), quantized, and its feature-token table is
+  // quantized. With examples and options.retrain_epochs > 0, returns the
+  // trainer that retrains the float weights (the output layer and C) on them,
+  // the quantized rows fixed; otherwise nullptr. batch may be empty (size 0).
+  std::unique_ptr<Trainer> prepare_compress(const Classifier& source, const Batch& batch,
+                                            RaggedArray labels, const CompressOptions& options);
+  // Quantizes the output matrix too (after any retraining).
+  void quantize_output(const RowQuantization& options);
 
   // One SGD step per example of `batch`, in order, on this thread: for
   // tests that compare a step with a reference. Returns the summed loss.
@@ -130,6 +149,13 @@ class Classifier {
   static Classifier load(const std::string& path, std::string& metadata);
 
  private:
+  // The examples of `batch` tokenized with `dictionary`, with their labels
+  // and codes or features, as the trainer reads them.
+  std::shared_ptr<const Dataset> examples_of(const Dictionary& dictionary, const Batch& batch,
+                                             RaggedArray labels, int32_t n_classes,
+                                             int64_t codebook_size) const;
+  // The training options, with the default feature_lr for n_features.
+  TrainOptions train_options(int64_t n_features) const;
   // Checks that `batch` carries what the model was trained on.
   void check_batch(const Batch& batch) const;
   // Example i of `batch`, built in `scratch` where it is not read in place.

@@ -50,6 +50,8 @@ Trainer::Trainer(Model& model, std::shared_ptr<const Dataset> data, const TrainO
   check(options.epochs >= 1, "epochs must be >= 1");
   check(options.lr > 0.0f, "lr must be > 0");
   check(options.threads >= 1, "threads must be >= 1");
+  check(!model.output_quantized(),
+        "this model's output layer is quantized (compress(qout=True)): it cannot train");
   counters_ = std::make_unique<Counters[]>(options.threads);
 }
 

@@ -89,6 +89,19 @@ class Classifier:
         label_ids: npt.ArrayLike, n_classes: int, codebook_size: int,
     ) -> Job: ...  # Trainer
     def prepare_fit_dataset(self, dataset: CompiledDataset, codebook_size: int) -> Job: ...
+    def prepare_compress(
+        self, source: Classifier, texts: Texts, features: Features, codes: Codes,
+        label_offsets: npt.ArrayLike, label_ids: npt.ArrayLike, n_rows: int, cover: bool,
+        dsub: int, qnorm: bool, n_iter: int, retrain_epochs: int,
+    ) -> Job: ...  # Trainer or None
+    def quantize_output(self, dsub: int, qnorm: bool, n_iter: int) -> None: ...
+    @property
+    def compressed(self) -> bool: ...
+    @property
+    def output_quantized(self) -> bool: ...
+    def table_rows(
+        self, table: str, rows: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]: ...
     def token_rows(
         self, text: str
     ) -> tuple[list[str], npt.NDArray[np.int32], npt.NDArray[np.int32]]: ...

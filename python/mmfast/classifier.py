@@ -46,6 +46,8 @@ Texts = Union[Sequence[str], str, "os.PathLike[str]", IO[Any], Dataset, Source, 
 Labels = Union[npt.ArrayLike, Sequence[Sequence[Any]]]
 # What the core predicts from: texts, dense features, feature codes (each may be None).
 _Inputs = tuple[Any, Optional[np.ndarray], Optional[np.ndarray]]
+# k-means iterations per codebook of Classifier.compress (fastText.zip's 25).
+_COMPRESS_ITERATIONS = 25
 # The methods that take `features` (scikit-learn's metadata routing names them).
 _FEATURE_METHODS = ("fit", "predict", "predict_proba", "score")
 
@@ -261,6 +263,109 @@ class Classifier(Estimator):
         self.fusion_ = _trained_fusion(core, self.fusion)
         self.buckets_ = core.buckets
         return self
+
+    # -- compression -----------------------------------------------------
+
+    def compress(
+        self,
+        texts: Texts = None,
+        y: Labels | None = None,
+        features: npt.ArrayLike | None = None,
+        *,
+        n_rows: int | None = None,
+        dsub: int = 2,
+        qnorm: bool = True,
+        qout: bool = False,
+        cover: bool = True,
+        retrain_epochs: int = 1,
+    ) -> Classifier:
+        """A smaller copy of this fitted model (fastText.zip, Joulin et al. 2016).
+
+        The text table keeps at most ``n_rows`` rows: with the training
+        examples and ``cover``, first each example's row of largest norm (so
+        that every training example keeps a token, the paper's max-cover),
+        then the rows of largest norm. Each kept row, and each feature-token
+        row of a pq/rspq model, is product-quantized: ``dsub`` dimensions per
+        one-byte code, and with ``qnorm`` its norm as one more byte. A short
+        retraining on the examples then fits the float weights (the output
+        layer, and C of a continuous fusion) to the quantized rows. C and the
+        feature scaling stay float; ``qout`` quantizes the output layer too.
+
+        The result predicts, scores, explains, saves and pickles as any
+        model; prediction decodes the rows an example reads, never the whole
+        table. A pruned row counts as a word out of the vocabulary. ``fit``
+        on it trains a new, full model, as ``fit`` always does; it cannot be
+        compressed again.
+
+        Parameters
+        ----------
+        texts : sequence of str, a fastText-format file, or None, default=None
+            The training examples, for max-cover pruning and retraining
+            (as ``fit`` takes them; not a compiled dataset). None: prune by
+            norm alone, no retraining.
+        y : labels, default=None
+            Their labels, among ``classes_``.
+        features : array-like, default=None
+            Their features, for a model with features.
+        n_rows : int or None, default=None
+            Text rows to keep; None: every row that training changed.
+        dsub : int, default=2
+            Dimensions per code of a quantized row.
+        qnorm : bool, default=True
+            Code each row's norm apart from its direction.
+        qout : bool, default=False
+            Quantize the output layer as well (pays off with many classes).
+        cover : bool, default=True
+            With examples, keep every training example covered first.
+        retrain_epochs : int, default=1
+            Passes of retraining over the examples, at ``lr`` decaying to 0
+            (0: none).
+
+        Returns
+        -------
+        compressed : Classifier
+            A new fitted classifier; this one is unchanged.
+        """
+        core = self._fitted_native()
+        if core.compressed:
+            raise ValueError("this model is already compressed")
+        n_rows = -1 if n_rows is None else check_int("n_rows", n_rows, 1)
+        dsub = check_int("dsub", dsub, 1)
+        retrain_epochs = check_int("retrain_epochs", retrain_epochs, 0)
+        inputs: _Inputs = (None, None, None)
+        offsets = np.zeros(1, dtype=np.int64)
+        ids = np.zeros(0, dtype=np.int32)
+        if texts is not None or y is not None or features is not None:
+            source = resolve(texts, y, features, labelled=True)
+            if isinstance(source, Compiled):
+                raise ValueError("texts: compress takes the training examples as lists or a "
+                                 "fastText-format file, not a compiled dataset")
+            if len(source) == 0:
+                raise ValueError("texts: no examples (got an empty sequence)")
+            inputs = self._core_inputs(source)
+            offsets, ids = self._class_ids(source)
+        params = _params.validated(self)
+        small = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
+        trainer = _jobs.run(small.prepare_compress(
+            core, *inputs, offsets, ids, n_rows, bool(cover), dsub, bool(qnorm),
+            _COMPRESS_ITERATIONS, retrain_epochs))
+        if trainer is not None:
+            _jobs.run(trainer.train(), ProgressLine() if params["verbose"] else None)
+        if qout:
+            small.quantize_output(dsub, bool(qnorm), _COMPRESS_ITERATIONS)
+        compressed = copy.copy(self)
+        compressed._native = small
+        return compressed
+
+    def _class_ids(self, source: Source) -> tuple[np.ndarray, np.ndarray]:
+        """The source's labels as (offsets, ids) of this model's classes_."""
+        classes, offsets, ids, _ = source.encoded_labels()
+        position = {label: i for i, label in enumerate(self.classes_.tolist())}
+        ours = np.array([position.get(label, -1) for label in classes.tolist()], dtype=np.int32)
+        if len(ours) and ours.min() < 0:
+            unknown = classes.tolist()[int(np.flatnonzero(ours < 0)[0])]
+            raise ValueError(f"y: label {unknown!r} is not one of the model's classes_")
+        return offsets, ours[ids]
 
     # -- prediction ------------------------------------------------------
 

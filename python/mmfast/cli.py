@@ -6,6 +6,7 @@ FILE.npy`` gives each line's dense feature vector (row i for line i).
   mmfast test model.mmf test.txt [-k 5] [--features test.npy]
   mmfast predict model.mmf test.txt [-k 3] [--threshold 0.1]   ('-' reads stdin)
   mmfast quantize features.npy -o codes.npy [--method rspq ...]
+  mmfast compress model.mmf -o small.mmf [--cutoff N] [--retrain --input train.txt]
 
 Options are named as the Classifier's parameters, except where fastText has
 a name: ``--thread`` (``n_jobs``) and ``--seed`` (``random_state``).
@@ -166,6 +167,20 @@ def _quantize(args: argparse.Namespace) -> None:
          f"(reconstruction mean squared error {error:.6g})")
 
 
+def _compress(args: argparse.Namespace) -> None:
+    _check_output(args.output)
+    if args.retrain and args.input is None:
+        raise ValueError("--retrain needs the training examples: give --input")
+    clf = _load_model(args)
+    source = None if args.input is None else _source(args, labelled=True)
+    small = clf.compress(source, n_rows=args.cutoff, dsub=args.dsub, qnorm=args.qnorm,
+                         qout=args.qout, retrain_epochs=1 if args.retrain else 0)
+    small.save(args.output)
+    before, after = os.path.getsize(args.model), os.path.getsize(args.output)
+    _say(f"wrote {args.output}: {after:,} bytes, {before / after:.1f} times smaller than "
+         f"{args.model}")
+
+
 def _load_model(args: argparse.Namespace) -> Classifier:
     clf = load(args.model)
     return clf.set_params(n_jobs=args.n_jobs) if args.n_jobs is not None else clf
@@ -273,6 +288,25 @@ def _parser() -> argparse.ArgumentParser:
     quantize.add_argument("--thread", dest="n_jobs", type=int, default=None,
                           help="worker threads; None: all cores")
     quantize.set_defaults(run=_quantize)
+
+    compress = commands.add_parser("compress", formatter_class=formatter,
+                                   help="prune and product-quantize a model (fastText.zip)")
+    compress.add_argument("model", help="model file written by mmfast train")
+    compress.add_argument("-o", "--output", required=True, help="compressed model file to write")
+    compress.add_argument("--cutoff", type=int, default=None,
+                          help="text rows to keep (default: every row training changed)")
+    compress.add_argument("--input", help="the fastText-format training file: keep each of "
+                                          "its examples covered, and retrain on it")
+    compress.add_argument("--features", metavar="FILE.npy", help="the training file's features")
+    compress.add_argument("--retrain", action="store_true",
+                          help="retrain the output layer on --input after quantizing")
+    compress.add_argument("--dsub", type=int, default=2, help="dimensions per code")
+    compress.add_argument("--qnorm", type=_boolean, default=True,
+                          help="code each row's norm apart")
+    compress.add_argument("--qout", action="store_true", help="quantize the output layer too")
+    compress.add_argument("--thread", dest="n_jobs", type=int, default=None,
+                          help="worker threads (default: the model's setting, None: all cores)")
+    compress.set_defaults(run=_compress)
     return parser
 
 
