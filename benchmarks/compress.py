@@ -26,6 +26,7 @@ from _peers import FASTTEXT_LABEL_PREFIX, PEERS
 from speed import N_CLASSES_TEXT, QUICK_LR
 
 import mmfast
+from mmfast.datasets import make_food101_like
 
 T = TypeVar("T")
 
@@ -136,7 +137,7 @@ def text_table(args: argparse.Namespace, directory: str) -> None:
 def fused_table(args: argparse.Namespace, directory: str) -> None:
     n_train, n_test = (5_000, 1_000) if args.quick else (90_000, 10_000)
     lr = QUICK_LR if args.quick else 0.1
-    texts, X, y = mmfast.make_food101_like(n_samples=n_train + n_test, n_classes=21)
+    texts, X, y = make_food101_like(n_samples=n_train + n_test, n_classes=21)
     train = {"texts": texts[:n_train], "y": y[:n_train], "features": X[:n_train]}
     test = {"texts": texts[n_train:], "y": y[n_train:], "features": X[n_train:]}
     rows: list[Row] = []

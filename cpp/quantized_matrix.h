@@ -90,6 +90,9 @@ class QuantizedMatrix {
   std::vector<int32_t> start_, len_;
   std::vector<int64_t> piece_;
   std::vector<float> book_;
+  // add_slot's loop when every piece has the same length 1, 2, 4 or 8.
+  void (*add_pieces_)(const uint8_t* code, int n_sub, int64_t k, const float* book, float weight,
+                      float* out) = nullptr;
 };
 
 }  // namespace mmfast
