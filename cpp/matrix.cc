@@ -168,6 +168,13 @@ RowBits all_rows(int64_t rows) {
   return bits;
 }
 
+bool Matrix::row_changed(int64_t i) const {
+  if (!init_) return true;
+  std::vector<float> initial(cols_);
+  fill_uniform_range(initial.data(), i * cols_, cols_, *init_);
+  return std::memcmp(initial.data(), row(i), cols_ * sizeof(float)) != 0;
+}
+
 RowBits Matrix::changed_rows(int threads) const {
   const int64_t n_words = (rows_ + kRowsPerWord - 1) / kRowsPerWord;
   RowBits changed = all_rows(rows_);

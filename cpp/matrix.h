@@ -102,6 +102,8 @@ class Matrix {
   // The rows that differ from their initial values (every row of a table
   // not made by uniform()).
   RowBits changed_rows(int threads) const;
+  // Whether row i differs from its initial value (changed_rows, one row).
+  bool row_changed(int64_t i) const;
 
  private:
   struct Free {
