@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "kmeans.h"
+#include "pruning.h"
 #include "serialization.h"
 
 namespace mmfast {
@@ -193,13 +194,16 @@ void Classifier::initialize(Dictionary dictionary, bool has_text, const Dataset&
 
 std::unique_ptr<Trainer> Classifier::prepare_training(const Batch& batch, RaggedArray labels,
                                                       const TrainOptions& options) {
+  return trainer_for(examples_for_model(batch, std::move(labels)), options);
+}
+
+std::shared_ptr<const Dataset> Classifier::examples_for_model(const Batch& batch,
+                                                              RaggedArray labels) const {
   check_batch(batch);
   check(batch.size > 0, "no examples to train on");
   check_labels(RaggedView(labels), batch.size, n_classes());
   if (batch.examples == nullptr) {
-    return trainer_for(
-        tokenized(batch, dictionary_, std::move(labels), n_classes(), config_.train.threads),
-        options);
+    return tokenized(batch, dictionary_, std::move(labels), n_classes(), config_.train.threads);
   }
   // A compiled dataset (batch_of checked that the model can read it): its
   // token ids and codes in place where they are the model's, else made here.
@@ -239,7 +243,7 @@ std::unique_ptr<Trainer> Classifier::prepare_training(const Batch& batch, Ragged
   data->n_classes = n_classes();
   arrays->source = batch.examples;
   data->owner = std::move(arrays);
-  return trainer_for(std::move(data), options);
+  return data;
 }
 
 std::unique_ptr<Trainer> Classifier::trainer_for(std::shared_ptr<const Dataset> data,
@@ -273,6 +277,39 @@ float Classifier::train_steps(const Batch& batch, const RaggedArray& labels, flo
   }
   m.flush(scratch);
   return loss;
+}
+
+void Classifier::compress_from(const Classifier& source, const Batch& batch, RaggedArray labels,
+                               const CompressOptions& options) {
+  const Model& full = source.model();
+  check(!full.compressed(), "this model is already compressed");
+  check(options.n_rows != 0, "n_rows must be >= 1 (or None: every row training changed)");
+  const int threads = config_.train.threads;
+  RowBits kept;
+  if (full.shape().text_rows > 0) {
+    std::shared_ptr<const Dataset> covered;
+    if (batch.size > 0 && options.cover) {
+      covered = source.examples_for_model(batch, std::move(labels));
+    }
+    kept = select_rows(full.text_embeddings(), options.n_rows, covered ? &covered->tokens : nullptr,
+                       threads);
+  }
+  // The words whose rows are pruned leave the vocabulary.
+  const int64_t n_words = source.dictionary_.n_words();
+  std::vector<bool> keep_word(n_words);
+  for (int64_t i = 0; i < n_words; ++i) keep_word[i] = row_bit(kept, i);
+  Dictionary dictionary =
+      full.shape().text_rows > 0 ? source.dictionary_.keep_words(keep_word) : source.dictionary_;
+  Model compressed = full.compressed(kept, n_words, options.rows, threads);
+  // Committed last, as initialize does.
+  dictionary_ = std::move(dictionary);
+  model_.emplace(std::move(compressed));
+  quantizer_ = source.quantizer_;
+  training_ = source.training_;
+}
+
+void Classifier::quantize_output(const RowQuantization& options) {
+  mutable_model().quantize_output(options, config_.train.threads);
 }
 
 void Classifier::set_quantizer(std::shared_ptr<const Quantizer> quantizer) {

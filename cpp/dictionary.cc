@@ -11,6 +11,13 @@ namespace {
 
 constexpr uint64_t kFnvOffset = 0xCBF29CE484222325ULL;
 
+// Slots of the word table for n words: at most half full.
+int64_t table_capacity(int64_t n_words) {
+  int64_t capacity = 1024;
+  while (capacity < 2 * n_words) capacity *= 2;
+  return capacity;
+}
+
 }  // namespace
 
 uint64_t hash_word(std::string_view word) {
@@ -208,6 +215,18 @@ void Dictionary::encode_spans(std::string_view text, std::vector<std::string_vie
   });
 }
 
+Dictionary Dictionary::keep_words(const std::vector<bool>& keep) const {
+  check(static_cast<int64_t>(keep.size()) == n_words(), "keep: one flag per word");
+  Dictionary kept(word_ngrams_, buckets_);
+  for (int64_t id = 0; id < n_words(); ++id) {
+    if (!keep[id]) continue;
+    kept.words_.push_back(words_[id]);
+    kept.hashes_.push_back(hashes_[id]);
+  }
+  kept.rebuild_table(table_capacity(kept.n_words()));
+  return kept;
+}
+
 void Dictionary::write(BinaryWriter& out) const {
   out.write<int32_t>(word_ngrams_);
   out.write<int64_t>(buckets_);
@@ -229,9 +248,7 @@ Dictionary Dictionary::read(BinaryReader& in) {
     dict.words_.push_back(in.read_string());
     dict.hashes_.push_back(hash_word(dict.words_.back()));
   }
-  int64_t capacity = 1024;
-  while (capacity < 2 * static_cast<int64_t>(n)) capacity *= 2;
-  dict.rebuild_table(capacity);
+  dict.rebuild_table(table_capacity(dict.n_words()));
   return dict;
 }
 

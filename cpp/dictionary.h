@@ -110,6 +110,12 @@ class Dictionary {
   void encode_spans(std::string_view text, std::vector<std::string_view>& words,
                     std::vector<TokenRow>& rows) const;
 
+  // The vocabulary less the words whose flag in `keep` (one per word) is
+  // false: they become words out of the vocabulary, which still take part in
+  // n-grams, so the n-gram rows are unchanged (n_words() of this one +
+  // bucket). A compressed model drops the words whose rows it pruned.
+  Dictionary keep_words(const std::vector<bool>& keep) const;
+
   void write(BinaryWriter& out) const;
   static Dictionary read(BinaryReader& in);
 

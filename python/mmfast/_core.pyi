@@ -104,6 +104,19 @@ class Classifier:
         label_offsets: npt.ArrayLike, label_ids: npt.ArrayLike, epochs: int, lr: float,
         lr_end: float, feature_lr: float, seed: int,
     ) -> Job: ...  # Trainer: training from the current weights
+    def compress_from(
+        self, source: Classifier, texts: Texts | CompiledDataset, features: Features,
+        codes: Codes, label_offsets: npt.ArrayLike, label_ids: npt.ArrayLike, n_rows: int,
+        cover: bool, dsub: int, qnorm: bool, n_iter: int,
+    ) -> Job: ...
+    def quantize_output(self, dsub: int, qnorm: bool, n_iter: int) -> None: ...
+    @property
+    def compressed(self) -> bool: ...
+    @property
+    def output_quantized(self) -> bool: ...
+    def table_rows(
+        self, table: str, rows: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]: ...
     def token_rows(
         self, text: str
     ) -> tuple[list[str], npt.NDArray[np.int32], npt.NDArray[np.int32]]: ...
