@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 from _peers import FASTTEXT_LABEL_PREFIX, PEERS
-from speed import N_CLASSES_TEXT, QUICK_LR
+from speed import N_CLASSES_TEXT
 
 import mmfast
 from mmfast.datasets import make_food101_like
@@ -115,38 +115,46 @@ def print_table(title: str, rows: list[Row]) -> None:
               f"{delta} | {speed} | {row.seconds:.2f} | {seconds_ratio} |")
 
 
+def schedule(args: argparse.Namespace) -> dict[str, Any]:
+    """The full run keeps fastText's lr 0.1 and 5 epochs; --quick's sets are
+    too small for them, so there mmfast's defaults for the data decide (lr=None,
+    epochs=None, as speed.py --quick), and fastText gets what they resolved to."""
+    return {} if args.quick else {"lr": 0.1, "epochs": 5}
+
+
 def text_table(args: argparse.Namespace, directory: str) -> None:
     n_train, n_test = (20_000, 5_000) if args.quick else (300_000, 50_000)
-    lr = QUICK_LR if args.quick else 0.1
     texts, y = mmfast.make_text_classification(n_train + n_test, n_classes=N_CLASSES_TEXT)
     train_path = os.path.join(directory, "train.txt")
     mmfast.write_fasttext_file(train_path, texts[:n_train], y[:n_train])
     train = {"texts": texts[:n_train], "y": y[:n_train]}
     test = {"texts": texts[n_train:], "y": y[n_train:]}
-    clf = mmfast.Classifier(dim=100, lr=lr, n_jobs=args.thread, verbose=0)
+    clf = mmfast.Classifier(dim=100, **schedule(args), n_jobs=args.thread, verbose=0)
     rows = mmfast_rows("mmfast", clf, train, test, directory, {"n_rows": args.cutoff})
     if PEERS["fastText"]:
         rows += fasttext_rows(train_path, list(texts[n_train:]), y[n_train:],
-                              {"dim": 100, "lr": lr, "wordNgrams": 2, "minCount": 1,
-                               "bucket": clf.buckets_, "thread": args.thread}, directory)
+                              {"dim": 100, "lr": clf.lr_, "epoch": clf.epochs_, "wordNgrams": 2,
+                               "minCount": 1, "bucket": clf.buckets_, "thread": args.thread},
+                              directory)
     print_table(f"text: {n_train:,} train / {n_test:,} test documents, {N_CLASSES_TEXT} classes, "
-                f"dim 100, lr {lr}, compress(n_rows={args.cutoff}) with max-cover and one "
-                f"retraining epoch, {args.thread} threads", rows)
+                f"dim 100, lr {clf.lr_:.3g}, {clf.epochs_} epochs, compress(n_rows={args.cutoff}) "
+                f"with max-cover and one retraining epoch, {args.thread} threads", rows)
 
 
 def fused_table(args: argparse.Namespace, directory: str) -> None:
     n_train, n_test = (5_000, 1_000) if args.quick else (90_000, 10_000)
-    lr = QUICK_LR if args.quick else 0.1
     texts, X, y = make_food101_like(n_samples=n_train + n_test, n_classes=21)
     train = {"texts": texts[:n_train], "y": y[:n_train], "features": X[:n_train]}
     test = {"texts": texts[n_train:], "y": y[n_train:], "features": X[n_train:]}
     rows: list[Row] = []
     for fusion in ("pq", "add"):
-        clf = mmfast.Classifier(dim=100, lr=lr, fusion=fusion, n_jobs=args.thread, verbose=0)
+        clf = mmfast.Classifier(dim=100, **schedule(args), fusion=fusion, n_jobs=args.thread,
+                                verbose=0)
         rows += mmfast_rows(f"mmfast {fusion}", clf, train, test, directory,
                             {"n_rows": args.cutoff})
     print_table(f"Food-101-like: {n_train:,} train / {n_test:,} test examples, 21 classes, "
-                f"{X.shape[1]}-d features, dim 100, lr {lr}, compress(n_rows={args.cutoff}); "
+                f"{X.shape[1]}-d features, dim 100, lr {clf.lr_:.3g}, {clf.epochs_} epochs, "
+                f"compress(n_rows={args.cutoff}); "
                 "C and the feature scaling stay float", rows)
 
 
