@@ -125,6 +125,10 @@ py::object prepare_job(std::function<std::unique_ptr<Trainer>()> prepare, py::ob
       [made, owners] { return py::cast(PyTrainer{owners, std::move(*made)}); });
 }
 
+UnknownWords unknown_words(bool hashed) {
+  return hashed ? UnknownWords::kHashed : UnknownWords::kDropped;
+}
+
 RowQuantization row_quantization(int dsub, bool qnorm, int n_iter, uint64_t seed) {
   RowQuantization q;
   q.dsub = dsub;
@@ -249,25 +253,29 @@ void bind_classifier(py::module_& m, py::module_& testing) {
           "prepare_fit",
           [](py::object self, py::handle texts, py::handle features, py::handle codes,
              const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids,
-             int32_t n_classes, int64_t codebook_size, const std::optional<Schedule>& schedule) {
+             int32_t n_classes, int64_t codebook_size, const std::optional<Schedule>& schedule,
+             bool hash_unknown_words) {
             auto input = fit_input(texts, features, codes);
             auto labels =
                 std::make_shared<RaggedArray>(ragged_from_numpy(label_offsets, label_ids));
             Classifier* classifier = self.cast<Classifier*>();
             const TrainOptions options = scheduled(*classifier, schedule);
+            const UnknownWords unknown = unknown_words(hash_unknown_words);
             return prepare_job(
                 [=, batch = input.batch] {
                   return classifier->prepare_fit(*batch, std::move(*labels), n_classes,
-                                                 codebook_size, options);
+                                                 codebook_size, options, unknown);
                 },
                 py::make_tuple(self, input.owners));
           },
           py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
           py::arg("label_ids"), py::arg("n_classes"), py::arg("codebook_size"),
-          py::arg("schedule") = py::none(),
+          py::arg("schedule") = py::none(), py::arg("hash_unknown_words") = false,
           "Starts building the vocabulary, tokenizing and initializing; the job's result is "
           "the Trainer, which reads this classifier's model and the features in place. "
-          "schedule: (epochs, lr, lr_end) instead of the configured epochs, lr -> 0.")
+          "schedule: (epochs, lr, lr_end) instead of the configured epochs, lr -> 0; "
+          "hash_unknown_words: words out of the vocabulary take a hashed n-gram row (a "
+          "stream's model) instead of being dropped (fastText's rule).")
       .def(
           "compress_from",
           [](py::object self, py::object source, py::handle texts, py::handle features,
@@ -341,18 +349,22 @@ void bind_classifier(py::module_& m, py::module_& testing) {
       .def(
           "prepare_fit_dataset",
           [](py::object self, const std::shared_ptr<CompiledDataset>& dataset,
-             int64_t codebook_size, const std::optional<Schedule>& schedule) {
+             int64_t codebook_size, const std::optional<Schedule>& schedule,
+             bool hash_unknown_words) {
             Classifier* classifier = self.cast<Classifier*>();
             const TrainOptions options = scheduled(*classifier, schedule);
+            Dictionary dictionary = dataset->meta().dictionary;
+            dictionary.set_unknown_words(unknown_words(hash_unknown_words));
             return prepare_job(
-                [=] {
-                  return classifier->prepare_fit(dataset->meta().dictionary, /*has_text=*/true,
+                [=]() mutable {
+                  return classifier->prepare_fit(std::move(dictionary), /*has_text=*/true,
                                                  dataset->examples(), codebook_size, options);
                 },
                 // The examples keep the dataset's mapping alive themselves.
                 self);
           },
-          py::arg("dataset"), py::arg("codebook_size"), py::arg("schedule") = py::none())
+          py::arg("dataset"), py::arg("codebook_size"), py::arg("schedule") = py::none(),
+          py::arg("hash_unknown_words") = false, "prepare_fit over a compiled dataset.")
       .def(
           "prepare_fit_shards",
           [](py::object self, const std::vector<std::shared_ptr<CompiledDataset>>& given,

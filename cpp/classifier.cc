@@ -110,8 +110,10 @@ std::shared_ptr<const Dataset> tokenized(const Batch& batch, const Dictionary& d
 
 std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray labels,
                                                  int32_t n_classes, int64_t codebook_size,
-                                                 const TrainOptions& options) {
-  return trainer_for(initialize(batch, std::move(labels), n_classes, codebook_size), options);
+                                                 const TrainOptions& options,
+                                                 UnknownWords unknown_words) {
+  return trainer_for(initialize(batch, std::move(labels), n_classes, codebook_size, unknown_words),
+                     options);
 }
 
 std::unique_ptr<Trainer> Classifier::prepare_fit(Dictionary dictionary, bool has_text,
@@ -123,7 +125,8 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(Dictionary dictionary, bool has
 }
 
 std::shared_ptr<const Dataset> Classifier::initialize(const Batch& batch, RaggedArray labels,
-                                                      int32_t n_classes, int64_t codebook_size) {
+                                                      int32_t n_classes, int64_t codebook_size,
+                                                      UnknownWords unknown_words) {
   check(batch.size > 0, "no examples to train on");
   check(batch.texts.empty() || static_cast<int64_t>(batch.texts.size()) == batch.size,
         "texts and features have different lengths");
@@ -137,6 +140,7 @@ std::shared_ptr<const Dataset> Classifier::initialize(const Batch& batch, Ragged
   // no vocabulary.
   Dictionary dictionary(config_.word_ngrams, has_text ? config_.buckets : 0);
   if (has_text) dictionary.build(batch.texts, config_.min_count, config_.train.threads);
+  dictionary.set_unknown_words(unknown_words);
   if (batch.codes != nullptr) {
     check(batch.n_codes >= 1 && codebook_size >= 1 && codebook_size <= 65536,
           "features: bad code shape");
@@ -494,6 +498,7 @@ void Classifier::save(std::ostream& out, const std::string& metadata) const {
   writer.write_string(metadata);
   writer.write<int64_t>(config_.min_count);
   dictionary_.write(writer);
+  writer.write<uint8_t>(static_cast<uint8_t>(dictionary_.unknown_words()));
   m.write(writer);
   writer.write<uint8_t>(quantizer_ != nullptr);
   if (quantizer_ != nullptr) quantizer_->write(writer);
@@ -510,6 +515,11 @@ Classifier Classifier::load(std::istream& in, uint64_t size, std::string& metada
   metadata = reader.read_string();
   const int64_t min_count = reader.read<int64_t>();
   Dictionary dictionary = Dictionary::read(reader);
+  if (reader.version() >= 4) {  // before: every model dropped unknown words
+    const auto rule = reader.read<uint8_t>();
+    reader.expect(rule <= static_cast<uint8_t>(UnknownWords::kHashed), "bad unknown-words rule");
+    dictionary.set_unknown_words(static_cast<UnknownWords>(rule));
+  }
   Model model = Model::read(reader);
   std::shared_ptr<const Quantizer> quantizer;
   if (reader.read<uint8_t>() != 0) quantizer = Quantizer::read(reader);

@@ -94,15 +94,19 @@ class Classifier {
   // features, hierarchical softmax and negative sampling from its class
   // counts). Returns the tokenized examples. labels: one row per example.
   // codebook_size: the range of the codes (0 without features).
+  // unknown_words: the vocabulary's rule for words it does not know, from
+  // this batch on (a stream's model hashes them).
   std::shared_ptr<const Dataset> initialize(const Batch& batch, RaggedArray labels,
-                                            int32_t n_classes, int64_t codebook_size);
+                                            int32_t n_classes, int64_t codebook_size,
+                                            UnknownWords unknown_words = UnknownWords::kDropped);
   // The same for examples tokenized beforehand with `dictionary` (a
   // compiled dataset). has_text: false makes a features-only model.
   void initialize(Dictionary dictionary, bool has_text, const Dataset& data, int64_t codebook_size);
   // initialize, then the trainer of `options` over the same examples (fit:
   // config().train, lr -> 0; a stream's first batch: one pass at its rate).
   std::unique_ptr<Trainer> prepare_fit(const Batch& batch, RaggedArray labels, int32_t n_classes,
-                                       int64_t codebook_size, const TrainOptions& options);
+                                       int64_t codebook_size, const TrainOptions& options,
+                                       UnknownWords unknown_words = UnknownWords::kDropped);
   std::unique_ptr<Trainer> prepare_fit(Dictionary dictionary, bool has_text,
                                        std::shared_ptr<const Dataset> data, int64_t codebook_size,
                                        const TrainOptions& options);

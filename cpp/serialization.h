@@ -21,7 +21,8 @@ constexpr uint32_t kMagic = 0x54464D4D;  // "MMFT" on disk
 // anything is parsed), and the model section holds continuous fusion.
 // Version 3: a matrix may store only the rows that left their seeded
 // initialization (see Matrix::write). Version 4: a table may be compressed
-// (pruned, product-quantized rows: QuantizedMatrix). Files of versions 2 to 4
+// (pruned, product-quantized rows: QuantizedMatrix), and a classifier's
+// vocabulary is followed by its rule for unknown words (UnknownWords). Files of versions 2 to 4
 // are read; version 4 is written.
 constexpr uint32_t kFormatVersion = 4;
 constexpr uint32_t kOldestFormatVersion = 2;

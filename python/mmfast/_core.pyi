@@ -92,11 +92,11 @@ class Classifier:
     def prepare_fit(
         self, texts: Texts, features: Features, codes: Codes, label_offsets: npt.ArrayLike,
         label_ids: npt.ArrayLike, n_classes: int, codebook_size: int,
-        schedule: tuple[int, float, float] | None = None,
+        schedule: tuple[int, float, float] | None = None, hash_unknown_words: bool = False,
     ) -> Job: ...  # Trainer; schedule: (epochs, lr, lr_end) instead of the configured ones
     def prepare_fit_dataset(
         self, dataset: CompiledDataset, codebook_size: int,
-        schedule: tuple[int, float, float] | None = None,
+        schedule: tuple[int, float, float] | None = None, hash_unknown_words: bool = False,
     ) -> Job: ...
     def prepare_fit_shards(self, shards: list[CompiledDataset], codebook_size: int) -> Job: ...
     def prepare_training(

@@ -323,8 +323,9 @@ class Classifier(Estimator):
         core = _core.Classifier(config)
         inputs = (core_texts, dense, codes, offsets, ids, len(classes), codebook_size)
         n_features = 0 if dense is None else dense.shape[1]
-        self._train(_jobs.run(core.prepare_fit(*inputs, _schedule(params, stream_classes))),
-                    params["verbose"])
+        stream = stream_classes is not None
+        self._train(_jobs.run(core.prepare_fit(*inputs, _schedule(params, stream_classes),
+                                               hash_unknown_words=stream)), params["verbose"])
         return self._keep(core, classes, multilabel, quantizer, n_features, params)
 
     def _prepare_dataset(
@@ -356,7 +357,8 @@ class Classifier(Estimator):
                              f"exactly its classes; dataset {dataset.path!r} has "
                              f"{classes.tolist()!r}: start with lists or a file")
         trainer = _jobs.run(source.prepare_fit(core, codebook_size,
-                                               _schedule(params, stream_classes)))
+                                               _schedule(params, stream_classes),
+                                               hash_unknown_words=stream_classes is not None))
         return (core, trainer, classes, dataset.multilabel, quantizer, dataset.n_features,
                 params)
 
