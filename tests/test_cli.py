@@ -238,3 +238,8 @@ def test_compress_writes_a_smaller_model_that_tests_as_well(text_files, text_mod
     assert metric(small_out, "P@1") >= metric(full_out, "P@1") - 0.01
     assert "--retrain needs the training examples" in str(
         fails("compress", text_model, "-o", tmp / "x.mmf", "--retrain"))
+    assert "--features belongs to --input" in str(
+        fails("compress", text_model, "-o", tmp / "x.mmf", "--features", tmp / "f.npy"))
+    assert "none.mmf': No such file" in str(
+        fails("compress", tmp / "none.mmf", "-o", tmp / "x.mmf"))
+    assert not (tmp / "x.mmf").exists()
