@@ -22,7 +22,7 @@ constexpr int64_t kMinSlots = 1024;
 
 const int64_t DistinctNgrams::kSaturation =
     largest_power_of_two_below(kMaxAutoBuckets) / kRowsPerRecurringNgram + 1;
-const int64_t DistinctNgrams::kDistinctLimit = int64_t{1} << 21;
+const int64_t DistinctNgrams::kDistinctLimit = int64_t{1} << 20;
 
 int64_t buckets_for(int64_t recurring_ngrams) {
   if (recurring_ngrams <= 0) return 0;
@@ -39,8 +39,7 @@ void DistinctNgrams::add(uint64_t hash) {
     size_ += !has_zero_;
     has_zero_ = true;
   } else {
-    // Kept at most 3/4 full, so probes stay short.
-    if (4 * (size_ + 1) > 3 * static_cast<int64_t>(slots_.size())) grow();
+    reserve(size_ + 1);
     const uint64_t mask = slots_.size() - 1;
     uint64_t slot = hash & mask;
     while (slots_[slot] != 0 && slots_[slot] != hash) slot = (slot + 1) & mask;
@@ -63,6 +62,12 @@ void DistinctNgrams::add(uint64_t hash) {
 
 void DistinctNgrams::merge(const DistinctNgrams& other) {
   if (other.saturated_) saturate();
+  if (saturated_) return;
+  // Grown first to hold both: other's slots come in the order of their low
+  // bits, which inserted into a smaller table would fill runs of adjacent
+  // slots and make every probe long (measured: 18 s instead of 0.3 s to count
+  // 300k documents on 2 threads).
+  reserve(std::min(size_ + other.size_, kDistinctLimit));
   if (other.has_zero_) add(0);
   if (other.zero_recurs_) add(0);
   for (size_t i = 0; i < other.slots_.size(); ++i) {
@@ -105,6 +110,11 @@ DistinctNgrams DistinctNgrams::read(BinaryReader& in) {
   }
   if (saturated) counter.saturate();
   return counter;
+}
+
+void DistinctNgrams::reserve(int64_t hashes) {
+  // Kept at most 3/4 full, so probes stay short.
+  while (4 * hashes > 3 * static_cast<int64_t>(slots_.size())) grow();
 }
 
 void DistinctNgrams::grow() {

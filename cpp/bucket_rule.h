@@ -41,14 +41,14 @@ int64_t buckets_for(int64_t recurring_ngrams);
 // once, until the recurring ones reach the least count for which buckets_for
 // gives kMaxAutoBuckets, or the distinct ones kDistinctLimit: from there on
 // the table has fastText's size whatever more n-grams come, so the counter
-// stops (saturated) and its memory stays bounded (36 MiB) however large the
+// stops (saturated) and its memory stays bounded (18 MiB) however large the
 // data.
 class DistinctNgrams {
  public:
   // The recurring count at which the counter saturates.
   static const int64_t kSaturation;
-  // The distinct count at which it saturates (2^21): a corpus this varied
-  // gets the largest table.
+  // The distinct count at which it saturates (2^20): a corpus this varied
+  // gets the largest table, as fastText gives every corpus.
   static const int64_t kDistinctLimit;
 
   void add(uint64_t hash);
@@ -67,6 +67,8 @@ class DistinctNgrams {
   static DistinctNgrams read(BinaryReader& in);
 
  private:
+  // Grows the slots until `hashes` fit.
+  void reserve(int64_t hashes);
   void grow();
   void saturate();
 

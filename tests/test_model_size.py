@@ -63,14 +63,26 @@ def test_given_buckets_win_and_unigrams_need_none():
     assert unigrams.score(texts, y) > 0.9
 
 
-def test_ngrams_seen_once_do_not_grow_the_table():
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_ngrams_seen_once_do_not_grow_the_table(n_jobs):
     """Every bigram of these texts is seen once (each text has its own words):
     no row of the table could learn what another example reads, so there is
-    none; one repeated text makes its bigrams recur."""
+    none; the first text again, last, makes its 5 bigrams recur (on 2 threads,
+    each counted once by each thread's chunk)."""
     texts = [" ".join(f"w{i}_{j}" for j in range(6)) for i in range(200)]
     y = np.arange(200) % 2
-    assert mmfast.Classifier(**FAST).fit(texts, y).buckets_ == 0
-    assert mmfast.Classifier(**FAST).fit(texts + texts[:1], np.r_[y, 0]).buckets_ == 32
+    assert mmfast.Classifier(**FAST, n_jobs=n_jobs).fit(texts, y).buckets_ == 0
+    again = mmfast.Classifier(**FAST, n_jobs=n_jobs).fit(texts + texts[:1], np.r_[y, 0])
+    assert again.buckets_ == 32
+
+
+def test_a_corpus_of_a_million_distinct_ngrams_gets_the_largest_table():
+    """Over 2^20 distinct bigrams, none recurring: the counter stops there (its
+    memory bounded) and gives fastText's size, as for many recurring ones."""
+    words = np.arange(21 * 53_000).reshape(-1, 21)  # 20 bigrams a text: 1,060,000
+    texts = [" ".join(f"w{w}" for w in row) for row in words]
+    clf = mmfast.Classifier(dim=1, epochs=1, min_count=2, verbose=0)
+    assert clf.fit(texts, np.arange(len(texts)) % 2).buckets_ == 2_000_000
 
 
 def test_the_size_is_capped_at_fasttexts_two_million_rows():
