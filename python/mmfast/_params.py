@@ -202,8 +202,9 @@ CLASSIFIER: tuple[Param, ...] = (
           _choice((False, True)), option=False),
     Param("verbose", 1, "int",
           "1 shows a progress line on stderr while training (and fitting and applying the "
-          "quantizer of pq, rspq) and while predicting from a file or a compiled dataset; 0 is "
-          "silent.", _int(0, INT32_MAX), option=False),  # every command's --verbose, --quiet
+          "quantizer of pq, rspq), while reading a fastText-format file and while predicting "
+          "from a file or a compiled dataset; 0 is silent.",
+          _int(0, INT32_MAX), option=False),  # every command's --verbose, --quiet
 )
 BY_NAME = {param.name: param for param in CLASSIFIER}
 
