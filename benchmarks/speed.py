@@ -273,7 +273,8 @@ def fresh_processes() -> BaseContext:
     model's alone), forked from a server that imported this script and the
     peers once, where the platform has one; a new interpreter otherwise.
     Starting an interpreter and importing mmfast, numpy and scikit-learn took
-    0.5 to 2 s per row, a quarter of --quick's time on 2 cores."""
+    0.5 to 2 s per row: --quick took 87 s that way, 79 to 82 s this way
+    (benchmarks/README.md, "What is measured")."""
     if "forkserver" not in get_all_start_methods():
         return get_context("spawn")
     context = get_context("forkserver")
