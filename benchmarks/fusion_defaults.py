@@ -27,8 +27,8 @@ MODELS = {
     "features only": dict(fusion="add"),
     "add": dict(fusion="add"),
     "max": dict(fusion="max"),
-    "gated": dict(fusion="gated"),  # gate="text"
-    "gated (gate=features)": dict(fusion="gated", gate="features"),
+    "gated": dict(fusion="gated"),  # gate="features"
+    "gated (gate=text)": dict(fusion="gated", gate="text"),
     "bilinear_gated": dict(fusion="bilinear_gated"),
     "pq": dict(fusion="pq"),
     "rspq": dict(fusion="rspq"),

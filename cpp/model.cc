@@ -35,6 +35,17 @@ void check_shape(const ModelShape& shape) {
   check(fusion.width() <= (int64_t{1} << 26), "dim too large for bilinear fusion");
 }
 
+// bilinear_gated's dim gates sigmoid(u_j) each scale a copy of t. From
+// sigmoid(u) = 0.5 everywhere (u small) and a zero output matrix, every
+// copy's output weights and every gate's row of C receive the same updates,
+// so the gates start as one and separate only slowly. Started spread, they
+// differ from the first example (fortunes .563 -> .588, icons .839 -> .848,
+// generated sets unchanged; README, "Choosing the fusion's settings").
+Projection::Start projection_start(FusionKind fusion) {
+  return fusion == FusionKind::kBilinearGated ? Projection::Start::kSpread
+                                              : Projection::Start::kSmall;
+}
+
 // A table as a file stores it: float rows, or quantized ones (with an
 // empty float table).
 struct StoredTable {
@@ -66,7 +77,8 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts,
             Matrix::uniform(static_cast<int64_t>(shape.n_codes) * shape.codebook_size, shape.dim,
                             1.0f / shape.dim, seed ^ 0xFEA7u, threads),
             shape.n_features > 0
-                ? std::optional<Projection>(Projection(shape.dim, scaling, seed ^ 0xC0DEu, threads))
+                ? std::optional<Projection>(Projection(shape.dim, scaling, seed ^ 0xC0DEu, threads,
+                                                       projection_start(shape.fusion)))
                 : std::nullopt,
             Matrix(make_loss(shape.loss, class_counts, shape.neg)->output_rows(),
                    Fusion(shape.fusion, shape.gate, shape.dim).width())) {}

@@ -63,10 +63,12 @@ Standardization Standardization::fit(const float* x, int64_t n, int64_t d, int t
   return out;
 }
 
-Projection::Projection(int32_t dim, const Standardization& scaling, uint64_t seed, int threads)
+Projection::Projection(int32_t dim, const Standardization& scaling, uint64_t seed, int threads,
+                       Start start)
     : Projection(scaling,
                  Matrix::uniform(dim, static_cast<int64_t>(scaling.mean.size()),
-                                 1.0f / (dim * std::sqrt(static_cast<float>(scaling.mean.size()))),
+                                 1.0f / ((start == Start::kSmall ? dim : 1) *
+                                         std::sqrt(static_cast<float>(scaling.mean.size()))),
                                  seed, threads)) {}
 
 Projection::Projection(Standardization scaling, Matrix weights)

@@ -39,10 +39,16 @@ struct ProjectionScratch {
 class Projection {
  public:
   Projection() = default;
-  // C starts uniform(-bound, bound) with bound = 1 / (dim * sqrt(n_features)):
-  // u then starts about as small as a text mean of fresh rows, whatever the
-  // number of features (inputs are standardized).
-  Projection(int32_t dim, const Standardization& scaling, uint64_t seed, int threads);
+  // How large u starts (inputs are standardized, so whatever the number of
+  // features): kSmall, about as small as a text mean of fresh rows
+  // (standard deviation 1 / (dim * sqrt(3))); kSpread, standard deviation
+  // 1 / sqrt(3), so that sigmoid(u) starts between about 0.36 and 0.64
+  // instead of 0.5 everywhere (bilinear_gated's gates, see model.cc).
+  enum class Start { kSmall, kSpread };
+  // C starts uniform(-bound, bound) with bound = 1 / (dim * sqrt(n_features))
+  // (kSmall) or 1 / sqrt(n_features) (kSpread).
+  Projection(int32_t dim, const Standardization& scaling, uint64_t seed, int threads,
+             Start start = Start::kSmall);
 
   int64_t n_features() const { return weights_.cols(); }
   int64_t dim() const { return weights_.rows(); }

@@ -133,9 +133,9 @@ def test_feature_entries(data):
 
 def test_what_the_gated_fusions_leave_out(data):
     text, features = example(data, "gated", True)
-    by_features = fit(data, "gated", gate="features").explain(text, features)
+    by_features = fit(data, "gated").explain(text, features)  # the default gate: the features
     assert CONTINUOUS not in dict(by_features) and "gate" in by_features.meaning
-    by_text = fit(data, "gated").explain(text, features)  # the default gate: the text
+    by_text = fit(data, "gated", gate="text").explain(text, features)
     assert list(dict(by_text)) == [CONTINUOUS]
     bilinear = fit(data, "bilinear_gated").explain(text, features)
     assert CONTINUOUS not in dict(bilinear) and len(bilinear) > 0

@@ -152,6 +152,23 @@ def test_each_continuous_fusion_beats_both_modalities(generated, fusion, extra):
     assert score > max(text_only, features_score) + 0.2
 
 
+@pytest.mark.parametrize(("fusion", "spread"), [("bilinear_gated", True), ("add", False),
+                                                ("gated", False)])
+def test_only_bilinear_gates_start_spread(generated, fusion, spread):
+    # bilinear_gated's gates sigmoid(u_j) must differ from the start: at 0.5
+    # everywhere they all receive the same updates (model.cc). The others
+    # start u as small as a text mean.
+    (texts, X, y), _ = generated
+    clf = fitted(texts[:500], y[:500], X[:500], fusion=fusion, lr=1e-6, epochs=1)
+    weights = clf._native.weights()
+    scaled = (X[:500] - weights["feature_mean"]) * weights["feature_inv_scale"]
+    u = scaled @ weights["projection"].T
+    gates = 1 / (1 + np.exp(-u))
+    assert (gates.std() > 0.05) == spread
+    if spread:
+        assert 0.3 < u.std() < 1.0  # about 1 / sqrt(3), not saturating the sigmoid
+
+
 @pytest.mark.parametrize(("fusion", "extra"), [*CONTINUOUS, ("pq", {}), ("rspq", {})])
 def test_every_model_is_reproducible_and_round_trips(data, tmp_path, fusion, extra):
     (texts, X, y), (test_texts, test_X, _) = data

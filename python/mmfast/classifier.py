@@ -133,7 +133,7 @@ class Classifier(Estimator):
         neg: int = 5,
         threshold: float = 0.5,
         fusion: str | None = None,
-        gate: str = "text",
+        gate: str = "features",
         feature_scaling: str | None = "standard",
         feature_lr: float | None = None,
         modality_dropout: float | None = None,
