@@ -15,6 +15,7 @@
 #include "classifier.h"
 #include "common.h"
 #include "dataset_file.h"
+#include "replica.h"
 #include "shard_set.h"
 
 namespace mmfast::bindings {
@@ -630,6 +631,30 @@ void bind_classifier(py::module_& m, py::module_& testing) {
       },
       py::arg("classifier"), py::arg("text"),
       "Rows of the text table that `text` reads: its words, then n-grams.");
+  // A training thread's replica over `steps` steps, each adding own_step to
+  // every entry of its copy while another thread adds other_step to the
+  // shared table: (shared, copy) after the last step, which merges.
+  testing.def(
+      "replica_steps",
+      [](const CArray<float>& shared, int steps, float own_step, float other_step) {
+        check(shared.ndim() == 2 && steps >= 1, "shared must be 2-D and steps >= 1");
+        Matrix table(shared.shape(0), shared.shape(1));
+        std::copy(shared.data(), shared.data() + shared.size(), table.data());
+        Replica replica(table, steps);
+        for (int k = 0; k < steps; ++k) {
+          Matrix& own = replica.of(table);
+          for (int64_t i = 0; i < own.size(); ++i) own.data()[i] += own_step;
+          for (int64_t i = 0; i < table.size(); ++i) table.data()[i] += other_step;
+          replica.step(table);
+        }
+        auto as_array = [](const Matrix& m) {
+          py::array_t<float> out({m.rows(), m.cols()});
+          std::copy(m.data(), m.data() + m.size(), out.mutable_data());
+          return out;
+        };
+        return py::make_tuple(as_array(table), as_array(replica.of(table)));
+      },
+      py::arg("shared"), py::arg("steps"), py::arg("own_step"), py::arg("other_step"));
 }
 
 }  // namespace mmfast::bindings

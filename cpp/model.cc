@@ -120,9 +120,12 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
         "feature projection does not match the model");
 }
 
-ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream) const {
+ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream, bool replicate) const {
   return ModelScratch{fusion_.make_scratch(), loss_->make_scratch(seed, stream),
-                      projection_ ? projection_->make_scratch() : ProjectionScratch{}};
+                      projection_ ? projection_->make_scratch(replicate) : ProjectionScratch{},
+                      replicate && output_.size() <= kReplicatedOutput
+                          ? Replica(output_, kOutputMergeEvery)
+                          : Replica()};
 }
 
 bool Model::supports_dropout() const {
@@ -209,8 +212,9 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
   FusionScratch& f = scratch.fusion;
   forward(example, fusion, scratch);
   std::fill(f.dz.begin(), f.dz.end(), 0.0f);
-  const float loss =
-      loss_->train(f.z.data(), labels, n_labels, lr, output_, f.dz.data(), scratch.loss);
+  const float loss = loss_->train(f.z.data(), labels, n_labels, lr, scratch.output.of(output_),
+                                  f.dz.data(), scratch.loss);
+  scratch.output.step(output_);
   fusion.backward(f);
   // Back-propagate through the means: each row gets its share of the gradient.
   // Quantized rows are fixed: only the float weights learn (retraining).
@@ -237,6 +241,7 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
 
 void Model::flush(ModelScratch& scratch) {
   if (projection_) projection_->flush(scratch.projection);
+  scratch.output.merge(output_);
 }
 
 MMFAST_CLONES void Model::predict(const ExampleView& example, float* probs,

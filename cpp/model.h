@@ -17,6 +17,7 @@
 #include "matrix.h"
 #include "projection.h"
 #include "quantized_matrix.h"
+#include "replica.h"
 
 namespace mmfast {
 
@@ -46,6 +47,7 @@ struct ModelScratch {
   FusionScratch fusion;
   LossScratch loss;
   ProjectionScratch projection;  // empty without dense features
+  Replica output;                // this thread's output matrix, when it has its own
 };
 
 class Model {
@@ -56,7 +58,17 @@ class Model {
   Model(const ModelShape& shape, std::vector<int64_t> class_counts, const Standardization& scaling,
         uint64_t seed, int threads);
 
-  ModelScratch make_scratch(uint64_t seed, uint64_t stream) const;
+  // With `replicate`, the scratch of one of several training threads: it
+  // trains its own replicas of the small dense tables (the output matrix
+  // up to kReplicatedOutput floats, C), merged into the shared ones every
+  // few examples (see Replica); the embedding tables stay shared.
+  ModelScratch make_scratch(uint64_t seed, uint64_t stream, bool replicate = false) const;
+  // Replicas cost two copies per thread and a pass over the table per
+  // merge: worth it for the tables that (nearly) every example writes. 16
+  // and 64 (C's) measured as fast as 64 and 256, faster than 4 and 16, at
+  // equal accuracy (README, Performance, "Threads").
+  static constexpr int64_t kReplicatedOutput = int64_t{1} << 16;
+  static constexpr int kOutputMergeEvery = 16;
 
   // Starts loading the example's embedding rows into cache, so that they
   // arrive while the previous example is computed.
@@ -67,8 +79,8 @@ class Model {
   // alone (supports_dropout() only), the other is neither read nor updated.
   float train(const ExampleView& example, const int32_t* labels, int32_t n_labels, float lr,
               float feature_lr, ModelScratch& scratch, Inputs inputs = Inputs::kBoth);
-  // Applies the updates train() queued in `scratch` (see ProjectionScratch);
-  // call once a thread is done training.
+  // Applies the updates train() queued in `scratch` (see ProjectionScratch)
+  // and merges its replicas; call once a thread is done training.
   void flush(ModelScratch& scratch);
   // probs: n_classes() values (see Loss::predict).
   void predict(const ExampleView& example, float* probs, ModelScratch& scratch) const;

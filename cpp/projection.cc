@@ -79,10 +79,11 @@ Projection::Projection(Standardization scaling, Matrix weights)
         "feature projection: weights and scaling sizes differ");
 }
 
-ProjectionScratch Projection::make_scratch() const {
+ProjectionScratch Projection::make_scratch(bool replicate) const {
   ProjectionScratch s;
   s.scaled.resize(ProjectionScratch::kBatch * n_features());
   s.du.resize(ProjectionScratch::kBatch * dim());
+  if (replicate) s.replica = Replica(weights_, ProjectionScratch::kMergeEvery);
   return s;
 }
 
@@ -92,21 +93,29 @@ MMFAST_CLONES void Projection::forward(const float* v, ProjectionScratch& scratc
   const float* inv_scale = scaling_.inv_scale.data();
   float* scaled = scratch.next_scaled(d);
   for (int64_t j = 0; j < d; ++j) scaled[j] = (v[j] - mean[j]) * inv_scale[j];
-  for (int64_t i = 0; i < dim(); ++i) u[i] = dot(weights_.row(i), scaled, d);
+  const Matrix& weights = scratch.replica.of(weights_);
+  for (int64_t i = 0; i < dim(); ++i) u[i] = dot(weights.row(i), scaled, d);
 }
 
 void Projection::backward(float step, const float* du, ProjectionScratch& scratch) {
   float* slot = scratch.du.data() + scratch.pending * dim();
   for (int64_t i = 0; i < dim(); ++i) slot[i] = step * du[i];
-  if (++scratch.pending == ProjectionScratch::kBatch) flush(scratch);
+  if (++scratch.pending == ProjectionScratch::kBatch) apply(scratch);
+  scratch.replica.step(weights_);
 }
 
-MMFAST_CLONES void Projection::flush(ProjectionScratch& scratch) {
+void Projection::flush(ProjectionScratch& scratch) {
+  apply(scratch);
+  scratch.replica.merge(weights_);
+}
+
+MMFAST_CLONES void Projection::apply(ProjectionScratch& scratch) {
   const int64_t d = n_features();
   const int64_t h = dim();
+  Matrix& weights = scratch.replica.of(weights_);
   // Row by row, so each row of C is loaded once for the whole batch.
   for (int64_t i = 0; i < h; ++i) {
-    float* row = weights_.row(i);
+    float* row = weights.row(i);
     for (int k = 0; k < scratch.pending; ++k) {
       axpy(scratch.du[k * h + i], scratch.scaled.data() + k * d, row, d);
     }

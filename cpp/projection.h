@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "matrix.h"
+#include "replica.h"
 
 namespace mmfast {
 
@@ -25,13 +26,16 @@ struct Standardization {
 
 // One thread's pending updates of C: the last few examples' standardized
 // features and gradients, applied together by Projection::flush. Writing C
-// once per batch instead of once per example keeps threads from fighting
-// over its cache lines: every example's update touches all of C.
+// once per batch instead of once per example loads each row once for the
+// batch: every example's update touches all of C. A thread of several
+// trains its own replica of C, merged every kMergeEvery examples.
 struct ProjectionScratch {
   static constexpr int kBatch = 16;
+  static constexpr int kMergeEvery = 64;
   std::vector<float> scaled;  // kBatch x n_features
   std::vector<float> du;      // kBatch x dim
   int pending = 0;            // examples in the batch so far
+  Replica replica;            // none on one thread: C is updated in place
   // Where forward() writes the current example's standardized features.
   float* next_scaled(int64_t n_features) { return scaled.data() + pending * n_features; }
 };
@@ -56,14 +60,17 @@ class Projection {
   Matrix& weights() { return weights_; }
   const Standardization& scaling() const { return scaling_; }
 
-  ProjectionScratch make_scratch() const;
+  // With `replicate`, the scratch of one of several training threads: it
+  // trains its own replica of C (see Replica).
+  ProjectionScratch make_scratch(bool replicate = false) const;
 
   // u = C * s(v) (dim floats); s(v) is kept in `scratch` for backward().
   void forward(const float* v, ProjectionScratch& scratch, float* u) const;
   // Queues C += step * du (x) s(v) for the example forward() last saw, and
   // applies the queue once it is full.
   void backward(float step, const float* du, ProjectionScratch& scratch);
-  // Applies the queued updates (call when a thread stops training).
+  // Applies the queued updates, and merges the replica (call when a thread
+  // stops training).
   void flush(ProjectionScratch& scratch);
 
   void write(BinaryWriter& out) const;
@@ -71,6 +78,8 @@ class Projection {
 
  private:
   Projection(Standardization scaling, Matrix weights);
+  // Applies the queued updates to C (or the thread's replica of it).
+  void apply(ProjectionScratch& scratch);
 
   Standardization scaling_;
   Matrix weights_;  // C: dim x n_features

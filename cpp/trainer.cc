@@ -122,7 +122,8 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
   try {
     const Dataset& data = *data_;
     const int64_t n = data.size();
-    ModelScratch scratch = model_.make_scratch(options_.seed, 1 + static_cast<uint64_t>(worker));
+    ModelScratch scratch =
+        model_.make_scratch(options_.seed, 1 + static_cast<uint64_t>(worker), options_.threads > 1);
     Rng order_rng(options_.seed, (uint64_t{1} << 32) + static_cast<uint64_t>(worker));
     Counters& counters = counters_[worker];
     int64_t share = 0;

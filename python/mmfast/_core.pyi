@@ -331,5 +331,9 @@ class _Testing:
     def token_ids(classifier: Classifier, text: str) -> npt.NDArray[np.int32]: ...
     @staticmethod
     def fasttext_texts(texts: LabeledTexts) -> list[bytes]: ...
+    @staticmethod
+    def replica_steps(
+        shared: npt.ArrayLike, steps: int, own_step: float, other_step: float
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
 
 _testing: _Testing
