@@ -44,11 +44,7 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts,
             Matrix::uniform(static_cast<int64_t>(shape.n_codes) * shape.codebook_size, shape.dim,
                             1.0f / shape.dim, seed ^ 0xFEA7u, threads),
             shape.n_features > 0
-                ? std::optional<Projection>(Projection(shape.dim, scaling,
-                                                       shape.fusion == FusionKind::kFeatures
-                                                           ? Projection::Start::kAlone
-                                                           : Projection::Start::kBesideText,
-                                                       seed ^ 0xC0DEu, threads))
+                ? std::optional<Projection>(Projection(shape.dim, scaling, seed ^ 0xC0DEu, threads))
                 : std::nullopt,
             Matrix(make_loss(shape.loss, class_counts, shape.neg)->output_rows(),
                    Fusion(shape.fusion, shape.gate, shape.dim).width())) {}

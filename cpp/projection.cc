@@ -63,19 +63,10 @@ Standardization Standardization::fit(const float* x, int64_t n, int64_t d, int t
   return out;
 }
 
-float Projection::init_bound(int32_t dim, int64_t n_features, Start start) {
-  const float n = static_cast<float>(n_features);
-  // uniform(-b, b) has variance b^2 / 3, so u_i has variance n b^2 / 3:
-  // 1 / (3 dim^2) beside a text, 1 / dim alone.
-  return start == Start::kAlone ? std::sqrt(3.0f / (static_cast<float>(dim) * n))
-                                : 1.0f / (static_cast<float>(dim) * std::sqrt(n));
-}
-
-Projection::Projection(int32_t dim, const Standardization& scaling, Start start, uint64_t seed,
-                       int threads)
+Projection::Projection(int32_t dim, const Standardization& scaling, uint64_t seed, int threads)
     : Projection(scaling,
                  Matrix::uniform(dim, static_cast<int64_t>(scaling.mean.size()),
-                                 init_bound(dim, static_cast<int64_t>(scaling.mean.size()), start),
+                                 1.0f / (dim * std::sqrt(static_cast<float>(scaling.mean.size()))),
                                  seed, threads)) {}
 
 Projection::Projection(Standardization scaling, Matrix weights)

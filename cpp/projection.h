@@ -38,24 +38,11 @@ struct ProjectionScratch {
 
 class Projection {
  public:
-  // How large u starts (inputs are standardized, |s(v)|^2 ~ n_features).
-  enum class Start {
-    // Beside a text: about as small as a text mean of fresh rows, so that
-    // neither input dominates the first steps (|u| ~ 0.06 at dim 100).
-    kBesideText,
-    // Alone: |u| ~ 1, a random projection the output layer learns from at
-    // once. From a small u both the output layer (zero) and C (whose
-    // gradient goes through it) start near a saddle, and 7 to 14 epochs
-    // at lr 0.5 left the features-only model short of logistic regression
-    // on icons (.703 against .719, the mean of 3 seeds; .718 from |u| ~ 1).
-    kAlone,
-  };
-
   Projection() = default;
-  // C starts uniform(-bound, bound), the bound set by `start` for any
-  // number of features.
-  Projection(int32_t dim, const Standardization& scaling, Start start, uint64_t seed, int threads);
-  static float init_bound(int32_t dim, int64_t n_features, Start start);
+  // C starts uniform(-bound, bound) with bound = 1 / (dim * sqrt(n_features)):
+  // u then starts about as small as a text mean of fresh rows, whatever the
+  // number of features (inputs are standardized).
+  Projection(int32_t dim, const Standardization& scaling, uint64_t seed, int threads);
 
   int64_t n_features() const { return weights_.cols(); }
   int64_t dim() const { return weights_.rows(); }

@@ -205,20 +205,6 @@ def test_rspq_subspaces_cover_the_features_by_default(data):
     assert clf.subspace_dim is None
 
 
-def test_features_only_projection_starts_at_unit_size(data):
-    # Alone, u = C s(v) starts at |u| ~ 1 (the output layer learns from it at
-    # once); beside a text, as small as a fresh text mean (~ 1 / sqrt(3 dim)).
-    _, X, y = data[0]
-    sizes = {}
-    for texts in (None, data[0][0]):
-        clf = fitted(texts, y, X, fusion="add", epochs=1, lr=1e-9, feature_lr=1e-9)
-        C = clf._native.weights()["projection"]
-        scaled = (X - X.mean(0)) / X.std(0)
-        sizes[texts is None] = float(np.linalg.norm(scaled @ C.T, axis=1).mean())
-    assert 0.7 < sizes[True] < 1.3
-    assert sizes[False] == pytest.approx(1 / np.sqrt(3 * 16), rel=0.3)  # dim 16
-
-
 def test_features_are_converted_once_whatever_their_layout(data):
     (texts, X, y), (test_texts, test_X, _) = data
     clf = fitted(texts, y, X, fusion="add", n_jobs=1)
