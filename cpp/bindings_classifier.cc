@@ -125,6 +125,19 @@ py::object prepare_job(std::function<std::unique_ptr<Trainer>()> prepare, py::ob
       [made, owners] { return py::cast(PyTrainer{owners, std::move(*made)}); });
 }
 
+UnknownWords unknown_words(bool hashed) {
+  return hashed ? UnknownWords::kHashed : UnknownWords::kDropped;
+}
+
+RowQuantization row_quantization(int dsub, bool qnorm, int n_iter, uint64_t seed) {
+  RowQuantization q;
+  q.dsub = dsub;
+  q.qnorm = qnorm;
+  q.n_iter = n_iter;
+  q.seed = seed;
+  return q;
+}
+
 // Loading a model: a job whose result is (Classifier, metadata bytes).
 py::object load_job(double amount, std::function<Classifier(std::string&)> load,
                     py::object keep_alive) {
@@ -240,40 +253,118 @@ void bind_classifier(py::module_& m, py::module_& testing) {
           "prepare_fit",
           [](py::object self, py::handle texts, py::handle features, py::handle codes,
              const CArray<int64_t>& label_offsets, const CArray<int32_t>& label_ids,
-             int32_t n_classes, int64_t codebook_size, const std::optional<Schedule>& schedule) {
+             int32_t n_classes, int64_t codebook_size, const std::optional<Schedule>& schedule,
+             bool hash_unknown_words) {
             auto input = fit_input(texts, features, codes);
             auto labels =
                 std::make_shared<RaggedArray>(ragged_from_numpy(label_offsets, label_ids));
             Classifier* classifier = self.cast<Classifier*>();
             const TrainOptions options = scheduled(*classifier, schedule);
+            const UnknownWords unknown = unknown_words(hash_unknown_words);
             return prepare_job(
                 [=, batch = input.batch] {
                   return classifier->prepare_fit(*batch, std::move(*labels), n_classes,
-                                                 codebook_size, options);
+                                                 codebook_size, options, unknown);
                 },
                 py::make_tuple(self, input.owners));
           },
           py::arg("texts"), py::arg("features"), py::arg("codes"), py::arg("label_offsets"),
           py::arg("label_ids"), py::arg("n_classes"), py::arg("codebook_size"),
-          py::arg("schedule") = py::none(),
+          py::arg("schedule") = py::none(), py::arg("hash_unknown_words") = false,
           "Starts building the vocabulary, tokenizing and initializing; the job's result is "
           "the Trainer, which reads this classifier's model and the features in place. "
-          "schedule: (epochs, lr, lr_end) instead of the configured epochs, lr -> 0.")
+          "schedule: (epochs, lr, lr_end) instead of the configured epochs, lr -> 0; "
+          "hash_unknown_words: words out of the vocabulary take a hashed n-gram row (a "
+          "stream's model) instead of being dropped (fastText's rule).")
+      .def(
+          "compress_from",
+          [](py::object self, py::object source, py::handle texts, py::handle features,
+             py::handle codes, const CArray<int64_t>& label_offsets,
+             const CArray<int32_t>& label_ids, int64_t n_rows, bool cover, int dsub, bool qnorm,
+             int n_iter) {
+            Classifier* classifier = self.cast<Classifier*>();
+            const Classifier* full = source.cast<const Classifier*>();
+            auto input = prediction_input(*full, texts, features, codes);
+            auto labels =
+                std::make_shared<RaggedArray>(ragged_from_numpy(label_offsets, label_ids));
+            CompressOptions options;
+            options.n_rows = n_rows;
+            options.cover = cover;
+            options.rows = row_quantization(dsub, qnorm, n_iter, classifier->config().train.seed);
+            return start_job(
+                kLongCallWork,
+                [=, batch = input.batch] {
+                  classifier->compress_from(*full, *batch, std::move(*labels), options);
+                },
+                py::make_tuple(self, source, input.owners));
+          },
+          py::arg("source"), py::arg("texts"), py::arg("features"), py::arg("codes"),
+          py::arg("label_offsets"), py::arg("label_ids"), py::arg("n_rows"), py::arg("cover"),
+          py::arg("dsub"), py::arg("qnorm"), py::arg("n_iter"),
+          "Starts making this classifier a compressed copy of `source`, its rows covering the "
+          "examples (as predict_proba takes them; texts None: none, pruning by norm alone).")
+      .def(
+          "quantize_output",
+          [](Classifier& self, int dsub, bool qnorm, int n_iter) {
+            const RowQuantization options =
+                row_quantization(dsub, qnorm, n_iter, self.config().train.seed);
+            py::gil_scoped_release release;
+            self.quantize_output(options);
+          },
+          py::arg("dsub"), py::arg("qnorm"), py::arg("n_iter"))
+      .def_property_readonly("compressed",
+                             [](const Classifier& self) { return self.model().compressed(); })
+      .def_property_readonly("output_quantized",
+                             [](const Classifier& self) { return self.model().output_quantized(); })
+      .def(
+          "table_rows",
+          [](const Classifier& self, const std::string& table, const CArray<int64_t>& rows) {
+            const Model& model = self.model();
+            check(table == "text" || table == "features",
+                  "table: 'text' or 'features', got '" + table + "'");
+            const bool text = table == "text";
+            const int64_t n_rows = text ? model.shape().text_rows
+                                        : model.shape().n_codes * model.shape().codebook_size;
+            const int64_t dim = model.shape().dim;
+            check(rows.ndim() == 1, "rows must be 1-D");
+            py::array_t<float> out(
+                {static_cast<py::ssize_t>(rows.size()), static_cast<py::ssize_t>(dim)});
+            py::array_t<bool> kept(static_cast<py::ssize_t>(rows.size()));
+            float* values = out.mutable_data();
+            bool* present = kept.mutable_data();
+            std::fill(values, values + rows.size() * dim, 0.0f);
+            for (py::ssize_t k = 0; k < rows.size(); ++k) {
+              const int64_t row = rows.data()[k];
+              check(row >= 0 && row < n_rows, "rows: " + std::to_string(row) + " outside [0, " +
+                                                  std::to_string(n_rows) + ")");
+              float* o = values + k * dim;
+              present[k] =
+                  text ? model.add_text_row(row, 1.0f, o) : model.add_feature_row(row, 1.0f, o);
+            }
+            return py::make_tuple(out, kept);
+          },
+          py::arg("table"), py::arg("rows"),
+          "(values, kept): rows of the text or feature-token table as floats (decoded when "
+          "compressed), and whether each is kept (a compressed model prunes text rows).")
       .def(
           "prepare_fit_dataset",
           [](py::object self, const std::shared_ptr<CompiledDataset>& dataset,
-             int64_t codebook_size, const std::optional<Schedule>& schedule) {
+             int64_t codebook_size, const std::optional<Schedule>& schedule,
+             bool hash_unknown_words) {
             Classifier* classifier = self.cast<Classifier*>();
             const TrainOptions options = scheduled(*classifier, schedule);
+            Dictionary dictionary = dataset->meta().dictionary;
+            dictionary.set_unknown_words(unknown_words(hash_unknown_words));
             return prepare_job(
-                [=] {
-                  return classifier->prepare_fit(dataset->meta().dictionary, /*has_text=*/true,
+                [=]() mutable {
+                  return classifier->prepare_fit(std::move(dictionary), /*has_text=*/true,
                                                  dataset->examples(), codebook_size, options);
                 },
                 // The examples keep the dataset's mapping alive themselves.
                 self);
           },
-          py::arg("dataset"), py::arg("codebook_size"), py::arg("schedule") = py::none())
+          py::arg("dataset"), py::arg("codebook_size"), py::arg("schedule") = py::none(),
+          py::arg("hash_unknown_words") = false, "prepare_fit over a compiled dataset.")
       .def(
           "prepare_fit_shards",
           [](py::object self, const std::vector<std::shared_ptr<CompiledDataset>>& given,

@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "kmeans.h"
+#include "pruning.h"
 #include "serialization.h"
 
 namespace mmfast {
@@ -114,8 +115,10 @@ std::shared_ptr<const Dataset> tokenized(const Batch& batch, const Dictionary& d
 
 std::unique_ptr<Trainer> Classifier::prepare_fit(const Batch& batch, RaggedArray labels,
                                                  int32_t n_classes, int64_t codebook_size,
-                                                 const TrainOptions& options) {
-  return trainer_for(initialize(batch, std::move(labels), n_classes, codebook_size), options);
+                                                 const TrainOptions& options,
+                                                 UnknownWords unknown_words) {
+  return trainer_for(initialize(batch, std::move(labels), n_classes, codebook_size, unknown_words),
+                     options);
 }
 
 std::unique_ptr<Trainer> Classifier::prepare_fit(Dictionary dictionary, bool has_text,
@@ -127,7 +130,8 @@ std::unique_ptr<Trainer> Classifier::prepare_fit(Dictionary dictionary, bool has
 }
 
 std::shared_ptr<const Dataset> Classifier::initialize(const Batch& batch, RaggedArray labels,
-                                                      int32_t n_classes, int64_t codebook_size) {
+                                                      int32_t n_classes, int64_t codebook_size,
+                                                      UnknownWords unknown_words) {
   check(batch.size > 0, "no examples to train on");
   check(batch.texts.empty() || static_cast<int64_t>(batch.texts.size()) == batch.size,
         "texts and features have different lengths");
@@ -141,6 +145,7 @@ std::shared_ptr<const Dataset> Classifier::initialize(const Batch& batch, Ragged
   // no vocabulary.
   Dictionary dictionary(config_.word_ngrams, has_text ? config_.buckets : 0);
   if (has_text) dictionary.build(batch.texts, config_.min_count, config_.train.threads);
+  dictionary.set_unknown_words(unknown_words);
   if (batch.codes != nullptr) {
     check(batch.n_codes >= 1 && codebook_size >= 1 && codebook_size <= 65536,
           "features: bad code shape");
@@ -203,13 +208,16 @@ void Classifier::initialize(Dictionary dictionary, bool has_text, const Dataset&
 
 std::unique_ptr<Trainer> Classifier::prepare_training(const Batch& batch, RaggedArray labels,
                                                       const TrainOptions& options) {
+  return trainer_for(examples_for_model(batch, std::move(labels)), options);
+}
+
+std::shared_ptr<const Dataset> Classifier::examples_for_model(const Batch& batch,
+                                                              RaggedArray labels) const {
   check_batch(batch);
   check(batch.size > 0, "no examples to train on");
   check_labels(RaggedView(labels), batch.size, n_classes());
   if (batch.examples == nullptr) {
-    return trainer_for(
-        tokenized(batch, dictionary_, std::move(labels), n_classes(), config_.train.threads),
-        options);
+    return tokenized(batch, dictionary_, std::move(labels), n_classes(), config_.train.threads);
   }
   // A compiled dataset (batch_of checked that the model can read it): its
   // token ids and codes in place where they are the model's, else made here.
@@ -249,7 +257,7 @@ std::unique_ptr<Trainer> Classifier::prepare_training(const Batch& batch, Ragged
   data->n_classes = n_classes();
   arrays->source = batch.examples;
   data->owner = std::move(arrays);
-  return trainer_for(std::move(data), options);
+  return data;
 }
 
 std::unique_ptr<Trainer> Classifier::trainer_for(std::shared_ptr<const Dataset> data,
@@ -283,6 +291,39 @@ float Classifier::train_steps(const Batch& batch, const RaggedArray& labels, flo
   }
   m.flush(scratch);
   return loss;
+}
+
+void Classifier::compress_from(const Classifier& source, const Batch& batch, RaggedArray labels,
+                               const CompressOptions& options) {
+  const Model& full = source.model();
+  check(!full.compressed(), "this model is already compressed");
+  check(options.n_rows != 0, "n_rows must be >= 1 (or None: every row training changed)");
+  const int threads = config_.train.threads;
+  RowBits kept;
+  if (full.shape().text_rows > 0) {
+    std::shared_ptr<const Dataset> covered;
+    if (batch.size > 0 && options.cover) {
+      covered = source.examples_for_model(batch, std::move(labels));
+    }
+    kept = select_rows(full.text_embeddings(), options.n_rows, covered ? &covered->tokens : nullptr,
+                       threads);
+  }
+  // The words whose rows are pruned leave the vocabulary.
+  const int64_t n_words = source.dictionary_.n_words();
+  std::vector<bool> keep_word(n_words);
+  for (int64_t i = 0; i < n_words; ++i) keep_word[i] = row_bit(kept, i);
+  Dictionary dictionary =
+      full.shape().text_rows > 0 ? source.dictionary_.keep_words(keep_word) : source.dictionary_;
+  Model compressed = full.compressed(kept, n_words, options.rows, threads);
+  // Committed last, as initialize does.
+  dictionary_ = std::move(dictionary);
+  model_.emplace(std::move(compressed));
+  quantizer_ = source.quantizer_;
+  training_ = source.training_;
+}
+
+void Classifier::quantize_output(const RowQuantization& options) {
+  mutable_model().quantize_output(options, config_.train.threads);
 }
 
 void Classifier::set_quantizer(std::shared_ptr<const Quantizer> quantizer) {
@@ -467,6 +508,7 @@ void Classifier::save(std::ostream& out, const std::string& metadata) const {
   writer.write_string(metadata);
   writer.write<int64_t>(config_.min_count);
   dictionary_.write(writer);
+  writer.write<uint8_t>(static_cast<uint8_t>(dictionary_.unknown_words()));
   m.write(writer);
   writer.write<uint8_t>(quantizer_ != nullptr);
   if (quantizer_ != nullptr) quantizer_->write(writer);
@@ -483,6 +525,11 @@ Classifier Classifier::load(std::istream& in, uint64_t size, std::string& metada
   metadata = reader.read_string();
   const int64_t min_count = reader.read<int64_t>();
   Dictionary dictionary = Dictionary::read(reader);
+  if (reader.version() >= 4) {  // before: every model dropped unknown words
+    const auto rule = reader.read<uint8_t>();
+    reader.expect(rule <= static_cast<uint8_t>(UnknownWords::kHashed), "bad unknown-words rule");
+    dictionary.set_unknown_words(static_cast<UnknownWords>(rule));
+  }
   Model model = Model::read(reader);
   std::shared_ptr<const Quantizer> quantizer;
   if (reader.read<uint8_t>() != 0) quantizer = Quantizer::read(reader);

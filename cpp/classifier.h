@@ -68,6 +68,13 @@ struct ClassifierConfig {
   TrainOptions train;
 };
 
+// How Classifier::compress_from shrinks a model (fastText.zip's knobs).
+struct CompressOptions {
+  int64_t n_rows = -1;  // text rows to keep; < 0: every row training changed
+  bool cover = true;    // with examples: keep each one covered (pruning.h) first
+  RowQuantization rows;  // how the kept rows (and the feature-token rows) are coded
+};
+
 // The projection's step size when none is given: lr / (4 n_features).
 // Standardized inputs have |v|^2 ~ n_features, so one step on C moves u by
 // about feature_lr * n_features times its gradient: a quarter of lr here.
@@ -96,15 +103,19 @@ class Classifier {
   // features, hierarchical softmax and negative sampling from its class
   // counts). Returns the tokenized examples. labels: one row per example.
   // codebook_size: the range of the codes (0 without features).
+  // unknown_words: the vocabulary's rule for words it does not know, from
+  // this batch on (a stream's model hashes them).
   std::shared_ptr<const Dataset> initialize(const Batch& batch, RaggedArray labels,
-                                            int32_t n_classes, int64_t codebook_size);
+                                            int32_t n_classes, int64_t codebook_size,
+                                            UnknownWords unknown_words = UnknownWords::kDropped);
   // The same for examples tokenized beforehand with `dictionary` (a
   // compiled dataset). has_text: false makes a features-only model.
   void initialize(Dictionary dictionary, bool has_text, const Dataset& data, int64_t codebook_size);
   // initialize, then the trainer of `options` over the same examples (fit:
   // config().train, lr -> 0; a stream's first batch: one pass at its rate).
   std::unique_ptr<Trainer> prepare_fit(const Batch& batch, RaggedArray labels, int32_t n_classes,
-                                       int64_t codebook_size, const TrainOptions& options);
+                                       int64_t codebook_size, const TrainOptions& options,
+                                       UnknownWords unknown_words = UnknownWords::kDropped);
   std::unique_ptr<Trainer> prepare_fit(Dictionary dictionary, bool has_text,
                                        std::shared_ptr<const Dataset> data, int64_t codebook_size,
                                        const TrainOptions& options);
@@ -120,6 +131,17 @@ class Classifier {
   // in [0, n_classes()).
   std::unique_ptr<Trainer> prepare_training(const Batch& batch, RaggedArray labels,
                                             const TrainOptions& options);
+
+  // Makes this classifier a compressed copy of `source`: its text table
+  // keeps the rows select_rows picks (n_rows, max-cover over the examples of
+  // `batch` when options.cover), quantized, and its feature-token table is
+  // quantized. batch may be empty (size 0); labels: one row per example.
+  // Retraining the float weights (the output layer and C) to the quantized
+  // rows is prepare_training's, on the compressed copy.
+  void compress_from(const Classifier& source, const Batch& batch, RaggedArray labels,
+                     const CompressOptions& options);
+  // Quantizes the output matrix too (after any retraining).
+  void quantize_output(const RowQuantization& options);
 
   // One SGD step per example of `batch`, in order, on this thread: for
   // tests that compare a step with a reference. Returns the summed loss.
@@ -171,6 +193,10 @@ class Classifier {
   static Classifier load(const std::string& path, std::string& metadata);
 
  private:
+  // The examples of `batch` (lists, or a compiled dataset's batch_of) as the
+  // model reads them: tokenized with its vocabulary, codes or features as it
+  // takes them; labels: class ids in [0, n_classes()).
+  std::shared_ptr<const Dataset> examples_for_model(const Batch& batch, RaggedArray labels) const;
   // A trainer of the model over `data`, with this classifier's threads.
   std::unique_ptr<Trainer> trainer_for(std::shared_ptr<const Dataset> data, TrainOptions options);
   // Checks that `batch` carries what the model was trained on.

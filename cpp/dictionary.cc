@@ -11,6 +11,13 @@ namespace {
 
 constexpr uint64_t kFnvOffset = 0xCBF29CE484222325ULL;
 
+// Slots of the word table for n words: at most half full.
+int64_t table_capacity(int64_t n_words) {
+  int64_t capacity = 1024;
+  while (capacity < 2 * n_words) capacity *= 2;
+  return capacity;
+}
+
 }  // namespace
 
 uint64_t hash_word(std::string_view word) {
@@ -173,16 +180,22 @@ void Dictionary::keep_frequent(int64_t min_count) {
   rebuild_table(capacity);
 }
 
+int32_t Dictionary::word_row(std::string_view word, uint64_t h) const {
+  const int32_t id = find(word, h);
+  if (id >= 0 || unknown_words_ == UnknownWords::kDropped || buckets_ == 0) return id;
+  return static_cast<int32_t>(n_words() + static_cast<int64_t>(mix_hash(h) % buckets_));
+}
+
 template <typename Emit>
 void Dictionary::for_each_row(std::string_view text, std::vector<uint64_t>& hashes,
                               Emit&& emit) const {
   hashes.clear();
   for_each_token(text, [&](std::string_view token) {
     const uint64_t h = hash_word(token);
-    const int32_t id = find(token, h);
+    const int32_t row = word_row(token, h);
     const auto position = static_cast<int32_t>(hashes.size());
     hashes.push_back(h);
-    if (id >= 0) emit(id, position, position + 1);
+    if (row >= 0) emit(row, position, position + 1);
   });
   if (buckets_ == 0) return;
   for_each_ngram(hashes, word_ngrams_, [&](int64_t first, int64_t last, uint64_t h) {
@@ -208,6 +221,19 @@ void Dictionary::encode_spans(std::string_view text, std::vector<std::string_vie
   });
 }
 
+Dictionary Dictionary::keep_words(const std::vector<bool>& keep) const {
+  check(static_cast<int64_t>(keep.size()) == n_words(), "keep: one flag per word");
+  Dictionary kept(word_ngrams_, buckets_);
+  kept.unknown_words_ = unknown_words_;
+  for (int64_t id = 0; id < n_words(); ++id) {
+    if (!keep[id]) continue;
+    kept.words_.push_back(words_[id]);
+    kept.hashes_.push_back(hashes_[id]);
+  }
+  kept.rebuild_table(table_capacity(kept.n_words()));
+  return kept;
+}
+
 void Dictionary::write(BinaryWriter& out) const {
   out.write<int32_t>(word_ngrams_);
   out.write<int64_t>(buckets_);
@@ -229,9 +255,7 @@ Dictionary Dictionary::read(BinaryReader& in) {
     dict.words_.push_back(in.read_string());
     dict.hashes_.push_back(hash_word(dict.words_.back()));
   }
-  int64_t capacity = 1024;
-  while (capacity < 2 * static_cast<int64_t>(n)) capacity *= 2;
-  dict.rebuild_table(capacity);
+  dict.rebuild_table(table_capacity(dict.n_words()));
   return dict;
 }
 

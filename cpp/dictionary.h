@@ -39,27 +39,35 @@ void for_each_token(std::string_view text, Fn&& fn) {
 uint64_t hash_word(std::string_view word);
 constexpr uint64_t kFnvPrime = 0x100000001B3ULL;
 
+// A final avalanche of a hash, so that `hash % buckets` uses every bit.
+inline uint64_t mix_hash(uint64_t h) {
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+  return h ^ (h >> 31);
+}
+
 // Calls fn(first, last, hash) for every word n-gram (2 <= n <= word_ngrams)
 // of a text whose words hash to `hashes`, by first word then length: the
 // words [first, last) and their n-gram hash, whose value modulo the buckets
 // picks its row.
 template <typename Fn>
 void for_each_ngram(const std::vector<uint64_t>& hashes, int word_ngrams, Fn&& fn) {
-  // A final avalanche, so that `hash % buckets` uses every bit.
-  auto mix = [](uint64_t h) {
-    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
-    return h ^ (h >> 31);
-  };
   const int64_t n = static_cast<int64_t>(hashes.size());
   for (int64_t i = 0; i < n; ++i) {
     uint64_t h = hashes[i];
     for (int64_t j = i + 1; j < n && j < i + word_ngrams; ++j) {
       h = (h * kFnvPrime) ^ hashes[j];  // order-sensitive: "a b" != "b a"
-      fn(i, j + 1, mix(h));
+      fn(i, j + 1, mix_hash(h));
     }
   }
 }
+
+// What encoding does with a word out of the vocabulary. fastText drops it:
+// it counts only through the n-grams it takes part in. A stream's model
+// (partial_fit) hashes it into the n-gram table as its n-grams are, so that
+// a word first seen after the vocabulary was fixed still has a row, the same
+// in training and prediction, and no batch rebuilds the vocabulary.
+enum class UnknownWords : uint8_t { kDropped = 0, kHashed = 1 };
 
 // The vocabulary: words seen at least min_count times, in order of first
 // appearance. Row i < n_words() of the embedding table is word i; rows
@@ -99,16 +107,30 @@ class Dictionary {
 
   // Id of `word` (whose hash is `h`), or -1 when it is not in the vocabulary.
   int32_t find(std::string_view word, uint64_t h) const;
+  // The row of `word` (hash `h`) alone: its id, else under kHashed its
+  // n-gram row (n_words() + mix_hash(h) % buckets()), else -1.
+  int32_t word_row(std::string_view word, uint64_t h) const;
+  UnknownWords unknown_words() const { return unknown_words_; }
+  // The rule is the model's (Classifier writes it beside the vocabulary);
+  // kHashed needs buckets() > 0 to have rows to hash into.
+  void set_unknown_words(UnknownWords rule) { unknown_words_ = rule; }
 
-  // Replaces `ids` by the embedding rows of `text`: its in-vocabulary words
-  // followed by its hashed n-grams. `hashes` is caller-owned scratch.
+  // Replaces `ids` by the embedding rows of `text`: its words' rows
+  // (word_row) followed by its hashed n-grams. `hashes` is caller-owned scratch.
   void encode(std::string_view text, std::vector<int32_t>& ids,
               std::vector<uint64_t>& hashes) const;
   // The rows of encode(text), in the same order, each with the span of
   // `words` (the text's whitespace-separated words) it stands for. An
-  // out-of-vocabulary word has no row of its own but spans its n-grams'.
+  // out-of-vocabulary word has no row of its own (unless kHashed) but spans
+  // its n-grams'.
   void encode_spans(std::string_view text, std::vector<std::string_view>& words,
                     std::vector<TokenRow>& rows) const;
+
+  // The vocabulary less the words whose flag in `keep` (one per word) is
+  // false: they become words out of the vocabulary, which still take part in
+  // n-grams, so the n-gram rows are unchanged (n_words() of this one +
+  // bucket). A compressed model drops the words whose rows it pruned.
+  Dictionary keep_words(const std::vector<bool>& keep) const;
 
   void write(BinaryWriter& out) const;
   static Dictionary read(BinaryReader& in);
@@ -131,6 +153,7 @@ class Dictionary {
   std::vector<int32_t> table_;    // word id or -1
   std::vector<int64_t> counts_;   // occurrences of each word, while counting
   DistinctNgrams ngrams_;         // while buckets_ == kAutoBuckets
+  UnknownWords unknown_words_ = UnknownWords::kDropped;
 };
 
 }  // namespace mmfast

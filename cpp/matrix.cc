@@ -45,6 +45,16 @@ Matrix::Matrix(int64_t rows, int64_t cols) : Matrix(rows, cols, nullptr) {
   std::memset(data_.get(), 0, static_cast<size_t>(size()) * sizeof(float));
 }
 
+Matrix::Matrix(const Matrix& other) : Matrix(other.rows_, other.cols_, nullptr) {
+  std::memcpy(data_.get(), other.data_.get(), static_cast<size_t>(size()) * sizeof(float));
+  init_ = other.init_;
+}
+
+Matrix& Matrix::operator=(const Matrix& other) {
+  if (this != &other) *this = Matrix(other);
+  return *this;
+}
+
 namespace {
 
 // out[k] = entry first + k of `init`: uniform(-bound, bound) drawn from a
@@ -64,29 +74,81 @@ constexpr int64_t kRowsPerWord = 64;
 // Rows a worker of changed_rows / regenerate_rows takes at a time.
 constexpr int64_t kWordsPerBlock = 64;
 
-bool bit(const std::vector<uint64_t>& bits, int64_t i) {
-  return (bits[i / kRowsPerWord] >> (i % kRowsPerWord)) & 1;
-}
-
 // Calls fn(begin, end) for each run of consecutive rows whose bit is set.
 template <typename Fn>
-void for_each_run(const std::vector<uint64_t>& bits, int64_t rows, Fn&& fn) {
+void for_each_run(const RowBits& bits, int64_t rows, Fn&& fn) {
   for (int64_t i = 0; i < rows;) {
-    if (!bit(bits, i)) {
+    if (!row_bit(bits, i)) {
       ++i;
       continue;
     }
     int64_t end = i + 1;
-    while (end < rows && bit(bits, end)) ++end;
+    while (end < rows && row_bit(bits, end)) ++end;
     fn(i, end);
     i = end;
   }
 }
 
-enum RowSet : uint8_t { kEveryRow = 0, kChangedRows = 1 };
-enum RowEncoding : uint8_t { kFloat32 = 0 };
-
 }  // namespace
+
+bool row_bit(const RowBits& bits, int64_t i) {
+  return (bits[i / kRowsPerWord] >> (i % kRowsPerWord)) & 1;
+}
+
+int64_t count_rows(const RowBits& bits) {
+  int64_t n = 0;
+  for (uint64_t word : bits) n += __builtin_popcountll(word);
+  return n;
+}
+
+void TableHead::write(BinaryWriter& out) const {
+  out.write<int64_t>(rows);
+  out.write<int64_t>(cols);
+  out.write<uint8_t>(static_cast<uint8_t>(row_set));
+  if (row_set == RowSet::kChangedRows) {
+    out.write<uint64_t>(init->key);
+    out.write<float>(init->bound);
+  }
+  if (row_set != RowSet::kEveryRow) out.write_vector(stored);
+  out.write<uint8_t>(static_cast<uint8_t>(encoding));
+}
+
+TableHead TableHead::read(BinaryReader& in) {
+  TableHead head;
+  head.rows = in.read<int64_t>();
+  head.cols = in.read<int64_t>();
+  in.expect(head.rows >= 0 && head.cols >= 0, "negative matrix shape");
+  in.expect(
+      head.cols == 0 || head.rows <= INT64_MAX / static_cast<int64_t>(sizeof(float)) / head.cols,
+      "matrix shape overflows");
+  if (in.version() < 3) return head;
+  const uint8_t row_set = in.read<uint8_t>();
+  in.expect(row_set <= static_cast<uint8_t>(RowSet::kKeptRows) &&
+                (row_set != static_cast<uint8_t>(RowSet::kKeptRows) || in.version() >= 4),
+            "unknown matrix row set");
+  head.row_set = static_cast<RowSet>(row_set);
+  if (head.row_set == RowSet::kChangedRows) {
+    head.init.emplace();
+    head.init->key = in.read<uint64_t>();
+    head.init->bound = in.read<float>();
+    in.expect(std::isfinite(head.init->bound), "matrix initialization out of range");
+  }
+  if (head.row_set != RowSet::kEveryRow) {
+    const int64_t n_words = (head.rows + kRowsPerWord - 1) / kRowsPerWord;
+    head.stored = in.read_vector<uint64_t>();
+    in.expect(static_cast<int64_t>(head.stored.size()) == n_words &&
+                  (head.rows % kRowsPerWord == 0 ||
+                   head.stored.back() >> (head.rows % kRowsPerWord) == 0),
+              "matrix row set does not match its rows");
+  }
+  const uint8_t encoding = in.read<uint8_t>();
+  in.expect(
+      encoding == static_cast<uint8_t>(RowEncoding::kFloat32) ||
+          (encoding == static_cast<uint8_t>(RowEncoding::kProductQuantized) && in.version() >= 4),
+      "unknown matrix row encoding");
+  head.encoding = static_cast<RowEncoding>(encoding);
+  return head;
+}
 
 Matrix Matrix::uniform(int64_t rows, int64_t cols, float bound, uint64_t seed, int threads) {
   Matrix m(rows, cols, nullptr);
@@ -99,10 +161,23 @@ Matrix Matrix::uniform(int64_t rows, int64_t cols, float bound, uint64_t seed, i
   return m;
 }
 
-std::vector<uint64_t> Matrix::changed_rows(int threads) const {
+RowBits all_rows(int64_t rows) {
+  const int64_t n_words = (rows + kRowsPerWord - 1) / kRowsPerWord;
+  RowBits bits(n_words, ~uint64_t{0});
+  if (n_words > 0) bits.back() = ~uint64_t{0} >> (n_words * kRowsPerWord - rows);
+  return bits;
+}
+
+bool Matrix::row_changed(int64_t i) const {
+  if (!init_) return true;
+  std::vector<float> initial(cols_);
+  fill_uniform_range(initial.data(), i * cols_, cols_, *init_);
+  return std::memcmp(initial.data(), row(i), cols_ * sizeof(float)) != 0;
+}
+
+RowBits Matrix::changed_rows(int threads) const {
   const int64_t n_words = (rows_ + kRowsPerWord - 1) / kRowsPerWord;
-  std::vector<uint64_t> changed(n_words, ~uint64_t{0});
-  if (n_words > 0) changed.back() = ~uint64_t{0} >> (n_words * kRowsPerWord - rows_);
+  RowBits changed = all_rows(rows_);
   if (!init_) return changed;
   parallel_for_blocks(n_words, kWordsPerBlock, threads, [&](int64_t begin, int64_t end, int) {
     std::vector<float> initial(cols_);
@@ -116,11 +191,11 @@ std::vector<uint64_t> Matrix::changed_rows(int threads) const {
   return changed;
 }
 
-void Matrix::regenerate_rows(const std::vector<uint64_t>& stored, int threads) {
+void Matrix::regenerate_rows(const RowBits& stored, int threads) {
   const auto n_words = static_cast<int64_t>(stored.size());
   parallel_for_blocks(n_words, kWordsPerBlock, threads, [&](int64_t begin, int64_t end, int) {
     for (int64_t i = begin * kRowsPerWord; i < std::min(rows_, end * kRowsPerWord); ++i) {
-      if (!bit(stored, i)) fill_uniform_range(row(i), i * cols_, cols_, *init_);
+      if (!row_bit(stored, i)) fill_uniform_range(row(i), i * cols_, cols_, *init_);
     }
   });
 }
@@ -153,67 +228,47 @@ bool Matrix::rows_bounded(const int32_t* rows, int64_t n, float limit) const {
 }
 
 void Matrix::write(BinaryWriter& out) const {
-  out.write<int64_t>(rows_);
-  out.write<int64_t>(cols_);
-  const std::vector<uint64_t> changed = changed_rows(resolve_threads(0));
-  int64_t n_changed = 0;
-  for (uint64_t word : changed) n_changed += __builtin_popcountll(word);
-  const bool every_row = n_changed == rows_;
-  out.write<uint8_t>(every_row ? kEveryRow : kChangedRows);
-  if (!every_row) {
-    out.write<uint64_t>(init_->key);
-    out.write<float>(init_->bound);
-    out.write_vector(changed);
+  TableHead head;
+  head.rows = rows_;
+  head.cols = cols_;
+  head.stored = changed_rows(resolve_threads(0));
+  if (count_rows(head.stored) == rows_) {
+    head.stored.clear();
+  } else {
+    head.row_set = RowSet::kChangedRows;
+    head.init = init_;
   }
-  out.write<uint8_t>(kFloat32);
+  head.write(out);
   const size_t row_bytes = static_cast<size_t>(cols_) * sizeof(float);
-  for_each_run(changed, rows_, [&](int64_t begin, int64_t end) {
+  if (head.row_set == RowSet::kEveryRow) {
+    out.write_bytes(data(), static_cast<size_t>(rows_) * row_bytes);
+    return;
+  }
+  for_each_run(head.stored, rows_, [&](int64_t begin, int64_t end) {
     out.write_bytes(row(begin), static_cast<size_t>(end - begin) * row_bytes);
   });
 }
 
 Matrix Matrix::read(BinaryReader& in) {
-  const int64_t rows = in.read<int64_t>();
-  const int64_t cols = in.read<int64_t>();
-  in.expect(rows >= 0 && cols >= 0, "negative matrix shape");
-  in.expect(cols == 0 || rows <= INT64_MAX / static_cast<int64_t>(sizeof(float)) / cols,
-            "matrix shape overflows");
-  const int64_t n_words = (rows + kRowsPerWord - 1) / kRowsPerWord;
-  uint8_t row_set = kEveryRow;
-  std::optional<UniformInit> init;
-  std::vector<uint64_t> stored;
-  if (in.version() >= 3) {
-    row_set = in.read<uint8_t>();
-    in.expect(row_set == kEveryRow || row_set == kChangedRows, "unknown matrix row set");
-    if (row_set == kChangedRows) {
-      init.emplace();
-      init->key = in.read<uint64_t>();
-      init->bound = in.read<float>();
-      in.expect(std::isfinite(init->bound), "matrix initialization out of range");
-      stored = in.read_vector<uint64_t>();
-      in.expect(static_cast<int64_t>(stored.size()) == n_words &&
-                    (rows % kRowsPerWord == 0 || stored.back() >> (rows % kRowsPerWord) == 0),
-                "matrix row set does not match its rows");
-    }
-    in.expect(in.read<uint8_t>() == kFloat32, "unknown matrix row encoding");
-  }
-  int64_t n_stored = rows;
-  if (row_set == kChangedRows) {
-    n_stored = 0;
-    for (uint64_t word : stored) n_stored += __builtin_popcountll(word);
-  }
-  in.expect_available(static_cast<uint64_t>(n_stored) * cols * sizeof(float));
-  Matrix m(rows, cols, nullptr);
-  if (row_set == kEveryRow) {
+  const TableHead head = TableHead::read(in);
+  in.expect(head.encoding == RowEncoding::kFloat32, "a quantized table where float rows belong");
+  return read_rows(head, in);
+}
+
+Matrix Matrix::read_rows(const TableHead& head, BinaryReader& in) {
+  in.expect(head.row_set != RowSet::kKeptRows, "pruned rows need a quantized table");
+  in.expect_available(static_cast<uint64_t>(head.stored_rows()) * head.cols * sizeof(float));
+  Matrix m(head.rows, head.cols, nullptr);
+  if (head.row_set == RowSet::kEveryRow) {
     in.read_bytes(m.data(), static_cast<size_t>(m.size()) * sizeof(float));
     return m;
   }
-  const size_t row_bytes = static_cast<size_t>(cols) * sizeof(float);
-  for_each_run(stored, rows, [&](int64_t begin, int64_t end) {
+  const size_t row_bytes = static_cast<size_t>(head.cols) * sizeof(float);
+  for_each_run(head.stored, head.rows, [&](int64_t begin, int64_t end) {
     in.read_bytes(m.row(begin), static_cast<size_t>(end - begin) * row_bytes);
   });
-  m.init_ = init;
-  m.regenerate_rows(stored, resolve_threads(0));
+  m.init_ = head.init;
+  m.regenerate_rows(head.stored, resolve_threads(0));
   return m;
 }
 

@@ -35,6 +35,28 @@ void check_shape(const ModelShape& shape) {
   check(fusion.width() <= (int64_t{1} << 26), "dim too large for bilinear fusion");
 }
 
+// A table as a file stores it: float rows, or quantized ones (with an
+// empty float table).
+struct StoredTable {
+  Matrix floats;
+  std::optional<QuantizedMatrix> codes;
+};
+
+StoredTable read_table(BinaryReader& in) {
+  const TableHead head = TableHead::read(in);
+  if (head.encoding == RowEncoding::kFloat32) return {Matrix::read_rows(head, in), std::nullopt};
+  return {Matrix(0, head.cols), QuantizedMatrix::read_rows(head, in)};
+}
+
+void write_table(BinaryWriter& out, const Matrix& floats,
+                 const std::optional<QuantizedMatrix>& codes) {
+  if (codes) {
+    codes->write(out);
+  } else {
+    floats.write(out);
+  }
+}
+
 }  // namespace
 
 Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts,
@@ -50,7 +72,10 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts,
                    Fusion(shape.fusion, shape.gate, shape.dim).width())) {}
 
 Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix text_embeddings,
-             Matrix feature_embeddings, std::optional<Projection> projection, Matrix output)
+             Matrix feature_embeddings, std::optional<Projection> projection, Matrix output,
+             std::optional<QuantizedMatrix> text_codes,
+             std::optional<QuantizedMatrix> feature_codes,
+             std::optional<QuantizedMatrix> output_codes)
     : shape_(shape),
       fusion_((check_shape(shape), Fusion(shape.fusion, shape.gate, shape.dim))),
       text_alone_(FusionKind::kText, shape.gate, shape.dim),
@@ -60,13 +85,22 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
       text_embeddings_(std::move(text_embeddings)),
       feature_embeddings_(std::move(feature_embeddings)),
       projection_(std::move(projection)),
-      output_(std::move(output)) {
-  auto fits = [&](const Matrix& m, int64_t rows, int64_t cols) {
+      output_(std::move(output)),
+      text_codes_(std::move(text_codes)),
+      feature_codes_(std::move(feature_codes)),
+      output_codes_(std::move(output_codes)) {
+  // A table fits as floats, or quantized with an empty float table beside it.
+  auto fits = [&](const Matrix& m, const std::optional<QuantizedMatrix>& codes, int64_t rows,
+                  int64_t cols) {
+    if (codes) return codes->rows() == rows && codes->cols() == cols && m.rows() == 0;
     return m.rows() == rows && m.cols() == cols;
   };
-  check(fits(text_embeddings_, shape.text_rows, shape.dim) &&
-            fits(feature_embeddings_, shape.n_codes * shape.codebook_size, shape.dim) &&
-            fits(output_, loss_->output_rows(), fusion_.width()),
+  check(fits(text_embeddings_, text_codes_, shape.text_rows, shape.dim) &&
+            fits(feature_embeddings_, feature_codes_, shape.n_codes * shape.codebook_size,
+                 shape.dim) &&
+            output_.rows() == loss_->output_rows() && output_.cols() == fusion_.width() &&
+            (!output_codes_ ||
+             (output_codes_->rows() == output_.rows() && output_codes_->cols() == output_.cols())),
         "matrix shapes do not match the model");
   check(shape.n_features == 0 ? !projection_
                               : projection_ && projection_->dim() == shape.dim &&
@@ -99,10 +133,19 @@ inline void Model::forward(const ExampleView& example, const Fusion& fusion,
   if (fusion.uses_text()) {
     float* t = f.t.data();
     std::fill(t, t + dim, 0.0f);
-    for (int32_t i = 0; i < example.n_tokens; ++i) {
-      axpy(1.0f, text_embeddings_.row(example.tokens[i]), t, dim);
+    int32_t n_rows = example.n_tokens;
+    if (text_codes_) {
+      // A pruned row is out of the mean, as a word out of the vocabulary.
+      n_rows = 0;
+      for (int32_t i = 0; i < example.n_tokens; ++i) {
+        n_rows += text_codes_->add_row(example.tokens[i], 1.0f, t);
+      }
+    } else {
+      for (int32_t i = 0; i < example.n_tokens; ++i) {
+        axpy(1.0f, text_embeddings_.row(example.tokens[i]), t, dim);
+      }
     }
-    if (example.n_tokens > 1) scale(1.0f / example.n_tokens, t, dim);
+    if (n_rows > 1) scale(1.0f / n_rows, t, dim);
   }
   if (!fusion.uses_features()) {
     // u is not read.
@@ -113,13 +156,26 @@ inline void Model::forward(const ExampleView& example, const Fusion& fusion,
     std::fill(u, u + dim, 0.0f);
     const float weight = example.n_codes ? shape_.alpha / example.n_codes : 0.0f;
     for (int32_t m = 0; m < example.n_codes; ++m) {
-      axpy(weight, feature_embeddings_.row(code_row(m, example.code(m))), u, dim);
+      add_feature_row(code_row(m, example.code(m)), weight, u);
     }
   }
   fusion.forward(f);
 }
 
+bool Model::add_text_row(int64_t i, float weight, float* out) const {
+  if (text_codes_) return text_codes_->add_row(i, weight, out);
+  axpy(weight, text_embeddings_.row(i), out, shape_.dim);
+  return true;
+}
+
+bool Model::add_feature_row(int64_t i, float weight, float* out) const {
+  if (feature_codes_) return feature_codes_->add_row(i, weight, out);
+  axpy(weight, feature_embeddings_.row(i), out, shape_.dim);
+  return true;
+}
+
 void Model::prefetch(const ExampleView& example) const {
+  if (text_codes_) return;  // a code row is one cache line, read soon enough
   constexpr int64_t kLine = 64 / sizeof(float);
   const int64_t dim = shape_.dim;
   for (int32_t i = 0; i < example.n_tokens; ++i) {
@@ -145,7 +201,8 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
       loss_->train(f.z.data(), labels, n_labels, lr, output_, f.dz.data(), scratch.loss);
   fusion.backward(f);
   // Back-propagate through the means: each row gets its share of the gradient.
-  if (fusion.uses_text() && example.n_tokens > 0) {
+  // Quantized rows are fixed: only the float weights learn (retraining).
+  if (fusion.uses_text() && example.n_tokens > 0 && !text_codes_) {
     const float share = fusion.text_step() / example.n_tokens;
     for (int32_t i = 0; i < example.n_tokens; ++i) {
       axpy(share, f.dt.data(), text_embeddings_.row(example.tokens[i]), dim);
@@ -157,7 +214,7 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
     // The loss scaled dz by lr; C takes its own step size.
     projection_->backward(fusion.features_step() * feature_lr / lr, f.du.data(),
                           scratch.projection);
-  } else if (example.n_codes > 0) {
+  } else if (example.n_codes > 0 && !feature_codes_) {
     const float share = shape_.alpha / example.n_codes;
     for (int32_t m = 0; m < example.n_codes; ++m) {
       axpy(share, f.du.data(), feature_embeddings_.row(code_row(m, example.code(m))), dim);
@@ -182,6 +239,32 @@ Matrix* Model::table(std::string_view name) {
   if (name == "output") return &output_;
   if (name == "projection" && projection_) return &projection_->weights();
   return nullptr;
+}
+
+Model Model::compressed(const RowBits& text_kept, int64_t n_words, const RowQuantization& options,
+                        int threads) const {
+  check(!compressed(), "the model is already compressed");
+  std::optional<QuantizedMatrix> text, features;
+  ModelShape shape = shape_;
+  if (shape_.text_rows > 0) {
+    text = QuantizedMatrix::quantize(text_embeddings_, text_kept, options, threads);
+    text->remove_pruned_rows_below(n_words);
+    shape.text_rows = text->rows();
+  }
+  if (feature_embeddings_.rows() > 0) {
+    features = QuantizedMatrix::quantize(feature_embeddings_, all_rows(feature_embeddings_.rows()),
+                                         options, threads);
+  }
+  return Model(shape, class_counts_, text ? Matrix(0, shape_.dim) : text_embeddings_,
+               features ? Matrix(0, shape_.dim) : feature_embeddings_, projection_, output_,
+               std::move(text), std::move(features), output_codes_);
+}
+
+void Model::quantize_output(const RowQuantization& options, int threads) {
+  RowQuantization faithful = options;
+  faithful.small_codebooks = false;
+  output_codes_ = QuantizedMatrix::quantize(output_, all_rows(output_.rows()), faithful, threads);
+  output_ = output_codes_->decode(threads);
 }
 
 bool Model::bounded(int threads, const Dataset* trained) const {
@@ -214,10 +297,10 @@ void Model::write(BinaryWriter& out) const {
   out.write<int32_t>(static_cast<int32_t>(shape_.loss));
   out.write<int32_t>(shape_.neg);
   out.write_vector(class_counts_);
-  text_embeddings_.write(out);
-  feature_embeddings_.write(out);
+  write_table(out, text_embeddings_, text_codes_);
+  write_table(out, feature_embeddings_, feature_codes_);
   if (projection_) projection_->write(out);
-  output_.write(out);
+  write_table(out, output_, output_codes_);
 }
 
 Model Model::read(BinaryReader& in) {
@@ -252,14 +335,16 @@ Model Model::read(BinaryReader& in) {
   } catch (const std::invalid_argument& e) {
     in.expect(false, std::string("bad model header: ") + e.what());
   }
-  Matrix text = Matrix::read(in);
-  Matrix features = Matrix::read(in);
+  StoredTable text = read_table(in);
+  StoredTable features = read_table(in);
   std::optional<Projection> projection;
   if (shape.n_features > 0) projection.emplace(Projection::read(in));
-  Matrix output = Matrix::read(in);
+  StoredTable output = read_table(in);
+  if (output.codes) output.floats = output.codes->decode(resolve_threads(0));
   try {
-    return Model(shape, std::move(class_counts), std::move(text), std::move(features),
-                 std::move(projection), std::move(output));
+    return Model(shape, std::move(class_counts), std::move(text.floats), std::move(features.floats),
+                 std::move(projection), std::move(output.floats), std::move(text.codes),
+                 std::move(features.codes), std::move(output.codes));
   } catch (const std::invalid_argument& e) {
     in.expect(false, e.what());
     throw;

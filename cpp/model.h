@@ -16,6 +16,7 @@
 #include "loss.h"
 #include "matrix.h"
 #include "projection.h"
+#include "quantized_matrix.h"
 
 namespace mmfast {
 
@@ -72,6 +73,23 @@ class Model {
   // probs: n_classes() values (see Loss::predict).
   void predict(const ExampleView& example, float* probs, ModelScratch& scratch) const;
 
+  // A copy whose text table keeps only the rows in `text_kept`, quantized,
+  // less the pruned rows among its first `n_words` (Dictionary::keep_words
+  // drops their words), and whose feature-token table is quantized whole;
+  // the output layer and C stay float. Such a model predicts as any other;
+  // training it (retraining) changes only its float weights.
+  Model compressed(const RowBits& text_kept, int64_t n_words, const RowQuantization& options,
+                   int threads) const;
+  // Quantizes the output matrix (whole); the model can then no longer train.
+  void quantize_output(const RowQuantization& options, int threads);
+  // Whether the text or feature-token rows are quantized (compressed()).
+  bool compressed() const { return text_codes_.has_value() || feature_codes_.has_value(); }
+  bool output_quantized() const { return output_codes_.has_value(); }
+  // Adds weight * row i of the text (or feature-token) table to out and
+  // returns true; false for a row a compressed model pruned.
+  bool add_text_row(int64_t i, float weight, float* out) const;
+  bool add_feature_row(int64_t i, float weight, float* out) const;
+
   // Whether every weight is small enough that no score can overflow float32
   // (|w| <= sqrt(FLT_MAX / (dim * (1 + alpha)))): false once training diverged.
   // With `trained`, only the text rows its examples read are checked (no
@@ -87,6 +105,7 @@ class Model {
   const Fusion& fusion() const { return fusion_; }
   int32_t n_classes() const { return static_cast<int32_t>(class_counts_.size()); }
   const Loss& loss() const { return *loss_; }
+  // The float tables (empty, 0 x dim, where compressed() quantized them).
   const Matrix& text_embeddings() const { return text_embeddings_; }
   const Matrix& feature_embeddings() const { return feature_embeddings_; }
   const Matrix& output() const { return output_; }
@@ -102,8 +121,13 @@ class Model {
   static Model read(BinaryReader& in);
 
  private:
+  // The tables in `*_codes` take the place of their float tables, which are
+  // then empty; output_codes is the output matrix as stored, `output` decoded.
   Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix text_embeddings,
-        Matrix feature_embeddings, std::optional<Projection> projection, Matrix output);
+        Matrix feature_embeddings, std::optional<Projection> projection, Matrix output,
+        std::optional<QuantizedMatrix> text_codes = {},
+        std::optional<QuantizedMatrix> feature_codes = {},
+        std::optional<QuantizedMatrix> output_codes = {});
   // Leaves t, u and z of scratch.fusion set for `example`, fused by `fusion`
   // (fusion_, or one input alone).
   void forward(const ExampleView& example, const Fusion& fusion, ModelScratch& scratch) const;
@@ -119,6 +143,9 @@ class Model {
   Matrix feature_embeddings_;              // D: n_codes * codebook_size x dim
   std::optional<Projection> projection_;  // C and the feature scaling
   Matrix output_;                          // B: loss rows x fusion width
+  // Compressed tables (see compressed()); output_codes_ is what output_ was
+  // decoded from.
+  std::optional<QuantizedMatrix> text_codes_, feature_codes_, output_codes_;
 };
 
 }  // namespace mmfast

@@ -20,9 +20,11 @@ constexpr uint32_t kMagic = 0x54464D4D;  // "MMFT" on disk
 // Version 2: the checksum folds fixed-size blocks (so it is verified before
 // anything is parsed), and the model section holds continuous fusion.
 // Version 3: a matrix may store only the rows that left their seeded
-// initialization (see Matrix::write). Files of versions 2 and 3 are read;
-// version 3 is written.
-constexpr uint32_t kFormatVersion = 3;
+// initialization (see Matrix::write). Version 4: a table may be compressed
+// (pruned, product-quantized rows: QuantizedMatrix), and a classifier's
+// vocabulary is followed by its rule for unknown words (UnknownWords). Files of versions 2 to 4
+// are read; version 4 is written.
+constexpr uint32_t kFormatVersion = 4;
 constexpr uint32_t kOldestFormatVersion = 2;
 
 // A file the system refused to open, write or rename: `error` is the errno

@@ -23,7 +23,7 @@ TokenMap::TokenMap(const Dictionary& from, int64_t from_min_count, const Diction
   words_.resize(from.n_words());
   for (int64_t w = 0; w < from.n_words(); ++w) {
     const std::string& word = from.word(w);
-    words_[w] = to.find(word, hash_word(word));
+    words_[w] = to.word_row(word, hash_word(word));
   }
 }
 

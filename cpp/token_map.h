@@ -1,8 +1,9 @@
 // A compiled dataset's token ids read as another dictionary's rows, so that a
 // model predicts from a dataset compiled apart from it (a test set) as from
-// the same texts: a word becomes the model's row for that word (none when the
-// model does not know it), an n-gram row the model's row of the same bucket,
-// which both computed from the words' hashes.
+// the same texts: a word becomes the model's row for that word (its hashed
+// row, or none, when the model does not know it: Dictionary::word_row), an
+// n-gram row the model's row of the same bucket, which both computed from the
+// words' hashes.
 #pragma once
 
 #include <cstdint>

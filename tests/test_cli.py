@@ -224,3 +224,22 @@ def test_python_m_mmfast_and_broken_pipe(text_files, text_model, tmp_path):
     version = subprocess.run([sys.executable, "-m", "mmfast", "--help"], capture_output=True,
                              text=True, timeout=60)
     assert version.returncode == 0 and "quantize" in version.stdout
+
+
+def test_compress_writes_a_smaller_model_that_tests_as_well(text_files, text_model, capsys):
+    tmp, _, _ = text_files
+    small = tmp / "small.mmf"
+    _, err = run(capsys, "compress", text_model, "-o", small, "--cutoff", 2000, "--retrain",
+                 "--input", tmp / "train.txt")
+    assert "times smaller" in err
+    assert small.stat().st_size * 10 < text_model.stat().st_size
+    full_out, _ = run(capsys, "test", text_model, tmp / "train.txt")
+    small_out, _ = run(capsys, "test", small, tmp / "train.txt")
+    assert metric(small_out, "P@1") >= metric(full_out, "P@1") - 0.01
+    assert "--retrain needs the training examples" in str(
+        fails("compress", text_model, "-o", tmp / "x.mmf", "--retrain"))
+    assert "--features belongs to --input" in str(
+        fails("compress", text_model, "-o", tmp / "x.mmf", "--features", tmp / "f.npy"))
+    assert "none.mmf': No such file" in str(
+        fails("compress", tmp / "none.mmf", "-o", tmp / "x.mmf"))
+    assert not (tmp / "x.mmf").exists()

@@ -169,6 +169,6 @@ def test_a_forged_row_set_is_refused():
     with pytest.raises(ValueError, match="row set does not match its rows"):
         _jobs.run(_core.Classifier.from_bytes(reseal(bytes(forged))))
     forged = data.copy()
-    forged[header + 16] = 2
+    forged[header + 16] = 3
     with pytest.raises(ValueError, match="unknown matrix row set"):
         _jobs.run(_core.Classifier.from_bytes(reseal(bytes(forged))))

@@ -197,3 +197,28 @@ def test_a_diverging_batch_is_named(texts_y):
     clf = small().partial_fit(texts[:300], y[:300], classes=np.arange(5))
     with pytest.raises(mmfast.TrainingDivergedError, match="lower lr"):
         clf.set_params(lr=1e30).partial_fit(texts[300:600], y[300:600])
+
+
+def test_a_stream_hashes_the_words_it_meets_after_the_first_batch(tmp_path):
+    """A stream's vocabulary is its first batch's; a word first seen later
+    takes a row of the n-gram table by its hash, in training and prediction
+    alike (with word_ngrams=1 it used to be dropped: no row at all)."""
+    clf = small(word_ngrams=1).partial_fit(["a b", "c d"], ["x", "y"], classes=["x", "y"])
+    n_words = clf._native.n_words
+    _, rows, _ = clf._native.token_rows("a zebra")
+    assert len(rows) == 2 and rows[0] < n_words <= rows[1] < n_words + 4096
+    for _ in range(30):
+        clf.partial_fit(["zebra", "yak"], ["x", "y"])
+    assert clf._native.n_words == n_words
+    assert list(clf.predict(["zebra", "yak"])) == ["x", "y"]
+    # The rule is the model's: saved, pickled, and read through a compiled dataset.
+    clf.save(tmp_path / "m.mmf")
+    expected = clf.predict_proba(["zebra", "yak"])
+    for copy in (mmfast.load(tmp_path / "m.mmf"), pickle.loads(pickle.dumps(clf))):
+        np.testing.assert_array_equal(copy.predict_proba(["zebra", "yak"]), expected)
+    ds = mmfast.Dataset.from_texts(["yak zebra", "zebra", "yak"], ["y", "x", "y"],
+                                   tmp_path / "later.mmd", word_ngrams=1, buckets=4096)
+    np.testing.assert_allclose(clf.predict_proba(ds)[1:], expected, rtol=1e-6)
+    # fit's models drop an unknown word, as fastText does.
+    fitted = small(word_ngrams=1).fit(["a b", "c d"], ["x", "y"])
+    assert len(fitted._native.token_rows("a zebra")[1]) == 1

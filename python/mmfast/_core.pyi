@@ -92,11 +92,11 @@ class Classifier:
     def prepare_fit(
         self, texts: Texts, features: Features, codes: Codes, label_offsets: npt.ArrayLike,
         label_ids: npt.ArrayLike, n_classes: int, codebook_size: int,
-        schedule: tuple[int, float, float] | None = None,
+        schedule: tuple[int, float, float] | None = None, hash_unknown_words: bool = False,
     ) -> Job: ...  # Trainer; schedule: (epochs, lr, lr_end) instead of the configured ones
     def prepare_fit_dataset(
         self, dataset: CompiledDataset, codebook_size: int,
-        schedule: tuple[int, float, float] | None = None,
+        schedule: tuple[int, float, float] | None = None, hash_unknown_words: bool = False,
     ) -> Job: ...
     def prepare_fit_shards(self, shards: list[CompiledDataset], codebook_size: int) -> Job: ...
     def prepare_training(
@@ -104,6 +104,19 @@ class Classifier:
         label_offsets: npt.ArrayLike, label_ids: npt.ArrayLike, epochs: int, lr: float,
         lr_end: float, feature_lr: float, seed: int,
     ) -> Job: ...  # Trainer: training from the current weights
+    def compress_from(
+        self, source: Classifier, texts: Texts | CompiledDataset, features: Features,
+        codes: Codes, label_offsets: npt.ArrayLike, label_ids: npt.ArrayLike, n_rows: int,
+        cover: bool, dsub: int, qnorm: bool, n_iter: int,
+    ) -> Job: ...
+    def quantize_output(self, dsub: int, qnorm: bool, n_iter: int) -> None: ...
+    @property
+    def compressed(self) -> bool: ...
+    @property
+    def output_quantized(self) -> bool: ...
+    def table_rows(
+        self, table: str, rows: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]: ...
     def token_rows(
         self, text: str
     ) -> tuple[list[str], npt.NDArray[np.int32], npt.NDArray[np.int32]]: ...

@@ -146,15 +146,18 @@ def explain(clf: Any, text: str | None, features: Any, label: Any) -> Explanatio
     w = _score_vector(core, weights["output"], class_id)
     dim = weights["text_embeddings"].shape[1]  # (0, dim) in a features-only model
 
-    # Text: t = mean of the rows, each row's share is row / n.
+    # Text: t = mean of the rows, each row's share is row / n (a row that a
+    # compressed model pruned is out of the mean).
     words, rows, spans = core.token_rows(text) if text is not None else ([], [], [])
-    text_rows = weights["text_embeddings"][rows].astype(np.float64) / max(len(rows), 1)
+    values, kept = core.table_rows("text", np.asarray(rows, dtype=np.int64))
+    rows, spans = np.asarray(rows)[kept], np.asarray(spans).reshape(-1, 2)[kept]
+    text_rows = values[kept].astype(np.float64) / max(len(rows), 1)
     t = text_rows.sum(axis=0) if len(rows) else np.zeros(dim)
     # Features: u = alpha / M * sum of the tokens' rows, or C s(v) (one part).
     dense, codes = inputs.dense, inputs.codes
     feature_tokens: list[Any]
     if codes is not None:
-        feature_rows = _code_rows(core, weights, codes[0])
+        feature_rows = _code_rows(core, codes[0])
         feature_tokens = [FeatureToken(m, int(c)) for m, c in enumerate(codes[0])]
     elif dense is not None:
         scaled = (dense[0] - weights["feature_mean"]) * weights["feature_inv_scale"]
@@ -221,11 +224,16 @@ def _score_vector(core: Any, output: np.ndarray, class_id: int) -> np.ndarray:
     return signs.astype(np.float64) @ output[rows].astype(np.float64)
 
 
-def _code_rows(core: Any, weights: dict[str, np.ndarray], codes: np.ndarray) -> np.ndarray:
+def _code_rows(core: Any, codes: np.ndarray) -> np.ndarray:
     """Each feature token's share of u: alpha / M times its row, (M, dim)."""
     n_codes = len(codes)
     rows = np.arange(n_codes) * core.codebook_size + codes.astype(np.int64)
-    return weights["feature_embeddings"][rows].astype(np.float64) * (core.alpha / n_codes)
+    return _feature_rows(core, rows).astype(np.float64) * (core.alpha / n_codes)
+
+
+def _feature_rows(core: Any, rows: np.ndarray) -> np.ndarray:
+    """Rows of the feature-token table (decoded, in a compressed model)."""
+    return core.table_rows("features", rows.astype(np.int64))[0]
 
 
 def _class_id(clf: Any, label: Any) -> int:
@@ -246,7 +254,7 @@ def top_feature_tokens(clf: Any, label: Any, n: int) -> list[FeatureTokenScore]:
     weights = core.weights()
     w = _score_vector(core, weights["output"], _class_id(clf, label))
     # A token's contribution when present is alpha / M times its row's score.
-    table = weights["feature_embeddings"]
+    table = _feature_rows(core, np.arange(core.n_codes * core.codebook_size))
     scores = (table @ w.astype(np.float32)).astype(np.float64) * (core.alpha / core.n_codes)
     best = np.argsort(-scores, kind="stable")[:n]
     quantizer = clf.quantizer_

@@ -131,10 +131,13 @@ class Compiled:
                          "give the examples to split as lists or a fastText-format file")
 
     def prepare_fit(self, core: Any, codebook_size: int,
-                    schedule: tuple[int, float, float] | None = None) -> Any:
+                    schedule: tuple[int, float, float] | None = None,
+                    hash_unknown_words: bool = False) -> Any:
         """The job that prepares ``core``'s training on these examples
-        (``schedule``: (epochs, lr, lr_end), None for the configured ones)."""
-        return core.prepare_fit_dataset(self.dataset._native, codebook_size, schedule)
+        (``schedule``: (epochs, lr, lr_end), None for the configured ones;
+        ``hash_unknown_words``: a stream's vocabulary rule)."""
+        return core.prepare_fit_dataset(self.dataset._native, codebook_size, schedule,
+                                        hash_unknown_words)
 
 
 @dataclass
@@ -172,9 +175,10 @@ class Sharded:
                          "examples to split as lists or a fastText-format file")
 
     def prepare_fit(self, core: Any, codebook_size: int,
-                    schedule: tuple[int, float, float] | None = None) -> Any:
+                    schedule: tuple[int, float, float] | None = None,
+                    hash_unknown_words: bool = False) -> Any:
         """The job that prepares ``core``'s training on every shard's examples."""
-        if schedule is not None:
+        if schedule is not None or hash_unknown_words:
             raise ValueError(f"manifest {self.dataset.path!r}: a stream (partial_fit) starts "
                              "from lists, a file or one compiled dataset, not a manifest")
         return core.prepare_fit_shards([shard._native for shard in self.shards], codebook_size)

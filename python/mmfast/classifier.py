@@ -45,6 +45,10 @@ from .quantization import RSPQ, ProductQuantizer
 Texts = Union[Sequence[str], str, "os.PathLike[str]", IO[Any], Dataset, Source, None]
 # One label per example, or a sequence of labels per example (multi-label).
 Labels = Union[npt.ArrayLike, Sequence[Sequence[Any]]]
+# k-means iterations per codebook of Classifier.compress. fastText.zip runs 25;
+# on pieces of dsub=2 dimensions k-means settles sooner, and 25 made
+# compression take 2-3 times the training time of speed.py's quick text model.
+_COMPRESS_ITERATIONS = 8
 
 
 class _Inputs(NamedTuple):
@@ -236,6 +240,7 @@ class Classifier(Estimator):
         params = _params.validated(self)
         source = resolve(texts, y, features, labelled=True)
         if params["warm_start"] and self.__sklearn_is_fitted__():
+            self._check_trainable("fit with warm_start=True")
             # None: as the first fit resolved them (lr_, epochs_).
             return self._continue_training(
                 source, epochs=self.epochs_ if params["epochs"] is None else params["epochs"],
@@ -285,6 +290,7 @@ class Classifier(Estimator):
                 raise ValueError("classes: the first partial_fit needs every label the stream "
                                  "will carry (classes=...); later batches may lack some")
             return self._start(source, params, encode_labels(np.asarray(classes))[0])
+        self._check_trainable("partial_fit")
         if classes is not None and not np.array_equal(encode_labels(np.asarray(classes))[0],
                                                       self.classes_):
             raise ValueError(f"classes={classes!r} is not the model's classes_ "
@@ -320,8 +326,9 @@ class Classifier(Estimator):
         core = _core.Classifier(config)
         inputs = (core_texts, dense, codes, offsets, ids, len(classes), codebook_size)
         n_features = 0 if dense is None else dense.shape[1]
-        self._train(_jobs.run(core.prepare_fit(*inputs, _schedule(params, stream_classes))),
-                    params["verbose"])
+        stream = stream_classes is not None
+        self._train(_jobs.run(core.prepare_fit(*inputs, _schedule(params, stream_classes),
+                                               hash_unknown_words=stream)), params["verbose"])
         return self._keep(core, classes, multilabel, quantizer, n_features, params)
 
     def _prepare_dataset(
@@ -353,7 +360,8 @@ class Classifier(Estimator):
                              f"exactly its classes; dataset {dataset.path!r} has "
                              f"{classes.tolist()!r}: start with lists or a file")
         trainer = _jobs.run(source.prepare_fit(core, codebook_size,
-                                               _schedule(params, stream_classes)))
+                                               _schedule(params, stream_classes),
+                                               hash_unknown_words=stream_classes is not None))
         return (core, trainer, classes, dataset.multilabel, quantizer, dataset.n_features,
                 params)
 
@@ -380,6 +388,14 @@ class Classifier(Estimator):
         self.lr_ = params["lr"]
         self.epochs_ = params["epochs"]
         return self
+
+    def _check_trainable(self, method: str) -> None:
+        """Refuses to continue training a compressed model: its quantized rows
+        cannot learn, so the stream would update the output layer alone."""
+        if self._fitted_native().compressed:
+            raise ValueError(f"{method}: this model is compressed (Classifier.compress), and its "
+                             "quantized rows cannot learn; continue training the full model "
+                             "and compress it again")
 
     def _continue_training(
         self, texts: Texts, y: Labels | None = None, features: npt.ArrayLike | None = None, *,
@@ -409,11 +425,7 @@ class Classifier(Estimator):
         source = resolve(texts, y, features, labelled=True)
         if len(source) == 0:
             raise ValueError("texts: no examples (got an empty sequence)")
-        labels, offsets, ids, multilabel = source.encoded_labels()
-        ids = ids_among(self.classes_, labels, ids)
-        if multilabel and not self.multilabel_:
-            raise ValueError("y has several labels per example, and this model was trained on "
-                             "one label per example")
+        offsets, ids = self._class_ids(source)
         # A feature_lr that was set follows lr; the core's 0 is its default rule.
         given = params["feature_lr"]
         feature_lr = 0.0 if given is None else given * lr / self.lr_
@@ -422,6 +434,107 @@ class Classifier(Estimator):
                                                   ids, epochs, lr, lr_end, feature_lr, seed))
         self._train(trainer, params["verbose"])
         return self
+
+    # -- compression -----------------------------------------------------
+
+    def compress(
+        self,
+        texts: Texts = None,
+        y: Labels | None = None,
+        features: npt.ArrayLike | None = None,
+        *,
+        n_rows: int | None = None,
+        dsub: int = 2,
+        qnorm: bool = True,
+        qout: bool = False,
+        cover: bool = True,
+        retrain_epochs: int = 1,
+    ) -> Classifier:
+        """A smaller copy of this fitted model (fastText.zip, Joulin et al. 2016).
+
+        The text table keeps at most ``n_rows`` rows: with the training
+        examples and ``cover``, first each example's row of largest norm (so
+        that every training example keeps a token, the paper's max-cover),
+        then the rows of largest norm. Each kept row, and each feature-token
+        row of a pq/rspq model, is product-quantized: ``dsub`` dimensions per
+        one-byte code, and with ``qnorm`` its norm as one more byte. A short
+        retraining on the examples then fits the float weights (the output
+        layer, and C of a continuous fusion) to the quantized rows. C and the
+        feature scaling stay float; ``qout`` quantizes the output layer too.
+
+        The result predicts, scores, explains, saves and pickles as any
+        model; prediction decodes the rows an example reads, never the whole
+        table. A pruned row counts as a word out of the vocabulary. ``fit``
+        on it trains a new, full model, as ``fit`` always does; it cannot be
+        compressed again, and ``partial_fit`` and ``fit`` with
+        ``warm_start=True`` refuse it (its quantized rows cannot learn).
+
+        Parameters
+        ----------
+        texts : sequence of str, a fastText-format file, or None, default=None
+            The training examples, for max-cover pruning and retraining
+            (as ``fit`` takes them, a compiled dataset included). None:
+            prune by norm alone, no retraining.
+        y : labels, default=None
+            Their labels, among ``classes_``.
+        features : array-like, default=None
+            Their features, for a model with features.
+        n_rows : int or None, default=None
+            Text rows to keep; None: every row that training changed.
+        dsub : int, default=2
+            Dimensions per code of a quantized row.
+        qnorm : bool, default=True
+            Code each row's norm apart from its direction.
+        qout : bool, default=False
+            Quantize the output layer as well (pays off with many classes).
+        cover : bool, default=True
+            With examples, keep every training example covered first.
+        retrain_epochs : int, default=1
+            Passes of retraining over the examples, at ``lr`` decaying to 0
+            (0: none).
+
+        Returns
+        -------
+        compressed : Classifier
+            A new fitted classifier; this one is unchanged.
+        """
+        core = self._fitted_native()
+        if core.compressed:
+            raise ValueError("this model is already compressed")
+        n_rows = -1 if n_rows is None else check_int("n_rows", n_rows, 1)
+        dsub = check_int("dsub", dsub, 1)
+        retrain_epochs = check_int("retrain_epochs", retrain_epochs, 0)
+        source = None
+        inputs = _Inputs(None, None, None, None)
+        offsets, ids = np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32)
+        if texts is not None or y is not None or features is not None:
+            source = resolve(texts, y, features, labelled=True)
+            if len(source) == 0:
+                raise ValueError("texts: no examples (got an empty sequence)")
+            inputs = self._core_inputs(source)
+            offsets, ids = self._class_ids(source)
+        params = _params.validated(self)
+        small = _core.Classifier(_params.core_config(params, _core.ClassifierConfig()))
+        _jobs.run(small.compress_from(core, inputs.texts, inputs.dense, inputs.codes, offsets,
+                                      ids, n_rows, bool(cover), dsub, bool(qnorm),
+                                      _COMPRESS_ITERATIONS))
+        compressed = copy.copy(self)
+        compressed._native = small
+        if source is not None and retrain_epochs > 0:
+            compressed._continue_training(source, epochs=retrain_epochs, lr=self.lr_, lr_end=0.0)
+        if qout:
+            small.quantize_output(dsub, bool(qnorm), _COMPRESS_ITERATIONS)
+        return compressed
+
+    def _class_ids(self, source: Source) -> tuple[np.ndarray, np.ndarray]:
+        """The labels of ``source`` as (offsets, ids) of this fitted model's
+        ``classes_``: ValueError for a label that is not one, or for several
+        labels per example when the model was trained on one."""
+        labels, offsets, ids, multilabel = source.encoded_labels()
+        if multilabel and not self.multilabel_:
+            raise ValueError("y has several labels per example, and this model was trained on "
+                             "one label per example")
+        return offsets, ids_among(self.classes_, labels, ids)
 
     # -- prediction ------------------------------------------------------
 

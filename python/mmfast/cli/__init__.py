@@ -11,11 +11,11 @@ import os
 import sys
 
 from .. import __version__
-from . import autotune, explain, predict, quantize, test, train
+from . import autotune, compress, explain, predict, quantize, test, train
 from . import compile as compile_command
 from ._files import CommandError, say
 
-COMMANDS = (train, test, predict, quantize, compile_command, explain, autotune)
+COMMANDS = (train, test, predict, quantize, compress, compile_command, explain, autotune)
 
 DESCRIPTION = """\
 Multi-modal fastText: train, test and apply text classifiers, with an optional
@@ -32,6 +32,7 @@ line, its labels as __label__NAME tokens) or on compiled datasets.
   mmfast autotune train.txt -o model.mmf --validation valid.txt --budget 60
   mmfast supervised -input train.txt -output model -autotune-validation valid.txt
   mmfast quantize features.npy -o codes.npy
+  mmfast compress model.mmf -o small.mmf [--cutoff N] [--retrain --input train.txt]
 
 --features FILE.npy gives each line's feature vector (row i for line i).
 Options are named as the Classifier's parameters (--dim, --epochs, --lr,
