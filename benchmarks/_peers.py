@@ -92,6 +92,11 @@ def _sklearn() -> SimpleNamespace:
                            make_pipeline=make_pipeline, StandardScaler=StandardScaler)
 
 
+# The modules the importers above load: speed.py's row processes are forked
+# from one that imported them once (a missing one is skipped there).
+PEER_MODULES = ("fasttext", "sklearn.feature_extraction.text", "sklearn.linear_model",
+                "sklearn.pipeline", "sklearn.preprocessing")
+
 _IMPORTERS: dict[str, Callable[[], Any]] = {
     "mmfast": lambda: mmfast, "fastText": _fasttext, "scikit-learn": _sklearn}
 

@@ -15,12 +15,16 @@ generated files are deleted after each size unless ``--keep``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -166,15 +170,39 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--data", default="/tmp/mmfast-scale",
-                        help="folder for the generated files (needs ~0.4 GB per 1M pq examples)")
+    parser.add_argument("--data",
+                        help="folder for the generated files (needs ~0.4 GB per 1M pq "
+                             "examples; default: a private temporary folder, removed at the end)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(json.loads(args.worker))))
         return
-    os.makedirs(args.data, exist_ok=True)
+    with data_folder(args.data, args.keep) as folder:
+        run_table(args, folder)
+
+
+@contextlib.contextmanager
+def data_folder(given: str | None, keep: bool) -> Iterator[str]:
+    """The folder of the generated files: the one given, or a temporary one
+    of this run's own (concurrent runs, such as two smoke runs, must not
+    write each other's files), removed at the end unless ``keep``."""
+    if given is not None:
+        os.makedirs(given, exist_ok=True)
+        yield given
+        return
+    folder = tempfile.mkdtemp(prefix="mmfast-scale-")
+    try:
+        yield folder
+    finally:
+        if keep:
+            print(f"generated files kept in {folder}", file=sys.stderr)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_table(args: argparse.Namespace, folder: str) -> None:
     print(f"# mmfast scale: {os.cpu_count()} cores, {args.threads} threads, dim {args.dim}, "
           f"{args.epochs} epoch(s), word bigrams, n-gram table sized by the data "
           "(Dataset.build's default)")
@@ -189,9 +217,9 @@ def main() -> None:
                 continue
             print(f"running {kind} {n:,}", file=sys.stderr, flush=True)
             start = time.perf_counter()
-            text, features = generate(n, kind, args.data)
+            text, features = generate(n, kind, folder)
             generate_s = time.perf_counter() - start
-            dataset = os.path.join(args.data, f"{kind}-{n}.mmd")
+            dataset = os.path.join(folder, f"{kind}-{n}.mmd")
             compiled = run_worker({"step": "compile", "text": text, "features": features,
                                    "dataset": dataset})
             if not args.keep:

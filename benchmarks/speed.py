@@ -27,12 +27,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
 from typing import Any, TypeVar, Union
 
 import numpy as np
 from _peers import (
     FASTTEXT_LABEL_PREFIX,
+    PEER_MODULES,
     PEERS,
     Hyperparameters,
     Split,
@@ -266,6 +268,20 @@ def measure(spec: ModelSpec, train_files: DataFiles, test_files: DataFiles,
     )
 
 
+def fresh_processes() -> BaseContext:
+    """Where each row runs: a process of its own (its peak memory its
+    model's alone), forked from a server that imported this script and the
+    peers once, where the platform has one; a new interpreter otherwise.
+    Starting an interpreter and importing mmfast, numpy and scikit-learn took
+    0.5 to 2 s per row: --quick took 87 s that way, 79 to 82 s this way
+    (benchmarks/README.md, "What is measured")."""
+    if "forkserver" not in get_all_start_methods():
+        return get_context("spawn")
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["__main__", *PEER_MODULES])
+    return context
+
+
 def measure_in_fresh_process(spec: ModelSpec, train_files: DataFiles,
                              test_files: DataFiles, repeats: int, directory: str) -> Outcome:
     """The best of `repeats` runs, each in a fresh process: the shared machine's
@@ -275,7 +291,7 @@ def measure_in_fresh_process(spec: ModelSpec, train_files: DataFiles,
     runs = []
     for attempt in range(repeats):
         print(f"  running {spec.name} ({attempt + 1}/{repeats}) ...", file=sys.stderr, flush=True)
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=1, mp_context=fresh_processes()) as pool:
             try:
                 runs.append(pool.submit(measure, spec, train_files, test_files,
                                         directory).result())

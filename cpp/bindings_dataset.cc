@@ -100,7 +100,7 @@ void bind_datasets(py::module_& m) {
       },
       py::arg("counts"), py::arg("min_count"),
       "The dictionary of merged word counts: the words seen >= min_count times, and the "
-      "n-gram table sized by the distinct n-grams when buckets was to be decided.");
+      "n-gram table sized by the recurring n-grams when buckets was to be decided.");
   m.def(
       "check_shards",
       [](const std::vector<std::shared_ptr<CompiledDataset>>& shards) {

@@ -1,6 +1,7 @@
 // Bindings of fastText-format files (cpp/fasttext_format.h, text_file.h):
 // the reader, the writer, and texts as the views C++ reads.
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -126,12 +127,19 @@ void bind_text_files(py::module_& m, py::module_& testing) {
       "read_fasttext_file",
       [](const std::string& path, bool keep_unlabeled) {
         auto texts = std::make_shared<std::shared_ptr<LabeledTexts>>();
+        // Read, then split: each byte counted twice. A pipe's size is unknown (0).
+        std::error_code error;
+        const auto size = std::filesystem::is_regular_file(path, error)
+                              ? std::filesystem::file_size(path, error)
+                              : std::uintmax_t{0};
+        const double bytes = error ? 0.0 : static_cast<double>(size);
         return start_job(
             kLongCallWork, [=] { *texts = read_fasttext_file(path, keep_unlabeled); }, py::none(),
-            [texts] { return py::cast(*texts); });
+            [texts] { return py::cast(*texts); }, items_total(2 * bytes));
       },
       py::arg("path"), py::arg("keep_unlabeled"),
-      "Starts reading a fastText-format file; the job's result is its LabeledTexts.");
+      "Starts reading a fastText-format file; the job's result is its LabeledTexts, and it "
+      "reports items_done and items_total (bytes read, then split: twice the file's size).");
 
   m.def(
       "read_fasttext_bytes",
@@ -141,7 +149,8 @@ void bind_text_files(py::module_& m, py::module_& testing) {
         return start_job(
             static_cast<double>(contents->size()),
             [=] { *texts = read_fasttext_contents(std::move(*contents), name, keep_unlabeled); },
-            py::none(), [texts] { return py::cast(*texts); });
+            py::none(), [texts] { return py::cast(*texts); },
+            items_total(static_cast<double>(contents->size())));
       },
       py::arg("data"), py::arg("name"), py::arg("keep_unlabeled"),
       "read_fasttext_file for a file's contents read elsewhere (standard input).");

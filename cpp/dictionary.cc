@@ -171,7 +171,7 @@ void Dictionary::keep_frequent(int64_t min_count) {
   counts_.clear();
   counts_.shrink_to_fit();
   if (buckets_ == kAutoBuckets) {
-    buckets_ = word_ngrams_ > 1 ? buckets_for(ngrams_.count()) : 0;
+    buckets_ = word_ngrams_ > 1 ? buckets_for(ngrams_.recurring()) : 0;
     ngrams_ = DistinctNgrams();
   }
   check(n_rows() <= INT32_MAX, "words + buckets exceed the 2^31 - 1 rows of the embedding table");

@@ -77,7 +77,7 @@ class Dictionary {
  public:
   Dictionary() = default;
   // buckets = kAutoBuckets: the texts counted decide (buckets_for the
-  // distinct n-grams counted), once keep_frequent() ends the counting.
+  // recurring n-grams counted), once keep_frequent() ends the counting.
   Dictionary(int word_ngrams, int64_t buckets);
 
   // Counts every word of `texts` (on `threads` threads) and keeps those seen
@@ -94,7 +94,7 @@ class Dictionary {
   // parts (threads, or Dask partitions) and merged in order count as they
   // would together, so the vocabulary is the same.
   void merge_counts(const Dictionary& other);
-  // The counts as bytes (the words, their counts, the distinct n-grams), and
+  // The counts as bytes (the words, their counts, the distinct n-grams and which recur), and
   // back: what a Dask worker's count sends to be merged. Before keep_frequent.
   void write_counts(BinaryWriter& out) const;
   static Dictionary read_counts(BinaryReader& in);

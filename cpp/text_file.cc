@@ -30,6 +30,7 @@ std::string read_whole_file(const std::string& path) {
     contents.resize(done + kReadChunk);
     in.read(&contents[done], static_cast<std::streamsize>(kReadChunk));
     contents.resize(done + static_cast<size_t>(in.gcount()));
+    count_done(in.gcount());
   }
   check(in.eof(), "texts: cannot read file '" + path + "'");
   return contents;
@@ -85,9 +86,14 @@ std::unique_ptr<LabeledTexts> read_fasttext_contents(std::string contents, const
   std::string scratch;
   std::string_view all(out.contents);
   size_t pos = first_line_start(all);
+  size_t counted = 0;  // bytes split so far, as count_done knows them
   int64_t line_number = 1;
   for (; pos < all.size(); ++line_number) {
-    if (line_number % (16 * kStopCheckEvery) == 0) check_stop();
+    if (line_number % (16 * kStopCheckEvery) == 0) {
+      check_stop();
+      count_done(static_cast<int64_t>(pos - counted));
+      counted = pos;
+    }
     std::string_view line;
     pos = next_line(all, pos, /*at_end=*/true, line);
 
@@ -114,6 +120,7 @@ std::unique_ptr<LabeledTexts> read_fasttext_contents(std::string contents, const
     out.lines.push_back(line_number - 1);
   }
   out.n_lines = line_number - 1;
+  count_done(static_cast<int64_t>(all.size() - counted));
 
   // Renumber labels in sorted order, so classes_ matches numpy.unique.
   std::vector<int32_t> order(names.size());

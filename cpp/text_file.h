@@ -40,10 +40,12 @@ void for_each_line_chunk(
 // line is an example (blank ones too, so that predictions line up with the
 // lines); without, blank and unlabeled lines are dropped. Throws
 // std::invalid_argument when the file cannot be read or a label is not valid
-// UTF-8 (naming the file and line), and Interrupted (check_stop).
+// UTF-8 (naming the file and line), and Interrupted (check_stop). Counts
+// (count_done) the bytes as it reads them, then again as it splits them into
+// lines: twice the file's size in all.
 std::unique_ptr<LabeledTexts> read_fasttext_file(const std::string& path, bool keep_unlabeled);
 // The same for a file's `contents` read elsewhere (standard input); `path`
-// names it in messages.
+// names it in messages. Counts the bytes it splits: the contents' size.
 std::unique_ptr<LabeledTexts> read_fasttext_contents(std::string contents, const std::string& path,
                                                      bool keep_unlabeled);
 

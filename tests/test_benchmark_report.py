@@ -3,6 +3,7 @@ with its ratio, the closing verdict, and the accuracy-against-time picture."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -84,3 +85,18 @@ def test_the_plot_has_a_point_per_measured_model(tmp_path):
     report = speed.Report("Food-101-like", rows, outcomes, [])
     speed.plot([report, report], str(tmp_path / "speed.png"))
     assert (tmp_path / "speed.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_scale_runs_each_write_in_a_folder_of_their_own(tmp_path):
+    """Two smoke runs at once once shared /tmp/mmfast-scale and deleted each
+    other's files; without --data each run gets its own temporary folder."""
+    import scale
+
+    with scale.data_folder(None, keep=False) as first, \
+            scale.data_folder(None, keep=False) as second:
+        assert first != second and os.path.isdir(first) and os.path.isdir(second)
+        Path(first, "pq-20000.mmd").write_bytes(b"x")
+    assert not os.path.exists(first) and not os.path.exists(second)
+    with scale.data_folder(str(tmp_path / "given"), keep=False) as given:
+        assert given == str(tmp_path / "given")
+    assert os.path.isdir(given)  # a folder the user named stays

@@ -1,11 +1,12 @@
 """Models sized by their data: the n-gram table's default size follows the
-distinct n-grams of the training texts, and saving stores only the rows that
+recurring n-grams of the training texts, and saving stores only the rows that
 training changed (the others are made again from the seed at load)."""
 
 from __future__ import annotations
 
 import os
 import struct
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -20,18 +21,23 @@ DATA = Path(__file__).parent / "data"
 FAST = dict(dim=8, epochs=2, verbose=0)
 
 
-def distinct_bigrams(texts: list[str]) -> int:
-    pairs = set()
+def recurring_ngrams(texts: list[str], longest: int = 2) -> int:
+    """Distinct word n-grams (n = 2..longest) seen more than once."""
+    counts: Counter[tuple[str, ...]] = Counter()
     for text in texts:
         words = text.split()
-        pairs.update(zip(words, words[1:]))
-    return len(pairs)
+        for n in range(2, longest + 1):
+            counts.update(zip(*(words[i:] for i in range(n))))
+    return sum(count > 1 for count in counts.values())
 
 
-def size_rule(distinct: int) -> int:
-    """The smallest power of two at least twice ``distinct``, at most 2,000,000."""
+def size_rule(recurring: int) -> int:
+    """The smallest power of two at least four times ``recurring``, at most
+    2,000,000; none when no n-gram recurs."""
+    if recurring == 0:
+        return 0
     rows = 1
-    while rows < 2 * distinct:
+    while rows < 4 * recurring:
         rows *= 2
     return min(rows, 2_000_000)
 
@@ -40,13 +46,13 @@ def size_rule(distinct: int) -> int:
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
-def test_default_buckets_follow_the_distinct_ngrams_of_the_data(n_jobs):
+def test_default_buckets_follow_the_recurring_ngrams_of_the_data(n_jobs):
     texts, y = separable_texts(600)
     clf = mmfast.Classifier(**FAST, n_jobs=n_jobs).fit(texts, y)
     assert clf.buckets is None  # the parameter stays as given
-    assert clf.buckets_ == size_rule(distinct_bigrams(texts))
+    assert clf.buckets_ == size_rule(recurring_ngrams(texts))
     trigrams = mmfast.Classifier(**FAST, word_ngrams=3, n_jobs=n_jobs).fit(texts, y)
-    assert trigrams.buckets_ > clf.buckets_
+    assert trigrams.buckets_ == size_rule(recurring_ngrams(texts, 3))
 
 
 def test_given_buckets_win_and_unigrams_need_none():
@@ -57,9 +63,32 @@ def test_given_buckets_win_and_unigrams_need_none():
     assert unigrams.score(texts, y) > 0.9
 
 
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_ngrams_seen_once_do_not_grow_the_table(n_jobs):
+    """Every bigram of these texts is seen once (each text has its own words):
+    no row of the table could learn what another example reads, so there is
+    none; the first text again, last, makes its 5 bigrams recur (on 2 threads,
+    each counted once by each thread's chunk)."""
+    texts = [" ".join(f"w{i}_{j}" for j in range(6)) for i in range(200)]
+    y = np.arange(200) % 2
+    assert mmfast.Classifier(**FAST, n_jobs=n_jobs).fit(texts, y).buckets_ == 0
+    again = mmfast.Classifier(**FAST, n_jobs=n_jobs).fit(texts + texts[:1], np.r_[y, 0])
+    assert again.buckets_ == 32
+
+
+def test_a_corpus_of_a_million_distinct_ngrams_gets_the_largest_table():
+    """Over 2^20 distinct bigrams, none recurring: the counter stops there (its
+    memory bounded) and gives fastText's size, as for many recurring ones."""
+    words = np.arange(21 * 53_000).reshape(-1, 21)  # 20 bigrams a text: 1,060,000
+    texts = [" ".join(f"w{w}" for w in row) for row in words]
+    clf = mmfast.Classifier(dim=1, epochs=1, min_count=2, verbose=0)
+    assert clf.fit(texts, np.arange(len(texts)) % 2).buckets_ == 2_000_000
+
+
 def test_the_size_is_capped_at_fasttexts_two_million_rows():
-    """~700k distinct bigrams: twice that passes 2M, so the cap applies (the
-    counter stops counting there, so its memory stays bounded)."""
+    """~700k distinct bigrams, ~320k of them seen more than once: four times
+    that passes 2M, so the cap applies (the counter stops counting there, so
+    its memory stays bounded)."""
     rng = np.random.default_rng(0)
     words = rng.integers(0, 1000, (60_000, 20))
     texts = [" ".join(f"w{w}" for w in row) for row in words]
@@ -76,7 +105,7 @@ def test_features_only_models_have_no_ngram_table():
 
 def test_compiled_datasets_size_their_table_in_the_first_pass(tmp_path):
     texts, y = separable_texts(500, seed=2)
-    expected = size_rule(distinct_bigrams(texts))
+    expected = size_rule(recurring_ngrams(texts))
     listed = mmfast.Dataset.from_texts(texts, y, tmp_path / "listed.mmd")
     assert listed.buckets == expected and listed.settings["buckets"] == expected
     mmfast.write_fasttext_file(tmp_path / "train.txt", texts, y)
@@ -102,12 +131,13 @@ def test_compiled_datasets_size_their_table_in_the_first_pass(tmp_path):
 
 
 def test_a_model_stores_only_the_rows_training_changed(tmp_path):
-    """1,000 documents of 5 classes with the defaults: a few MB instead of the
-    800 MB of a full 2M-row table, and the same predictions after loading."""
+    """1,000 documents of 5 classes with the defaults: under 5 MB instead of
+    the 800 MB of a full 2M-row table, and the same predictions after
+    loading."""
     texts, y = mmfast.make_text_classification(n_samples=1000, n_classes=5, seed=0)
     clf = mmfast.Classifier(verbose=0).fit(texts, y)
     clf.save(tmp_path / "small.mmf")
-    assert os.path.getsize(tmp_path / "small.mmf") < 10e6
+    assert os.path.getsize(tmp_path / "small.mmf") < 5e6
     big = mmfast.Classifier(buckets=2_000_000, dim=10, verbose=0).fit(texts, y)
     big.save(tmp_path / "big.mmf")
     assert os.path.getsize(tmp_path / "big.mmf") < 2e6  # every row: 80 MB

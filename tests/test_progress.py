@@ -69,6 +69,30 @@ def test_prediction_from_a_file_shows_progress_when_verbose(model, tmp_path, cap
     assert capsys.readouterr().err == ""
 
 
+def test_reading_a_file_counts_its_bytes_and_shows_progress_when_verbose(model, tmp_path,
+                                                                         capsys):
+    """A fastText-format file is read, then split into lines: each byte counts
+    twice; a stream's contents (read in Python) are split only."""
+    path = tmp_path / "t.txt"
+    mmfast.write_fasttext_file(path, TEXTS, LABELS)
+    size = path.stat().st_size
+    job = _core.read_fasttext_file(str(path), keep_unlabeled=True)
+    _jobs.run(job)
+    assert job.progress() == {"items_total": 2.0 * size, "items_done": 2.0 * size}
+    job = _core.read_fasttext_bytes(path.read_bytes(), "<stream>", keep_unlabeled=True)
+    _jobs.run(job)
+    assert job.progress() == {"items_total": 1.0 * size, "items_done": 1.0 * size}
+
+    model.set_params(verbose=1).predict(path)
+    assert f"Reading {path}: 100.0% | {2 * size:,} of {2 * size:,} bytes" in (
+        capsys.readouterr().err)
+    with open(path, "rb") as stream:
+        model.score(stream)
+    assert f"Reading {path}: 100.0% | {size:,} of {size:,} bytes" in capsys.readouterr().err
+    model.set_params(verbose=0).predict(path)
+    assert capsys.readouterr().err == ""
+
+
 def test_the_rate_of_a_short_prediction_counts_its_time(model, tmp_path, capsys):
     """A short job runs at once, when it is made: a line whose clock started
     after it showed "58,237,721 examples/s" for 1,000 lines."""

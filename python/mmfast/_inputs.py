@@ -36,6 +36,7 @@ import numpy as np
 
 from . import _core, _jobs, metrics
 from ._labels import encode_labels
+from ._progress import CountProgressLine
 from ._validation import check_file, check_same_length, is_path
 from .dataset_file import Dataset, is_compiled_dataset
 from .manifest import Manifest, is_manifest
@@ -235,11 +236,13 @@ def document_inputs(docstring: str) -> str:
 SOURCES = (Examples, TextFile, Compiled, Sharded)
 
 
-def resolve(texts: Any, y: Any = None, features: Any = None, *, labelled: bool) -> Source:
+def resolve(texts: Any, y: Any = None, features: Any = None, *, labelled: bool,
+            verbose: bool = False) -> Source:
     """The source ``(texts, y, features)`` stand for. ``labelled``: the caller
     needs true labels (fit, score, evaluate): ``y`` with texts in memory, the
     labelled lines of a file; else (prediction) a file gives every line and
-    ``y`` is not looked at."""
+    ``y`` is not looked at. ``verbose``: a progress line while a fastText-format
+    file is read."""
     if type(texts) in _IN_MEMORY:  # the common case, decided at once (a list of texts)
         return _examples(texts, y, features, labelled)
     if isinstance(texts, SOURCES):
@@ -259,9 +262,9 @@ def resolve(texts: Any, y: Any = None, features: Any = None, *, labelled: bool) 
         if is_manifest(path):
             _check_none(y, features, "compiled shards carry")
             return Sharded(Manifest(path))
-        return _text_file(path, y, features, labelled)
+        return _text_file(path, y, features, labelled, verbose)
     if hasattr(texts, "read"):  # a stream of fastText lines, such as standard input
-        return _text_file(texts, y, features, labelled)
+        return _text_file(texts, y, features, labelled, verbose)
     if isinstance(texts, (bytes, bytearray)):
         raise TypeError("texts must be a sequence of str or a file path, got bytes")
     if texts is not None and not isinstance(texts, (Sequence, np.ndarray)):
@@ -285,20 +288,21 @@ def _examples(texts: Any, y: Any, features: Any, labelled: bool) -> Examples:
     return examples
 
 
-def _text_file(file: Any, y: Any, features: Any, labelled: bool) -> TextFile:
+def _text_file(file: Any, y: Any, features: Any, labelled: bool, verbose: bool) -> TextFile:
     """The examples of a fastText-format file: a path, or a stream (binary,
     or text read as UTF-8), read to its end."""
     if labelled and y is not None:
         raise ValueError("y must be None when texts is a file path: labels come from the file")
+    path = file if isinstance(file, str) else str(getattr(file, "name", "<stream>"))
+    # The line first: its clock must start before a short job, which runs at once.
+    progress = CountProgressLine(f"Reading {path}", "bytes") if verbose else None
     if isinstance(file, str):
-        path = file
         job = _core.read_fasttext_file(path, keep_unlabeled=not labelled)
     else:
-        path = str(getattr(file, "name", "<stream>"))
         data = file.read()
         data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         job = _core.read_fasttext_bytes(data, path, keep_unlabeled=not labelled)
-    lines = _jobs.run(job)
+    lines = _jobs.run(job, progress)
     if labelled and len(lines) == 0:
         raise ValueError(f"texts: file {path!r} has no labelled lines (labels are tokens that "
                          f"start with {_core.LABEL_PREFIX})")

@@ -119,8 +119,9 @@ CLASSIFIER: tuple[Param, ...] = (
           _positive_int(), core="word_ngrams"),
     Param("buckets", None, "int or None",
           "Rows of the hashed n-gram table (0: no n-grams). None sizes it by the training "
-          "data: the smallest power of two at least twice the number of distinct n-grams "
-          "the texts hold, at most 2,000,000 (fastText's size).",
+          "data: the smallest power of two at least four times the number of distinct "
+          "n-grams seen more than once in the texts (those seen once train on one "
+          "example and do not generalize), at most 2,000,000 (fastText's size).",
           _optional(_int(0, INT32_MAX - 1)), core="buckets", to_core=_core_buckets),
     Param("min_count", 1, "int", "Words seen fewer times are dropped (they still shape n-grams).",
           _positive_int(INT64_MAX), core="min_count"),
@@ -208,8 +209,9 @@ CLASSIFIER: tuple[Param, ...] = (
           _choice((False, True)), option=False),
     Param("verbose", 1, "int",
           "1 shows a progress line on stderr while training (and fitting and applying the "
-          "quantizer of pq, rspq) and while predicting from a file or a compiled dataset; 0 is "
-          "silent.", _int(0, INT32_MAX), option=False),  # every command's --verbose, --quiet
+          "quantizer of pq, rspq), while reading a fastText-format file and while predicting "
+          "from a file or a compiled dataset; 0 is silent.",
+          _int(0, INT32_MAX), option=False),  # every command's --verbose, --quiet
 )
 BY_NAME = {param.name: param for param in CLASSIFIER}
 

@@ -238,7 +238,7 @@ class Classifier(Estimator):
             ValueError).
         """
         params = _params.validated(self)
-        source = resolve(texts, y, features, labelled=True)
+        source = resolve(texts, y, features, labelled=True, verbose=bool(params["verbose"]))
         if params["warm_start"] and self.__sklearn_is_fitted__():
             self._check_trainable("fit with warm_start=True")
             # None: as the first fit resolved them (lr_, epochs_).
@@ -284,7 +284,7 @@ class Classifier(Estimator):
         self : Classifier
         """
         params = _params.validated(self)
-        source = resolve(texts, y, features, labelled=True)
+        source = resolve(texts, y, features, labelled=True, verbose=bool(params["verbose"]))
         if not self.__sklearn_is_fitted__():
             if classes is None:
                 raise ValueError("classes: the first partial_fit needs every label the stream "
@@ -661,7 +661,8 @@ class Classifier(Estimator):
             fewer classes), ``"k"`` and ``"n_examples"``.
         """
         k = check_int("k", k, 1)
-        source = resolve(texts, y, features, labelled=True)
+        source = resolve(texts, y, features, labelled=True,
+                         verbose=bool(_params.checked(self, "verbose")))
         if len(source) == 0:
             raise ValueError("texts: no examples to evaluate on (got an empty sequence)")
         truth = source.truth()
@@ -785,7 +786,9 @@ class Classifier(Estimator):
 
     def _prediction_inputs(self, texts: Texts, features: Any) -> _Inputs:
         """What the core predicts from, for the public methods' arguments."""
-        return self._core_inputs(resolve(texts, features=features, labelled=False))
+        verbose = bool(_params.checked(self, "verbose"))
+        return self._core_inputs(resolve(texts, features=features, labelled=False,
+                                         verbose=verbose))
 
     def _core_inputs(self, source: Source) -> _Inputs:
         """What the core predicts from: the source's texts (or compiled

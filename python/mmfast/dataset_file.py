@@ -143,7 +143,7 @@ class Dataset:
             codes of a quantizer (stored as uint8 when all are < 256).
         word_ngrams, buckets, min_count : int or None
             As :class:`Classifier`'s (defaults 2, None, 1): ``buckets=None``
-            sizes the n-gram table by the distinct n-grams of the texts,
+            sizes the n-gram table by the recurring n-grams of the texts,
             counted in the first pass.
         copy_features : bool, default=False
             Copy float features into the dataset file.
@@ -353,7 +353,7 @@ class DatasetWriter:
         The dataset file to write.
     word_ngrams, buckets, min_count : int or None
         As :class:`Classifier`'s (defaults 2, None, 1): ``buckets=None`` sizes
-        the n-gram table by the distinct n-grams of all the shards' texts.
+        the n-gram table by the recurring n-grams of all the shards' texts.
     n_jobs : int or None, default=None
         Worker threads; None uses every core.
     verbose : int, default=0

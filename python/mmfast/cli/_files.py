@@ -51,10 +51,12 @@ def input_file(path: str) -> Any:
     return getattr(sys.stdin, "buffer", sys.stdin)
 
 
-def read_source(path: str | None, features: str | None, *, labelled: bool) -> Source:
+def read_source(path: str | None, features: str | None, *, labelled: bool,
+                verbose: int = 0) -> Source:
     """The input (a fastText-format file, '-' or a compiled dataset) and the
     --features file, resolved once: the labelled lines (``labelled``) or
-    every line. Without an input (None), the features alone."""
+    every line. Without an input (None), the features alone. ``verbose``: a
+    progress line while a fastText-format file is read."""
     X = None if features is None else load_npy(features)
     if path is None:
         if X is None:
@@ -66,7 +68,7 @@ def read_source(path: str | None, features: str | None, *, labelled: bool) -> So
         raise CommandError(f"{path}: a compiled dataset holds its own features: leave out "
                            "--features")
     with about(path):
-        return resolve(file, features=X, labelled=labelled)
+        return resolve(file, features=X, labelled=labelled, verbose=bool(verbose))
 
 
 def without_texts(source: TextFile, labelled: bool) -> Examples:

@@ -61,7 +61,7 @@ def add(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> None:
     check_output(args.output)
-    source = read_source(args.input, args.features, labelled=True)
+    source = read_source(args.input, args.features, labelled=True, verbose=args.verbose)
     validation = None
     if args.validation is not None:
         features = None if args.validation_features is None else load_npy(

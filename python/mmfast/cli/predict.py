@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> None:
     k, threshold = top_k(args)
     clf = load_model(args.model, args.n_jobs, args.verbose)
     # Labels in the input are ignored, as fastText does.
-    source = read_source(args.input, args.features, labelled=False)
+    source = read_source(args.input, args.features, labelled=False, verbose=args.verbose)
     predicted = np.ones(len(source), dtype=bool)
     if isinstance(source, TextFile):
         if clf.fusion_ == "features":

@@ -29,7 +29,7 @@ def add(commands: Any) -> None:
 def run(args: argparse.Namespace) -> None:
     k, threshold = top_k(args)
     clf = load_model(args.model, args.n_jobs, args.verbose)
-    source = read_source(args.input, args.features, labelled=True)
+    source = read_source(args.input, args.features, labelled=True, verbose=args.verbose)
     if isinstance(source, TextFile):
         if clf.fusion_ == "features":
             source = without_texts(source, labelled=True)

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> None:
         return
     output, path = args.output, args.input
     check_output(output)
-    source = read_source(path, args.features, labelled=True)
+    source = read_source(path, args.features, labelled=True, verbose=args.verbose)
     params = model_params(args)
     if isinstance(source, Compiled):
         params.update(_compiled_settings(args, source))

@@ -55,7 +55,7 @@ def compile_shards(
         Float features, or integer codes; row chunks the texts' partitions.
     word_ngrams, buckets, min_count : int or None
         As :class:`mmfast.Classifier`'s (defaults 2, None, 1); ``buckets=None``
-        sizes the n-gram table by the distinct n-grams of all the partitions.
+        sizes the n-gram table by the recurring n-grams of all the partitions.
     quantizer : ProductQuantizer, RSPQ or None, default=None
         A fitted quantizer: the shards then hold its codes of the features
         (encoded on the workers), and the manifest keeps it.
