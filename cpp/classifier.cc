@@ -54,6 +54,11 @@ void check_codes(const Batch& batch, int64_t codebook_size) {
 
 }  // namespace
 
+float balanced_alpha(int32_t n_codes, double tokens_per_example) {
+  if (n_codes <= 0 || tokens_per_example <= 0.0) return 1.0f;
+  return static_cast<float>(std::sqrt(n_codes / std::max(1.0, tokens_per_example)));
+}
+
 float default_feature_lr(float lr, int64_t n_features) {
   return lr / (4.0f * static_cast<float>(n_features));
 }
@@ -177,7 +182,12 @@ void Classifier::initialize(Dictionary dictionary, bool has_text, const Dataset&
   shape.n_features = data.n_features;
   shape.n_codes = data.n_codes;
   shape.codebook_size = data.n_codes ? codebook_size : 0;
-  shape.alpha = config_.alpha;
+  shape.alpha =
+      config_.alpha > 0.0f
+          ? config_.alpha
+          : balanced_alpha(data.n_codes, has_text ? static_cast<double>(data.tokens.n_values()) /
+                                                        static_cast<double>(data.size())
+                                                  : 0.0);
   shape.loss = config_.loss;
   shape.neg = config_.neg;
   const int threads = config_.train.threads;

@@ -199,6 +199,29 @@ def test_features_only_model_has_no_text_table(data, tmp_path):
     assert pq_only._native.weights()["text_embeddings"].shape == (0, 16)
 
 
+def test_feature_tokens_are_weighed_by_the_texts_length_unless_alpha_is_given(data):
+    # Four tokens per text, no n-grams: alpha_ = sqrt(n_codes / 4), so that a
+    # step moves the tokens' mean (alpha^2 / n_codes) as far as the text's (1 / 4).
+    _, X, y = data[0]
+    texts = [f"w{i % 7} w{i % 11} w{i % 13} w{i % 17}" for i in range(len(y))]
+    settings = dict(word_ngrams=1, buckets=0)
+    for n_codes, alpha in ((4, 1.0), (16, 2.0)):
+        clf = fitted(texts, y, X, fusion="pq", n_subquantizers=n_codes, **settings)
+        assert clf.alpha_ == pytest.approx(alpha)
+        assert clf.alpha is None
+    assert fitted(texts, y, X, fusion="pq", alpha=0.3, **settings).alpha_ == pytest.approx(0.3)
+    assert fitted(None, y, X, fusion="pq").alpha_ == 1.0  # no text to weigh against
+    loaded = pickle.loads(pickle.dumps(clf))
+    assert loaded.alpha_ == pytest.approx(2.0)
+
+
+def test_rspq_subspaces_cover_the_features_by_default(data):
+    (texts, X, y), _ = data
+    clf = fitted(texts, y, X, fusion="rspq")  # 32 features, 4 subspaces
+    assert clf.quantizer_.subspaces_.shape == (4, 8)
+    assert clf.subspace_dim is None
+
+
 def test_features_are_converted_once_whatever_their_layout(data):
     (texts, X, y), (test_texts, test_X, _) = data
     clf = fitted(texts, y, X, fusion="add", n_jobs=1)

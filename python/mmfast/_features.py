@@ -55,7 +55,8 @@ def training_features(params: dict[str, Any], features: Any) -> TrainingFeatures
         raise ValueError(f"features are required with fusion={fusion!r}")
     if fusion in CONTINUOUS_FUSIONS:
         return TrainingFeatures(None, as_float_matrix("features", features), None, 0)
-    quantizer = quantizer_for(params, fusion)
+    quantizer = quantizer_for(params, fusion,
+                              None if is_codes(features) else np.shape(features)[-1])
     codebook_size = 2 ** check_int("n_bits", quantizer.n_bits, 1, 16)
     fitted = is_fitted(quantizer)
     if is_codes(features):
@@ -70,9 +71,22 @@ def training_features(params: dict[str, Any], features: Any) -> TrainingFeatures
     return TrainingFeatures(quantizer, None, codes, codebook_size)
 
 
-def quantizer_for(params: dict[str, Any], fusion: str) -> ProductQuantizer | RSPQ:
+def rspq_subspace_dim(subspace_dim: Any, n_subspaces: int, n_features: int | None) -> Any:
+    """The ``subspace_dim`` parameter, or for None as many dimensions per
+    subspace as make the subspaces hold about every feature once (None
+    still where there are no float features to fit on: codes). 8 subspaces
+    of 16 of fortunes' 384 features left rspq below text alone (.392
+    against .492); 8 of 48, with the balanced alpha, .518."""
+    if subspace_dim is not None or n_features is None:
+        return subspace_dim
+    return max(1, n_features // n_subspaces)
+
+
+def quantizer_for(params: dict[str, Any], fusion: str,
+                  n_features: int | None = None) -> ProductQuantizer | RSPQ:
     """The ``quantizer`` parameter when fitted, else a new unfitted one (a copy
-    of the parameter's settings, which fit() leaves untouched)."""
+    of the parameter's settings, which fit() leaves untouched) for features of
+    ``n_features`` columns (None: codes)."""
     kind = QUANTIZERS[fusion]
     given = params["quantizer"]
     if given is not None:
@@ -86,7 +100,9 @@ def quantizer_for(params: dict[str, Any], fusion: str) -> ProductQuantizer | RSP
             return copy.deepcopy(given)
         return kind(**given.get_params(deep=False))
     shape = {"n_subquantizers": params["n_subquantizers"]} if fusion == "pq" else {
-        "n_subspaces": params["n_subquantizers"], "subspace_dim": params["subspace_dim"]
+        "n_subspaces": params["n_subquantizers"],
+        "subspace_dim": rspq_subspace_dim(params["subspace_dim"], params["n_subquantizers"],
+                                          n_features),
     }
     return kind(n_bits=params["n_bits"], random_state=params["random_state"],
                 n_jobs=params["n_jobs"], **shape)

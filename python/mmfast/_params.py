@@ -176,11 +176,18 @@ CLASSIFIER: tuple[Param, ...] = (
           to_core=lambda share: -1.0 if share is None else share),  # the core's < 0: default
     Param("n_subquantizers", 8, "int",
           "Feature tokens per example (pq subvectors, or rspq subspaces).", _positive_int()),
-    Param("subspace_dim", 16, "int", "Dimensions per rspq subspace.", _positive_int()),
+    Param("subspace_dim", None, "int or None",
+          "Dimensions per rspq subspace. None: n_features // n_subquantizers (at least 1), "
+          "so that the subspaces hold about every feature once.", _optional(_positive_int())),
     Param("n_bits", 8, "int", "Each feature token takes one of 2**n_bits values (1 to 16).",
           _int(1, 16)),
-    Param("alpha", 1.0, "float", "Weight of the feature tokens against the text (pq, rspq).",
-          _float(0.0), core="alpha"),
+    Param("alpha", None, "float or None",
+          "Weight of the feature tokens against the text (pq, rspq). None: "
+          "sqrt(n_subquantizers / text tokens per example) over the training texts' words "
+          "and n-grams, so that a step moves the tokens' mean as far as the text's "
+          "(1 without texts); the fitted ``alpha_`` says what was used.",
+          _optional(_float(0.0)), core="alpha",
+          to_core=lambda alpha: 0.0 if alpha is None else alpha),  # the core's 0: balanced
     Param("quantizer", None, "ProductQuantizer, RSPQ or None",
           'The quantizer of "pq" ("rspq") fusion instead of one built from '
           "``n_subquantizers``, ``subspace_dim`` and ``n_bits``. An unfitted one gives its "

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from ._features import rspq_subspace_dim
 from ._inputs import Compiled, Examples, Source, resolve
 from ._jobs import TrainingDivergedError
 from ._params import CONTINUOUS_FUSIONS
@@ -284,7 +285,8 @@ def _applies(name: str, fusion: str | None) -> bool:
 def _resolved(clf: Classifier) -> dict[str, float]:
     """The values that a fitted model's data-dependent defaults (None) took."""
     core = clf._fitted_native()
-    return {"lr": clf.lr_, "epochs": clf.epochs_, "feature_lr": core.feature_lr}
+    return {"lr": clf.lr_, "epochs": clf.epochs_, "feature_lr": core.feature_lr,
+            "alpha": clf.alpha_}
 
 
 def _perturb(best: dict[str, Any], resolved: dict[str, float], searched: list[str],
@@ -318,4 +320,6 @@ def _feasible(params: dict[str, Any], n_train: int, n_features: int) -> dict[str
     if params["fusion"] not in _QUANTIZED or params.get("quantizer") is not None:
         return params
     return {**params, "n_bits": min(params["n_bits"], int(math.log2(n_train))),
-            "subspace_dim": min(params["subspace_dim"], n_features)}
+            "subspace_dim": min(rspq_subspace_dim(params["subspace_dim"],
+                                                  params["n_subquantizers"], n_features),
+                                n_features)}

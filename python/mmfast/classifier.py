@@ -93,6 +93,9 @@ class Classifier(Estimator):
     epochs_ : int
         The passes the fit made: ``epochs``, or as many as the training data
         gave it when ``epochs`` is None.
+    alpha_ : float
+        The weight of the feature tokens (pq, rspq): ``alpha``, or the one the
+        training data gave it when ``alpha`` is None (1 for other fusions).
     quantizer_ : ProductQuantizer, RSPQ or None
         The fitted quantizer of a "pq" or "rspq" model (None when it was
         trained on codes without one).
@@ -138,9 +141,9 @@ class Classifier(Estimator):
         feature_lr: float | None = None,
         modality_dropout: float | None = None,
         n_subquantizers: int = 8,
-        subspace_dim: int = 16,
+        subspace_dim: int | None = None,
         n_bits: int = 8,
-        alpha: float = 1.0,
+        alpha: float | None = None,
         quantizer: ProductQuantizer | RSPQ | None = None,
         n_jobs: int | None = None,
         random_state: int = 0,
@@ -381,6 +384,7 @@ class Classifier(Estimator):
         self.quantizer_ = quantizer
         self.fusion_ = _trained_fusion(core, self.fusion)
         self.buckets_ = core.buckets
+        self.alpha_ = core.alpha
         self.lr_ = params["lr"]
         self.epochs_ = params["epochs"]
         return self
@@ -822,6 +826,7 @@ class Classifier(Estimator):
             clf.multilabel_ = bool(meta["multilabel"])
             clf.fusion_ = _trained_fusion(core, meta["params"]["fusion"])
             clf.buckets_ = core.buckets
+            clf.alpha_ = core.alpha
             # Files from before lr=None and epochs=None had both in their params.
             clf.lr_, clf.epochs_ = meta.get("schedule", [clf.lr, clf.epochs])
             native = core.quantizer

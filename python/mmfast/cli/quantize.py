@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._features import rspq_subspace_dim
 from .._params import BY_NAME
 from ..quantization import RSPQ, ProductQuantizer
 from ._files import CommandError, about, check_output, load_npy, save_npy, say
@@ -48,7 +49,9 @@ def run(args: argparse.Namespace) -> None:
                   n_jobs=args.n_jobs, verbose=args.verbose)
     quantizer = (
         ProductQuantizer(n_subquantizers=args.n_subquantizers, **common) if args.method == "pq"
-        else RSPQ(n_subspaces=args.n_subquantizers, subspace_dim=args.subspace_dim, **common)
+        else RSPQ(n_subspaces=args.n_subquantizers,
+                  subspace_dim=rspq_subspace_dim(args.subspace_dim, args.n_subquantizers,
+                                                 X.shape[1]), **common)
     )
     with about(args.input):
         codes = quantizer.fit_transform(X)
