@@ -373,6 +373,10 @@ import numpy as np
 import mmfast
 rng = np.random.default_rng(0)
 {setup}
+# Python only raises KeyboardInterrupt where SIGINT was not ignored when it
+# started, and a job started in the background by a shell without job control
+# ignores it (so a CI runner launched that way would ignore it here too).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
 start = time.process_time()
 try:
