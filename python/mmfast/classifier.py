@@ -518,8 +518,11 @@ class Classifier(Estimator):
         _jobs.run(small.compress_from(core, inputs.texts, inputs.dense, inputs.codes, offsets,
                                       ids, n_rows, bool(cover), dsub, bool(qnorm),
                                       _COMPRESS_ITERATIONS))
-        compressed = copy.copy(self)
-        compressed._native = small
+        # Built from the small core directly: copy.copy would pickle and
+        # unpickle the full model first (3.7 s of a 4.1 s compress of a
+        # 300k-document model).
+        compressed = self._from_native(small, self._metadata())
+        compressed.set_params(**self.get_params(deep=False))
         if source is not None and retrain_epochs > 0:
             compressed._continue_training(source, epochs=retrain_epochs, lr=self.lr_, lr_end=0.0)
         if qout:
