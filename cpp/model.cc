@@ -121,11 +121,13 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
 }
 
 ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream, bool replicate) const {
-  return ModelScratch{fusion_.make_scratch(), loss_->make_scratch(seed, stream),
-                      projection_ ? projection_->make_scratch(replicate) : ProjectionScratch{},
-                      replicate && output_.size() <= kReplicatedOutput
-                          ? Replica(output_, kOutputMergeEvery)
-                          : Replica()};
+  return ModelScratch{
+      fusion_.make_scratch(), loss_->make_scratch(seed, stream),
+      projection_ ? projection_->make_scratch(replicate) : ProjectionScratch{},
+      replicate && output_.size() <=
+                       (writes_every_output_row() ? kReplicatedDenseOutput : kReplicatedOutput)
+          ? Replica(output_, kOutputMergeEvery)
+          : Replica()};
 }
 
 bool Model::supports_dropout() const {

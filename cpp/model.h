@@ -66,8 +66,14 @@ class Model {
   // Replicas cost two copies per thread and a pass over the table per
   // merge: worth it for the tables that (nearly) every example writes. 16
   // and 64 (C's) measured as fast as 64 and 256, faster than 4 and 16, at
-  // equal accuracy (README, Performance, "Threads").
+  // equal accuracy (README, Performance, "Threads"). softmax and ova write
+  // every output row on every example, so a merge every 16 examples costs
+  // less than a sixteenth of the training itself whatever the table's size
+  // (bilinear_gated's classes x dim^2 table: 2 threads took 2.4x one
+  // thread's time without a replica, 0.54x with one); hs and ns write a few
+  // rows, so only a small table is worth a pass per merge.
   static constexpr int64_t kReplicatedOutput = int64_t{1} << 16;
+  static constexpr int64_t kReplicatedDenseOutput = int64_t{1} << 22;
   static constexpr int kOutputMergeEvery = 16;
 
   // Starts loading the example's embedding rows into cache, so that they
@@ -112,6 +118,10 @@ class Model {
   // Whether train() takes one input alone: the fusion reads both and its
   // hidden vector has dim values (not bilinear_gated's dim * dim).
   bool supports_dropout() const;
+  // Whether the loss updates every output row on every example (softmax, ova).
+  bool writes_every_output_row() const {
+    return shape_.loss == LossKind::kSoftmax || shape_.loss == LossKind::kOneVsAll;
+  }
 
   const ModelShape& shape() const { return shape_; }
   const Fusion& fusion() const { return fusion_; }
