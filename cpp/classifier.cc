@@ -190,6 +190,7 @@ void Classifier::initialize(Dictionary dictionary, bool has_text, const Dataset&
                                                   : 0.0);
   shape.loss = config_.loss;
   shape.neg = config_.neg;
+  shape.intercept = shape.fusion == FusionKind::kFeatures && data.n_features > 0;
   const int threads = config_.train.threads;
   const Standardization scaling =
       !data.features ? Standardization{}
