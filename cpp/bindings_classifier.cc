@@ -172,6 +172,7 @@ py::dict model_weights(py::object self) {
   out["text_embeddings"] = matrix_view(model.text_embeddings(), self);
   out["feature_embeddings"] = matrix_view(model.feature_embeddings(), self);
   out["output"] = matrix_view(model.output(), self);
+  if (model.output_bias().size() > 0) out["output_bias"] = matrix_view(model.output_bias(), self);
   if (const Projection* projection = model.projection()) {
     out["projection"] = matrix_view(projection->weights(), self);
     out["feature_mean"] = vector_view(projection->scaling().mean, self);

@@ -27,6 +27,8 @@ std::string loss_name(LossKind kind) {
   throw std::invalid_argument("unknown loss kind");
 }
 
+bool has_output_bias(LossKind kind) { return kind == LossKind::kOneVsAll; }
+
 namespace {
 
 constexpr float kLogEpsilon = 1e-5f;  // keeps log() finite for p == 0
@@ -40,26 +42,30 @@ int32_t pick_one(const int32_t* labels, int32_t n_labels, Rng& rng) {
 // The per-example kernels below are the hot path: each is cloned per ISA
 // (see simd.h) and called once per example.
 
-// Logistic regression steps on output rows rows[i]: is `hidden` in that
-// row's positive class (positive[i]) or not. Serves ns, hs and ova.
-MMFAST_CLONES float logistic_steps(const float* hidden, Matrix& output, const int32_t* rows,
-                                   const uint8_t* positive, int64_t n, float lr, float* grad) {
+// Logistic regression steps on output rows rows[i] (with their biases,
+// unless `bias` is nullptr): is `hidden` in that row's positive class
+// (positive[i]) or not. Serves ns, hs and ova.
+MMFAST_CLONES float logistic_steps(const float* hidden, Matrix& output, float* bias,
+                                   const int32_t* rows, const uint8_t* positive, int64_t n,
+                                   float lr, float* grad) {
   const int64_t dim = output.cols();
   float loss = 0.0f;
   for (int64_t i = 0; i < n; ++i) {
     float* row = output.row(rows[i]);
-    const float p = sigmoid(dot(row, hidden, dim));
+    const float p = sigmoid(dot(row, hidden, dim) + (bias ? bias[rows[i]] : 0.0f));
     const float alpha = lr * (static_cast<float>(positive[i]) - p);
     axpy(alpha, row, grad, dim);
     axpy(alpha, hidden, row, dim);
+    if (bias) bias[rows[i]] += alpha;
     loss -= std::log((positive[i] ? p : 1.0f - p) + kLogEpsilon);
   }
   return loss;
 }
 
-MMFAST_CLONES void sigmoid_scores(const float* hidden, const Matrix& output, float* probs) {
+MMFAST_CLONES void sigmoid_scores(const float* hidden, const Matrix& output, const float* bias,
+                                  float* probs) {
   for (int64_t c = 0; c < output.rows(); ++c) {
-    probs[c] = sigmoid(dot(output.row(c), hidden, output.cols()));
+    probs[c] = sigmoid(dot(output.row(c), hidden, output.cols()) + (bias ? bias[c] : 0.0f));
   }
 }
 
@@ -94,7 +100,7 @@ class SoftmaxLoss : public Loss {
   int64_t output_rows() const override { return n_classes_; }
 
   float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
-              Matrix& output, float* grad, LossScratch& scratch) const override {
+              Matrix& output, float*, float* grad, LossScratch& scratch) const override {
     const int32_t target = pick_one(labels, n_labels, scratch.rng);
     float* probs = scratch.scores.data();
     softmax_scores(hidden, output, probs);
@@ -102,7 +108,7 @@ class SoftmaxLoss : public Loss {
     return -std::log(probs[target] + kLogEpsilon);
   }
 
-  void predict(const float* hidden, const Matrix& output, float* probs,
+  void predict(const float* hidden, const Matrix& output, const float*, float* probs,
                LossScratch&) const override {
     softmax_scores(hidden, output, probs);
   }
@@ -125,7 +131,7 @@ class NegativeSamplingLoss : public Loss {
   int64_t output_rows() const override { return static_cast<int64_t>(cumulative_.size()); }
 
   float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
-              Matrix& output, float* grad, LossScratch& scratch) const override {
+              Matrix& output, float*, float* grad, LossScratch& scratch) const override {
     const int32_t target = pick_one(labels, n_labels, scratch.rng);
     std::vector<int32_t>& rows = scratch.step_rows;
     std::vector<uint8_t>& positive = scratch.step_positive;
@@ -139,13 +145,13 @@ class NegativeSamplingLoss : public Loss {
       rows.push_back(negative);
       positive.push_back(0);
     }
-    return logistic_steps(hidden, output, rows.data(), positive.data(),
+    return logistic_steps(hidden, output, nullptr, rows.data(), positive.data(),
                           static_cast<int64_t>(rows.size()), lr, grad);
   }
 
-  void predict(const float* hidden, const Matrix& output, float* probs,
+  void predict(const float* hidden, const Matrix& output, const float*, float* probs,
                LossScratch&) const override {
-    sigmoid_scores(hidden, output, probs);
+    sigmoid_scores(hidden, output, nullptr, probs);
   }
 
  private:
@@ -168,17 +174,17 @@ class OneVsAllLoss : public Loss {
   int64_t output_rows() const override { return static_cast<int64_t>(all_rows_.size()); }
 
   float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
-              Matrix& output, float* grad, LossScratch& scratch) const override {
+              Matrix& output, float* bias, float* grad, LossScratch& scratch) const override {
     std::vector<uint8_t>& positive = scratch.step_positive;
     positive.assign(all_rows_.size(), 0);
     for (int32_t i = 0; i < n_labels; ++i) positive[labels[i]] = 1;
-    return logistic_steps(hidden, output, all_rows_.data(), positive.data(), output_rows(), lr,
-                          grad);
+    return logistic_steps(hidden, output, bias, all_rows_.data(), positive.data(), output_rows(),
+                          lr, grad);
   }
 
-  void predict(const float* hidden, const Matrix& output, float* probs,
+  void predict(const float* hidden, const Matrix& output, const float* bias, float* probs,
                LossScratch&) const override {
-    sigmoid_scores(hidden, output, probs);
+    sigmoid_scores(hidden, output, bias, probs);
   }
 
  private:
@@ -257,13 +263,14 @@ class HierarchicalSoftmaxLoss : public Loss {
   }
 
   float train(const float* hidden, const int32_t* labels, int32_t n_labels, float lr,
-              Matrix& output, float* grad, LossScratch& scratch) const override {
+              Matrix& output, float*, float* grad, LossScratch& scratch) const override {
     const int32_t target = pick_one(labels, n_labels, scratch.rng);
-    return logistic_steps(hidden, output, path_rows_[target].data(), path_right_[target].data(),
+    return logistic_steps(hidden, output, nullptr, path_rows_[target].data(),
+                          path_right_[target].data(),
                           static_cast<int64_t>(path_rows_[target].size()), lr, grad);
   }
 
-  void predict(const float* hidden, const Matrix& output, float* probs,
+  void predict(const float* hidden, const Matrix& output, const float*, float* probs,
                LossScratch& scratch) const override {
     if (n_classes_ == 1) {
       probs[0] = 1.0f;

@@ -46,6 +46,20 @@ Projection::Start projection_start(FusionKind fusion) {
                                               : Projection::Start::kSmall;
 }
 
+// ova's biases start at each class's prior log-odds, log(q / (1 - q)) with
+// q = (count + 0.5) / (n_examples + 1) (finite for a class in no example or
+// in all), so that the sigmoids are calibrated from the first example: at
+// 0 every class starts at p = 0.5, and its first steps push all of them down
+// at once through the hidden vector (sum_c (y_c - p_c) B_c).
+Matrix prior_log_odds(const std::vector<int64_t>& class_counts, int64_t n_examples) {
+  Matrix bias(1, static_cast<int64_t>(class_counts.size()));
+  for (size_t c = 0; c < class_counts.size(); ++c) {
+    const double q = (static_cast<double>(class_counts[c]) + 0.5) / (n_examples + 1.0);
+    bias.row(0)[c] = static_cast<float>(std::log(q / (1.0 - q)));
+  }
+  return bias;
+}
+
 // A table as a file stores it: float rows, or quantized ones (with an
 // empty float table).
 struct StoredTable {
@@ -70,7 +84,7 @@ void write_table(BinaryWriter& out, const Matrix& floats,
 
 }  // namespace
 
-Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts,
+Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, int64_t n_examples,
              const Standardization& scaling, uint64_t seed, int threads)
     : Model(shape, class_counts,
             Matrix::uniform(shape.text_rows, shape.dim, 1.0f / shape.dim, seed, threads),
@@ -81,11 +95,12 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts,
                                                        projection_start(shape.fusion)))
                 : std::nullopt,
             Matrix(make_loss(shape.loss, class_counts, shape.neg)->output_rows(),
-                   Fusion(shape.fusion, shape.gate, shape.dim).width())) {}
+                   Fusion(shape.fusion, shape.gate, shape.dim).width()),
+            has_output_bias(shape.loss) ? prior_log_odds(class_counts, n_examples) : Matrix()) {}
 
 Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix text_embeddings,
              Matrix feature_embeddings, std::optional<Projection> projection, Matrix output,
-             std::optional<QuantizedMatrix> text_codes,
+             Matrix output_bias, std::optional<QuantizedMatrix> text_codes,
              std::optional<QuantizedMatrix> feature_codes,
              std::optional<QuantizedMatrix> output_codes)
     : shape_(shape),
@@ -98,6 +113,9 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
       feature_embeddings_(std::move(feature_embeddings)),
       projection_(std::move(projection)),
       output_(std::move(output)),
+      output_bias_(output_bias.cols() > 0 || !has_output_bias(shape.loss)
+                       ? std::move(output_bias)
+                       : Matrix(1, loss_->output_rows())),
       text_codes_(std::move(text_codes)),
       feature_codes_(std::move(feature_codes)),
       output_codes_(std::move(output_codes)) {
@@ -111,8 +129,10 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
             fits(feature_embeddings_, feature_codes_, shape.n_codes * shape.codebook_size,
                  shape.dim) &&
             output_.rows() == loss_->output_rows() && output_.cols() == fusion_.width() &&
-            (!output_codes_ ||
-             (output_codes_->rows() == output_.rows() && output_codes_->cols() == output_.cols())),
+            (!output_codes_ || (output_codes_->rows() == output_.rows() &&
+                                output_codes_->cols() == output_.cols())) &&
+            output_bias_.rows() == (has_output_bias(shape.loss) ? 1 : 0) &&
+            (output_bias_.rows() == 0 || output_bias_.cols() == output_.rows()),
         "matrix shapes do not match the model");
   check(shape.n_features == 0 ? !projection_
                               : projection_ && projection_->dim() == shape.dim &&
@@ -121,13 +141,15 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
 }
 
 ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream, bool replicate) const {
-  return ModelScratch{
-      fusion_.make_scratch(), loss_->make_scratch(seed, stream),
-      projection_ ? projection_->make_scratch(replicate) : ProjectionScratch{},
-      replicate && output_.size() <=
-                       (writes_every_output_row() ? kReplicatedDenseOutput : kReplicatedOutput)
-          ? Replica(output_, kOutputMergeEvery)
-          : Replica()};
+  const bool replicate_output =
+      replicate &&
+      output_.size() <= (writes_every_output_row() ? kReplicatedDenseOutput : kReplicatedOutput);
+  return ModelScratch{fusion_.make_scratch(), loss_->make_scratch(seed, stream),
+                      projection_ ? projection_->make_scratch(replicate) : ProjectionScratch{},
+                      replicate_output ? Replica(output_, kOutputMergeEvery) : Replica(),
+                      replicate_output && output_bias_.size() > 0
+                          ? Replica(output_bias_, kOutputMergeEvery)
+                          : Replica()};
 }
 
 bool Model::supports_dropout() const {
@@ -214,9 +236,12 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
   FusionScratch& f = scratch.fusion;
   forward(example, fusion, scratch);
   std::fill(f.dz.begin(), f.dz.end(), 0.0f);
-  const float loss = loss_->train(f.z.data(), labels, n_labels, lr, scratch.output.of(output_),
-                                  f.dz.data(), scratch.loss);
+  Matrix& bias = scratch.output_bias.of(output_bias_);
+  const float loss =
+      loss_->train(f.z.data(), labels, n_labels, lr, scratch.output.of(output_),
+                   bias.size() > 0 ? bias.data() : nullptr, f.dz.data(), scratch.loss);
   scratch.output.step(output_);
+  scratch.output_bias.step(output_bias_);
   fusion.backward(f);
   // Back-propagate through the means: each row gets its share of the gradient.
   // Quantized rows are fixed: only the float weights learn (retraining).
@@ -244,18 +269,21 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
 void Model::flush(ModelScratch& scratch) {
   if (projection_) projection_->flush(scratch.projection);
   scratch.output.merge(output_);
+  scratch.output_bias.merge(output_bias_);
 }
 
 MMFAST_CLONES void Model::predict(const ExampleView& example, float* probs,
                                   ModelScratch& scratch) const {
   forward(example, fusion_, scratch);
-  loss_->predict(scratch.fusion.z.data(), output_, probs, scratch.loss);
+  loss_->predict(scratch.fusion.z.data(), output_,
+                 output_bias_.size() > 0 ? output_bias_.data() : nullptr, probs, scratch.loss);
 }
 
 Matrix* Model::table(std::string_view name) {
   if (name == "text_embeddings") return &text_embeddings_;
   if (name == "feature_embeddings") return &feature_embeddings_;
   if (name == "output") return &output_;
+  if (name == "output_bias" && output_bias_.size() > 0) return &output_bias_;
   if (name == "projection" && projection_) return &projection_->weights();
   return nullptr;
 }
@@ -276,7 +304,7 @@ Model Model::compressed(const RowBits& text_kept, int64_t n_words, const RowQuan
   }
   return Model(shape, class_counts_, text ? Matrix(0, shape_.dim) : text_embeddings_,
                features ? Matrix(0, shape_.dim) : feature_embeddings_, projection_, output_,
-               std::move(text), std::move(features), output_codes_);
+               output_bias_, std::move(text), std::move(features), output_codes_);
 }
 
 void Model::quantize_output(const RowQuantization& options, int threads) {
@@ -300,7 +328,7 @@ bool Model::bounded(int threads, const Dataset* trained) const {
           ? text_embeddings_.rows_bounded(trained->tokens.row(0), trained->tokens.n_values(), bound)
           : text_embeddings_.bounded(bound, threads);
   return text_bounded && feature_embeddings_.bounded(bound, threads) &&
-         output_.bounded(bound, threads) &&
+         output_.bounded(bound, threads) && output_bias_.bounded(bound, threads) &&
          (!projection_ || projection_->weights().bounded(bound, threads));
 }
 
@@ -320,6 +348,7 @@ void Model::write(BinaryWriter& out) const {
   write_table(out, feature_embeddings_, feature_codes_);
   if (projection_) projection_->write(out);
   write_table(out, output_, output_codes_);
+  if (output_bias_.size() > 0) output_bias_.write(out);  // format 5 on
 }
 
 Model Model::read(BinaryReader& in) {
@@ -360,10 +389,12 @@ Model Model::read(BinaryReader& in) {
   if (shape.n_features > 0) projection.emplace(Projection::read(in));
   StoredTable output = read_table(in);
   if (output.codes) output.floats = output.codes->decode(resolve_threads(0));
+  Matrix output_bias;
+  if (has_output_bias(shape.loss) && in.version() >= 5) output_bias = Matrix::read(in);
   try {
     return Model(shape, std::move(class_counts), std::move(text.floats), std::move(features.floats),
-                 std::move(projection), std::move(output.floats), std::move(text.codes),
-                 std::move(features.codes), std::move(output.codes));
+                 std::move(projection), std::move(output.floats), std::move(output_bias),
+                 std::move(text.codes), std::move(features.codes), std::move(output.codes));
   } catch (const std::invalid_argument& e) {
     in.expect(false, e.what());
     throw;

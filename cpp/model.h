@@ -48,15 +48,18 @@ struct ModelScratch {
   LossScratch loss;
   ProjectionScratch projection;  // empty without dense features
   Replica output;                // this thread's output matrix, when it has its own
+  Replica output_bias;           // and its output biases (ova)
 };
 
 class Model {
  public:
   // A fresh model as fastText starts one: embeddings uniform(-1/dim, 1/dim)
-  // from `seed`, output matrix zero; C as Projection starts it. `scaling`
-  // standardizes dense features (shape.n_features values; ignored without).
-  Model(const ModelShape& shape, std::vector<int64_t> class_counts, const Standardization& scaling,
-        uint64_t seed, int threads);
+  // from `seed`, output matrix zero; C as Projection starts it; ova's output
+  // biases at each class's log-odds among `n_examples` examples of
+  // `class_counts` (its prior: see prior_log_odds). `scaling` standardizes
+  // dense features (shape.n_features values; ignored without).
+  Model(const ModelShape& shape, std::vector<int64_t> class_counts, int64_t n_examples,
+        const Standardization& scaling, uint64_t seed, int threads);
 
   // With `replicate`, the scratch of one of several training threads: it
   // trains its own replicas of the small dense tables (the output matrix
@@ -131,23 +134,30 @@ class Model {
   const Matrix& text_embeddings() const { return text_embeddings_; }
   const Matrix& feature_embeddings() const { return feature_embeddings_; }
   const Matrix& output() const { return output_; }
+  // 1 x output rows: each output row's bias, where the loss has them (ova,
+  // has_output_bias); 0 x output rows otherwise.
+  const Matrix& output_bias() const { return output_bias_; }
   // The dense-feature projection; nullptr unless shape().n_features > 0.
   const Projection* projection() const { return projection_ ? &*projection_ : nullptr; }
   // A weight table by the name Python's weights() gives it: "text_embeddings",
-  // "feature_embeddings", "output" or "projection" (nullptr when the model
+  // "feature_embeddings", "output", "output_bias" or "projection" (nullptr when the model
   // has none of that name), writable: parameter mixing (mmfast.dask) sets the
   // rows averaged over workers between slices of training.
   Matrix* table(std::string_view name);
 
   void write(BinaryWriter& out) const;
+  // Files before format 5 have no output biases: an ova model read from one
+  // gets zeros, which predict as it did.
   static Model read(BinaryReader& in);
 
  private:
   // The tables in `*_codes` take the place of their float tables, which are
   // then empty; output_codes is the output matrix as stored, `output` decoded.
+  // An empty `output_bias` (0 x 0) gives a loss with biases zeros (a fresh
+  // model, or a file from before format 5).
   Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix text_embeddings,
         Matrix feature_embeddings, std::optional<Projection> projection, Matrix output,
-        std::optional<QuantizedMatrix> text_codes = {},
+        Matrix output_bias, std::optional<QuantizedMatrix> text_codes = {},
         std::optional<QuantizedMatrix> feature_codes = {},
         std::optional<QuantizedMatrix> output_codes = {});
   // Leaves t, u and z of scratch.fusion set for `example`, fused by `fusion`
@@ -165,6 +175,7 @@ class Model {
   Matrix feature_embeddings_;              // D: n_codes * codebook_size x dim
   std::optional<Projection> projection_;  // C and the feature scaling
   Matrix output_;                          // B: loss rows x fusion width
+  Matrix output_bias_;                     // 1 (ova) or 0 x loss rows
   // Compressed tables (see compressed()); output_codes_ is what output_ was
   // decoded from.
   std::optional<QuantizedMatrix> text_codes_, feature_codes_, output_codes_;

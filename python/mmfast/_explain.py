@@ -5,10 +5,11 @@ continuous feature part.
 The score of class c is linear in the hidden vector z: sum_k sign_k * (B[r_k] . z)
 over the output rows the loss ties to c (``_core.Classifier.score_terms``), that
 is w . z with w = sum_k sign_k * B[r_k]. With softmax, ns and ova, w = B_c and the
-score is the class's logit; with hs it is the signed sum of the decisions on the
-class's tree path. z itself is a weighted sum of rows for text-only, add, pq and
-rspq models, so the split is exact; for max and the gated fusions it is exact
-given the winning coordinates or the gate (see ``explain``).
+score is the class's logit (with ova, plus the class's bias b_c); with hs it is the
+signed sum of the decisions on the class's tree path. z itself is a weighted sum
+of rows for text-only, add, pq and rspq models, so the split is exact; for max
+and the gated fusions it is exact given the winning coordinates or the gate (see
+``explain``).
 
 The arithmetic is that of one example, in numpy over read-only views of the
 model's tables; only the rows the example reads are gathered.
@@ -25,6 +26,7 @@ from . import _core
 from ._validation import check_int
 
 CONTINUOUS = "<features>"  # the name of the continuous feature part's entry
+BIAS = "<bias>"  # the name of the class's own bias's entry (ova)
 
 
 class FeatureToken(NamedTuple):
@@ -67,9 +69,10 @@ _MEANING = {
 class Explanation(list):
     """[(token, contribution), ...]: a list of pairs, in the core's encoding
     order (words, then word n-grams, then feature tokens or the continuous
-    part), whose contributions add up to ``score``. A token is a word or n-gram
-    (str), a ``FeatureToken`` (pq, rspq), or ``"<features>"`` for the
-    continuous feature part.
+    part, and with ova the class's bias), whose contributions add up to
+    ``score``. A token is a word or n-gram (str), a ``FeatureToken`` (pq,
+    rspq), ``"<features>"`` for the continuous feature part, or ``"<bias>"``
+    for the class's bias.
 
     Attributes: ``label`` (the explained class), ``score`` (its score, see
     ``Classifier.explain``), ``meaning`` (in what sense the parts add up),
@@ -184,6 +187,11 @@ def explain(clf: Any, text: str | None, features: Any, label: Any) -> Explanatio
             pairs.append((token, float(contribution)))
             entry_spans.append(None)
     score = float(np.dot(w, z.astype(np.float64)))
+    if "output_bias" in weights:  # ova: the class's own offset is part of its logit
+        bias = float(weights["output_bias"][0, class_id])
+        pairs.append((BIAS, bias))
+        entry_spans.append(None)
+        score += bias
     if core.loss == "hs":
         meaning += "; hs: the score is the signed sum of the decisions on the class's tree path"
     return Explanation(pairs, entry_spans, list(words), clf.classes_[class_id].item(), score,

@@ -715,7 +715,8 @@ class Classifier(Estimator):
             n-grams (in the order the model reads them; a word out of the
             vocabulary counts only through its n-grams), then the feature
             tokens (``FeatureToken(subquantizer, centroid)``, pq/rspq) or one
-            ``"<features>"`` entry for the continuous feature part. The
+            ``"<features>"`` entry for the continuous feature part, and with
+            ova a ``"<bias>"`` entry for the class's own bias. The
             contributions add up to its ``score``: the class's logit before the
             softmax (softmax), its own logit (ns, ova: sigmoid(score) is
             ``predict_proba``), or with hs the signed sum of the logits of the

@@ -45,7 +45,7 @@ _SCATTER_SECONDS = 60
 # Tables whose rows a worker touches sparsely (sent back as the rows it
 # changed), and those every step touches (sent back whole).
 _SPARSE = ("text_embeddings", "feature_embeddings")
-_DENSE = ("output", "projection")
+_DENSE = ("output", "output_bias", "projection")
 
 
 @dataclass
