@@ -59,8 +59,9 @@ float balanced_alpha(int32_t n_codes, double tokens_per_example) {
   return static_cast<float>(std::sqrt(n_codes / std::max(1.0, tokens_per_example)));
 }
 
-float default_feature_lr(float lr, int64_t n_features) {
-  return lr / (4.0f * static_cast<float>(n_features));
+float default_feature_lr(float lr, int64_t n_features, LossKind loss, double labels_per_example) {
+  const double labels = loss == LossKind::kOneVsAll ? std::max(1.0, labels_per_example) : 1.0;
+  return static_cast<float>(lr / (4.0 * static_cast<double>(n_features) * labels));
 }
 
 Classifier::Classifier(const ClassifierConfig& config)
@@ -190,7 +191,8 @@ void Classifier::initialize(Dictionary dictionary, bool has_text, const Dataset&
                                                   : 0.0);
   shape.loss = config_.loss;
   shape.neg = config_.neg;
-  shape.intercept = shape.fusion == FusionKind::kFeatures && data.n_features > 0;
+  shape.intercept = (shape.fusion == FusionKind::kFeatures && data.n_features > 0) ||
+                    shape.loss == LossKind::kOneVsAll;
   const int threads = config_.train.threads;
   const Standardization scaling =
       !data.features ? Standardization{}
@@ -202,7 +204,7 @@ void Classifier::initialize(Dictionary dictionary, bool has_text, const Dataset&
   // sampling are built from these counts once, here.
   std::vector<int64_t> class_counts = data.class_counts();
   for (int64_t& count : class_counts) count = std::max<int64_t>(count, 1);
-  model_.emplace(shape, std::move(class_counts), scaling, config_.train.seed, threads);
+  model_.emplace(shape, std::move(class_counts), data.size(), scaling, config_.train.seed, threads);
   dictionary_ = std::move(dictionary);
   quantizer_.reset();
 }
@@ -272,7 +274,10 @@ std::unique_ptr<Trainer> Classifier::trainer_for(std::shared_ptr<const Dataset> 
   }
   const int64_t n_features = model().shape().n_features;
   if (options.feature_lr <= 0.0f && n_features > 0) {
-    options.feature_lr = default_feature_lr(options.lr, n_features);
+    options.feature_lr =
+        default_feature_lr(options.lr, n_features, model().shape().loss,
+                           static_cast<double>(data->labels.n_values()) /
+                               static_cast<double>(std::max<int64_t>(data->size(), 1)));
   }
   training_ = options;
   return std::make_unique<Trainer>(*model_, std::move(data), options);

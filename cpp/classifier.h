@@ -80,7 +80,14 @@ struct CompressOptions {
 // about feature_lr * n_features times its gradient: a quarter of lr here.
 // Larger steps made add/max/features-only models diverge or ignore the text
 // in our measurements (see README, "Choosing the fusion's settings").
-float default_feature_lr(float lr, int64_t n_features);
+// With ova the step is also divided by the examples' mean number of labels
+// (`labels_per_example`, at least 1): the loss's curvature in the hidden
+// vector, sum_c p_c (1 - p_c) B_c B_c^T over every class, is bounded by
+// sum_c p_c, the expected number of labels of calibrated sigmoids, where
+// softmax's probabilities sum to 1. (debtags, 3.1 labels per example: a
+// features-only model diverged at lr 0.26 with the softmax step, and scored
+// the same from half of it down to an eighth.)
+float default_feature_lr(float lr, int64_t n_features, LossKind loss, double labels_per_example);
 // The feature tokens' weight when none is given: sqrt(n_codes / tokens),
 // tokens the mean number of text tokens (words and n-grams) per example; 1
 // without text. A step moves the text mean t by lr / tokens times its

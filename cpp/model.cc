@@ -33,13 +33,30 @@ void check_shape(const ModelShape& shape) {
             shape.fusion == FusionKind::kFeatures,
         "feature tokens are fused by addition");
   check(fusion.width() <= (int64_t{1} << 26), "dim too large for bilinear fusion");
-  check(!shape.intercept || shape.fusion == FusionKind::kFeatures,
-        "only a features-only model has an intercept");
 }
 
 // Size of z as the output layer reads it (see Model::hidden_width).
 int64_t hidden_width_of(const ModelShape& shape) {
   return Fusion(shape.fusion, shape.gate, shape.dim).width() + (shape.intercept ? 1 : 0);
+}
+
+// The output layer as training starts it: zero, as fastText's, except ova's
+// intercepts, at each class's prior log-odds log(q / (1 - q)) with
+// q = (count + 0.5) / (n_examples + 1) (finite for a class in no example or
+// in all), so that the sigmoids are calibrated from the first example: at 0
+// every class starts at p = 0.5, and the first steps push them all down at
+// once through z.
+Matrix initial_output(const ModelShape& shape, const std::vector<int64_t>& class_counts,
+                      int64_t n_examples) {
+  Matrix output(make_loss(shape.loss, class_counts, shape.neg)->output_rows(),
+                hidden_width_of(shape));
+  if (shape.intercept && shape.loss == LossKind::kOneVsAll) {
+    for (int64_t c = 0; c < output.rows(); ++c) {
+      const double q = (static_cast<double>(class_counts[c]) + 0.5) / (n_examples + 1.0);
+      output.row(c)[output.cols() - 1] = static_cast<float>(std::log(q / (1.0 - q)));
+    }
+  }
+  return output;
 }
 
 // bilinear_gated's dim gates sigmoid(u_j) each scale a copy of t. From
@@ -77,7 +94,7 @@ void write_table(BinaryWriter& out, const Matrix& floats,
 
 }  // namespace
 
-Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts,
+Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, int64_t n_examples,
              const Standardization& scaling, uint64_t seed, int threads)
     : Model(shape, class_counts,
             Matrix::uniform(shape.text_rows, shape.dim, 1.0f / shape.dim, seed, threads),
@@ -87,8 +104,7 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts,
                 ? std::optional<Projection>(Projection(shape.dim, scaling, seed ^ 0xC0DEu, threads,
                                                        projection_start(shape.fusion)))
                 : std::nullopt,
-            Matrix(make_loss(shape.loss, class_counts, shape.neg)->output_rows(),
-                   hidden_width_of(shape))) {}
+            initial_output(shape, class_counts, n_examples)) {}
 
 Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix text_embeddings,
              Matrix feature_embeddings, std::optional<Projection> projection, Matrix output,

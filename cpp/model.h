@@ -35,11 +35,14 @@ struct ModelShape {
   LossKind loss = LossKind::kSoftmax;
   int32_t neg = 5;
   // z ends with a constant 1, whose output weights are the scores'
-  // intercepts (features-only models alone): standardized features have mean
-  // zero, so a linear model of them without one cannot learn how frequent
-  // each class is (icons: .700 without, .718 with, logistic regression
-  // .719; README, "Choosing the fusion's settings"). Model files before
-  // format 5 have none.
+  // intercepts (features-only models of dense features, and every ova
+  // model): standardized features have mean zero, so a linear model of them
+  // without one cannot learn how frequent each class is (icons: .700
+  // without, .718 with, logistic regression .719), and ova's independent
+  // yes/no decisions each need their prior (debtags, features only: a third
+  // of the labels passed the 0.5 threshold without; README, "Choosing the
+  // fusion's settings" and "Multi-label data"). Model files before format 5
+  // have none.
   bool intercept = false;
 };
 
@@ -60,10 +63,12 @@ struct ModelScratch {
 class Model {
  public:
   // A fresh model as fastText starts one: embeddings uniform(-1/dim, 1/dim)
-  // from `seed`, output matrix zero; C as Projection starts it. `scaling`
-  // standardizes dense features (shape.n_features values; ignored without).
-  Model(const ModelShape& shape, std::vector<int64_t> class_counts, const Standardization& scaling,
-        uint64_t seed, int threads);
+  // from `seed`, output matrix zero (ova's intercepts at the classes' prior
+  // log-odds among `n_examples` examples of `class_counts`); C as Projection
+  // starts it. `scaling` standardizes dense features (shape.n_features
+  // values; ignored without).
+  Model(const ModelShape& shape, std::vector<int64_t> class_counts, int64_t n_examples,
+        const Standardization& scaling, uint64_t seed, int threads);
 
   // With `replicate`, the scratch of one of several training threads: it
   // trains its own replicas of the small dense tables (the output matrix

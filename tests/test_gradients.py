@@ -132,6 +132,57 @@ def test_one_sgd_step_matches_numpy(fusion, inputs):
         np.testing.assert_allclose(after["feature_embeddings"], D_after, rtol=1e-5, atol=1e-6)
 
 
+def _ova_loss(z, B, positive):
+    """ova's loss: independent logistic losses of the classes (y = positive)."""
+    s = B @ z
+    return float(np.sum(np.logaddexp(0.0, -s) * positive + np.logaddexp(0.0, s) * ~positive))
+
+
+def test_an_ova_step_takes_the_loss_gradient_of_the_weights_and_the_intercepts():
+    # Two labels of three on one example, features alone: z = [u, 1], the
+    # output matrix's last column the intercepts. One step moves B (with the
+    # intercepts) and u by -lr times the loss's gradient.
+    labels = [["a"], ["a", "b"], ["c"], ["b", "c"], ["a"]]
+    X = _features(len(labels))
+    clf = mmfast.Classifier(**PARAMS, fusion="add", loss="ova").fit(None, labels, features=X)
+    core = clf._native
+    assert core.intercept
+    for _ in range(2):  # away from the start, so that every weight counts in the step
+        _core._testing.train_steps(core, None, X, None, np.array([0, 1, 3, 4, 6, 7]),
+                                   np.array([0, 0, 1, 2, 1, 2, 0], np.int32), 0.5, 0.0)
+    before = {name: w.astype(np.float64) for name, w in core.weights().items()}
+    assert before["output"][:, -1].any()
+    v = _features(1, seed=9)
+    lr = 0.3
+    loss = _core._testing.train_steps(core, None, v, None, np.array([0, 2]),
+                                      np.array([0, 2], np.int32), lr, 0.0)
+    after = {name: w.astype(np.float64) for name, w in core.weights().items()}
+    scaled = (v[0] - before["feature_mean"]) * before["feature_inv_scale"]
+    u, B = before["projection"] @ scaled, before["output"]
+    z = np.append(u, 1.0)
+    positive = np.array([True, False, True])
+    assert loss == pytest.approx(_ova_loss(z, B, positive), rel=1e-4)
+
+    def numeric_gradient(f, x, eps=1e-4):
+        g = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            step = np.zeros_like(x)
+            step[i] = eps
+            g[i] = (f(x + step) - f(x - step)) / (2 * eps)
+        return g
+
+    dB = numeric_gradient(lambda B_: _ova_loss(z, B_, positive), B)
+    np.testing.assert_allclose(after["output"] - B, -lr * dB, rtol=1e-4, atol=1e-6)
+    # u = C s: feature_lr 0 leaves C, and the core's step on u is the
+    # gradient it would hand C (checked through a step with feature_lr = lr).
+    _core._testing.train_steps(core, None, v, None, np.array([0, 2]), np.array([0, 2], np.int32),
+                               lr, lr)
+    moved = core.weights()["projection"].astype(np.float64) - after["projection"]
+    B = after["output"]
+    du = numeric_gradient(lambda u_: _ova_loss(np.append(u_, 1.0), B, positive), u)
+    np.testing.assert_allclose(moved, -lr * np.outer(du, scaled), rtol=1e-3, atol=1e-6)
+
+
 def test_weights_are_read_only_views():
     clf = mmfast.Classifier(**PARAMS).fit(TEXTS, LABELS)
     weights = clf._native.weights()

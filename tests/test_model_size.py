@@ -175,6 +175,24 @@ def test_models_of_format_version_2_still_load_with_the_same_predictions():
     assert clf.buckets_ == 500
 
 
+def test_ova_models_of_format_version_4_load_without_intercepts_and_predict_as_before(tmp_path):
+    """tests/data/v4_ova.mmf was written before ova had intercepts (format
+    4): a multi-label add model (dim 4, 500 buckets, loss ova) trained on the
+    first 200 examples below; v4_ova.proba.npy holds its probabilities on the
+    last 100 (as v2_pq's, within float32 rounding)."""
+    texts, X, y = mmfast.make_multimodal_classification(
+        n_samples=300, n_classes=4, n_features=8, vocab_size=200, latent_dim=3, seed=5)
+    clf = mmfast.load(DATA / "v4_ova.mmf")
+    np.testing.assert_allclose(clf.predict_proba(texts[200:], features=X[200:]),
+                               np.load(DATA / "v4_ova.proba.npy"), rtol=1e-5, atol=1e-7)
+    assert not clf._native.intercept and clf._native.weights()["output"].shape == (6, 4)
+    # Saved again (format 5), it keeps what it predicts.
+    clf.save(tmp_path / "v5_ova.mmf")
+    again = mmfast.load(tmp_path / "v5_ova.mmf")
+    np.testing.assert_array_equal(again.predict_proba(texts[200:], features=X[200:]),
+                                  clf.predict_proba(texts[200:], features=X[200:]))
+
+
 def test_datasets_whose_settings_were_written_in_format_2_still_open():
     """tests/data/v2_meta.mmd: 20 examples compiled with buckets=100 when the
     dataset's settings section was written in model format 2."""

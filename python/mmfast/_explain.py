@@ -25,7 +25,7 @@ from . import _core
 from ._validation import check_int
 
 CONTINUOUS = "<features>"  # the name of the continuous feature part's entry
-INTERCEPT = "<intercept>"  # the name of a features-only model's intercept entry
+INTERCEPT = "<intercept>"  # the name of the intercept's entry (features-only, ova)
 
 
 class FeatureToken(NamedTuple):
@@ -71,7 +71,7 @@ class Explanation(list):
     part), whose contributions add up to ``score``. A token is a word or n-gram
     (str), a ``FeatureToken`` (pq, rspq), or ``"<features>"`` for the
     continuous feature part, and ``"<intercept>"`` for the class's intercept in a
-    features-only model with dense features.
+    features-only model with dense features and in an ova model.
 
     Attributes: ``label`` (the explained class), ``score`` (its score, see
     ``Classifier.explain``), ``meaning`` (in what sense the parts add up),

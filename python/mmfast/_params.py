@@ -162,7 +162,9 @@ CLASSIFIER: tuple[Param, ...] = (
           to_core=lambda scaling: scaling is not None, choices=FEATURE_SCALINGS),
     Param("feature_lr", None, "float or None",
           "Learning rate of the projection C (decays with ``lr``); None uses "
-          "``lr / (4 * n_features)``. Where the features only gate the text (\"gated\" with "
+          "``lr / (4 * n_features)``, with ``loss=\"ova\"`` divided by the mean number of "
+          "labels per training example (at least 1). Where the features only gate the text "
+          "(\"gated\" with "
           '``gate="features"``, "bilinear_gated") C steps 64 times as far, since a gate\'s '
           "gradient passes through a sigmoid's slope (at most 1/4).",
           _optional(_float(0.0)), core="feature_lr",

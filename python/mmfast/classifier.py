@@ -716,8 +716,8 @@ class Classifier(Estimator):
             vocabulary counts only through its n-grams), then the feature
             tokens (``FeatureToken(subquantizer, centroid)``, pq/rspq) or one
             ``"<features>"`` entry for the continuous feature part, and in a
-            features-only model of dense features an ``"<intercept>"``
-            entry (the class's intercept). The contributions add up to its
+            features-only model of dense features or an ova model an
+            ``"<intercept>"`` entry (the class's intercept). The contributions add up to its
             ``score``: the class's logit before the softmax (softmax), its
             own logit (ns, ova: sigmoid(score) is ``predict_proba``), or with
             hs the signed sum of the logits of the decisions on the class's
