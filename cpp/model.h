@@ -35,11 +35,11 @@ struct ModelShape {
   LossKind loss = LossKind::kSoftmax;
   int32_t neg = 5;
   // z ends with a constant 1, whose output weights are the scores'
-  // intercepts (features-only models alone): standardized features have mean
-  // zero, so a linear model of them without one cannot learn how frequent
-  // each class is (icons: .700 without, .718 with, logistic regression
-  // .719; README, "Choosing the fusion's settings"). Model files before
-  // format 5 have none.
+  // intercepts (features-only models of dense features): standardized
+  // features have mean zero, so a linear model of them without one cannot
+  // learn how frequent each class is (icons: .701 without, .717 with, six
+  // seeds; logistic regression .719; README, "Choosing the fusion's
+  // settings"). Model files before format 5 have none.
   bool intercept = false;
 };
 
