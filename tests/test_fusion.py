@@ -127,7 +127,7 @@ def test_unfitted_quantizer_parameter_is_left_untouched(data):
 # -- continuous fusion ---------------------------------------------------------
 
 CONTINUOUS = [("add", {}), ("max", {}), ("gated", {}), ("gated", {"gate": "features"}),
-              ("bilinear_gated", {})]
+              ("bilinear_gated", {}), ("bilinear_gated_paper", {})]
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +152,22 @@ def test_each_continuous_fusion_beats_both_modalities(generated, fusion, extra):
     assert score > max(text_only, features_score) + 0.2
 
 
-@pytest.mark.parametrize(("fusion", "spread"), [("bilinear_gated", True), ("add", False),
+def test_bilinear_gated_reads_the_features_without_the_text(generated):
+    # In the paper's model the features only gate the text: with no known
+    # word (t = 0) every class scores 0 whatever the features, and on a real
+    # set (icons) it learned to ignore them. bilinear_gated's additive part
+    # lets them count on their own.
+    (texts, X, y), (_, test_X, test_y) = generated
+    unknown = ["unseen"] * len(test_y)
+    paper = fitted(texts, y, X, fusion="bilinear_gated_paper")
+    np.testing.assert_allclose(paper.predict_proba(unknown, test_X), 1 / len(paper.classes_),
+                               rtol=1e-5)
+    fused = fitted(texts, y, X, fusion="bilinear_gated")
+    assert fused.score(unknown, test_y, features=test_X) > 2 / len(fused.classes_)
+
+
+@pytest.mark.parametrize(("fusion", "spread"), [("bilinear_gated", True),
+                                                ("bilinear_gated_paper", True), ("add", False),
                                                 ("gated", False)])
 def test_only_bilinear_gates_start_spread(generated, fusion, spread):
     # bilinear_gated's gates sigmoid(u_j) must differ from the start: at 0.5
