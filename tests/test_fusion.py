@@ -300,3 +300,19 @@ def test_unknown_format_version_is_refused_with_its_number(tmp_path):
     (tmp_path / "v7.mmf").write_bytes(bytes(data))
     with pytest.raises(ValueError, match="unsupported mmfast model format version 7"):
         mmfast.load(tmp_path / "v7.mmf")
+
+
+def test_bilinear_models_saved_before_its_additive_part_load_as_the_papers_model():
+    """tests/data/v4_bilinear.mmf: fusion="bilinear_gated" (dim 4) written in
+    format 4 by the paper's model, on the first 200 examples below;
+    v4_bilinear.proba.npy holds its probabilities on the last 100."""
+    texts, X, y = mmfast.make_multimodal_classification(
+        n_samples=300, n_classes=4, n_features=6, vocab_size=300, latent_dim=4, seed=7)
+    clf = mmfast.load(Path(__file__).parent / "data" / "v4_bilinear.mmf")
+    assert clf.fusion == clf.fusion_ == "bilinear_gated_paper"
+    np.testing.assert_allclose(clf.predict_proba(texts[200:], features=X[200:]),
+                               np.load(Path(__file__).parent / "data" / "v4_bilinear.proba.npy"),
+                               rtol=1e-5, atol=1e-7)
+    # A refit makes the model that the file holds.
+    refit = mmfast.Classifier(**clf.get_params()).fit(texts[:200], y[:200], features=X[:200])
+    assert refit._native.weights()["output"].shape == clf._native.weights()["output"].shape
