@@ -44,6 +44,7 @@ MODELS: dict[str, tuple[dict[str, str | None], bool]] = {
     "max": ({"fusion": "max"}, True),
     "gated": ({"fusion": "gated"}, True),
     "bilinear_gated": ({"fusion": "bilinear_gated"}, True),
+    "bilinear_gated_paper": ({"fusion": "bilinear_gated_paper"}, True),
     "pq": ({"fusion": "pq"}, True),
     "pq tokens alone": ({"fusion": "pq"}, False),
     "rspq": ({"fusion": "rspq"}, True),

@@ -67,6 +67,7 @@ KINDS = {kind.name: kind for kind in [
     Kind("max", {"fusion": "max"}),
     Kind("gated", {"fusion": "gated"}),
     Kind("bilinear_gated", {"fusion": "bilinear_gated"}),
+    Kind("bilinear_gated_paper", {"fusion": "bilinear_gated_paper"}),
     Kind("pq", {"fusion": "pq", "n_subquantizers": N_CODES}, features="codes"),
     Kind("rspq", {"fusion": "rspq", "n_subquantizers": N_CODES}, features="codes"),
 ]}

@@ -26,7 +26,7 @@ FusionKind parse_fusion(const std::string& name) {
   }
   throw std::invalid_argument(
       "fusion must be one of 'text', 'features', 'add', 'max', "
-      "'gated', 'bilinear_gated', got '" +
+      "'gated', 'bilinear_gated_paper', 'bilinear_gated', got '" +
       name + "'");
 }
 
@@ -37,6 +37,7 @@ std::string fusion_name(FusionKind kind) {
     case FusionKind::kAdd: return "add";
     case FusionKind::kMax: return "max";
     case FusionKind::kGated: return "gated";
+    case FusionKind::kBilinearGatedPaper: return "bilinear_gated_paper";
     case FusionKind::kBilinearGated: return "bilinear_gated";
   }
   throw std::invalid_argument("unknown fusion kind");
@@ -57,7 +58,8 @@ Fusion::Fusion(FusionKind kind, Gate gate, int32_t dim) : kind_(kind), gate_(gat
 }
 
 int64_t Fusion::width() const {
-  return kind_ == FusionKind::kBilinearGated ? int64_t{dim_} * dim_ : dim_;
+  if (!bilinear()) return dim_;
+  return int64_t{dim_} * dim_ + (kind_ == FusionKind::kBilinearGated ? dim_ : 0);
 }
 
 float Fusion::text_step() const {
@@ -65,14 +67,13 @@ float Fusion::text_step() const {
 }
 
 float Fusion::features_step() const {
-  const bool features_gate = kind_ == FusionKind::kBilinearGated ||
-                             (kind_ == FusionKind::kGated && gate_ == Gate::kFeatures);
+  const bool features_gate =
+      bilinear() || (kind_ == FusionKind::kGated && gate_ == Gate::kFeatures);
   return features_gate ? kGateStep : 1.0f;
 }
 
 float Fusion::max_lr() const {
-  return kind_ == FusionKind::kBilinearGated ? kMaxBilinearLr
-                                             : std::numeric_limits<float>::infinity();
+  return bilinear() ? kMaxBilinearLr : std::numeric_limits<float>::infinity();
 }
 
 FusionScratch Fusion::make_scratch() const {
@@ -109,12 +110,17 @@ MMFAST_CLONES void Fusion::forward(FusionScratch& s) const {
       for (int64_t i = 0; i < h; ++i) z[i] = 2.0f * gated[i] * g[i];
       break;
     }
+    case FusionKind::kBilinearGatedPaper:
     case FusionKind::kBilinearGated:
       sigmoids(u, g, h);
       for (int64_t i = 0; i < h; ++i) {
         float* row = z + i * h;
         const float ti = t[i];
         for (int64_t j = 0; j < h; ++j) row[j] = ti * g[j];
+      }
+      if (kind_ == FusionKind::kBilinearGated) {
+        float* additive = z + h * h;
+        for (int64_t i = 0; i < h; ++i) additive[i] = t[i] + u[i] / kAdditiveShrink;
       }
       break;
   }
@@ -155,6 +161,7 @@ MMFAST_CLONES void Fusion::backward(FusionScratch& s) const {
       }
       break;
     }
+    case FusionKind::kBilinearGatedPaper:
     case FusionKind::kBilinearGated:
       // z[i, j] = t[i] * g[j]: dt[i] = sum_j dz[i, j] g[j],
       // du[j] = g[j] (1 - g[j]) sum_i dz[i, j] t[i].
@@ -165,6 +172,14 @@ MMFAST_CLONES void Fusion::backward(FusionScratch& s) const {
         axpy(t[i], row, du, h);
       }
       for (int64_t j = 0; j < h; ++j) du[j] *= g[j] * (1.0f - g[j]);
+      if (kind_ == FusionKind::kBilinearGated) {
+        // z[h * h + i] = t[i] + u[i] / kAdditiveShrink.
+        const float* additive = dz + h * h;
+        for (int64_t i = 0; i < h; ++i) {
+          dt[i] += additive[i];
+          du[i] += additive[i] / kAdditiveShrink;
+        }
+      }
       break;
   }
 }

@@ -12,6 +12,16 @@
 // model (u ~ 0, gate ~ 1) starts as the gated modality alone instead of half
 // of it, which learned as fast as that modality alone where the plain
 // sigmoid lost to it (README, "Choosing the fusion's settings").
+//
+// kBilinearGated is the paper's bilinear gated model plus add's hidden
+// vector beside it. In the paper's model (kBilinearGatedPaper) the features
+// reach the scores only through gates on the text, and a gate's gradient is
+// the product of the output weights and t, both about zero at the start:
+// by the time it grows the text has fit the training set, and on a real set
+// (icons) the model scored the same with the test features shuffled. The
+// additive part gives the features a first-order path of their own. It
+// reads u / kAdditiveShrink: C steps kGateStep times as far for the gates,
+// and u / sqrt(kGateStep) then learns at add's own pace.
 #pragma once
 
 #include <cstdint>
@@ -26,13 +36,19 @@ enum class FusionKind : int32_t {
   kAdd = 2,            // z = t + u
   kMax = 3,            // z = max(t, u), elementwise
   kGated = 4,          // z = 2 t * sigmoid(u) (gate on the features), or 2 u * sigmoid(t)
-  kBilinearGated = 5,  // z = vec(t (x) sigmoid(u)): dim * dim units
+  kBilinearGatedPaper = 5,  // z = vec(t (x) sigmoid(u)): dim * dim units (the paper's model)
+  kBilinearGated = 6,       // z = [vec(t (x) sigmoid(u)), t + u / 8]: dim * dim + dim units
 };
+
+// Whether z holds t (x) sigmoid(u): either bilinear kind.
+inline bool is_bilinear(FusionKind kind) {
+  return kind == FusionKind::kBilinearGatedPaper || kind == FusionKind::kBilinearGated;
+}
 
 // Which modality's sigmoid gates the other in kGated.
 enum class Gate : int32_t { kFeatures = 0, kText = 1 };
 
-// "text", "features", "add", "max", "gated", "bilinear_gated"
+// "text", "features", "add", "max", "gated", "bilinear_gated_paper", "bilinear_gated"
 FusionKind parse_fusion(const std::string& name);
 std::string fusion_name(FusionKind kind);
 // "features", "text"
@@ -62,14 +78,18 @@ class Fusion {
   float text_step() const;
   float features_step() const;
   static constexpr float kGateStep = 64.0f;
+  // kBilinearGated's additive part is t + u / kAdditiveShrink (sqrt(kGateStep)).
+  static constexpr float kAdditiveShrink = 8.0f;
   // The largest learning rate the fusion trains at (larger ones are capped):
   // bilinear_gated's dim * dim hidden values make one step move the scores
   // about dim / 4 times as far as add's, and at lr 0.5 it diverged on a
   // real set (1.2k examples, 14 epochs; 0.2 was its best). Others: no cap.
   float max_lr() const;
   static constexpr float kMaxBilinearLr = 0.2f;
-  // Size of z: dim, or dim * dim for kBilinearGated.
+  // Size of z: dim, dim * dim for kBilinearGatedPaper, dim * dim + dim for
+  // kBilinearGated.
   int64_t width() const;
+  bool bilinear() const { return is_bilinear(kind_); }
 
   FusionScratch make_scratch() const;
 

@@ -66,8 +66,7 @@ Matrix initial_output(const ModelShape& shape, const std::vector<int64_t>& class
 // differ from the first example (fortunes .563 -> .588, icons .839 -> .848,
 // generated sets unchanged; README, "Choosing the fusion's settings").
 Projection::Start projection_start(FusionKind fusion) {
-  return fusion == FusionKind::kBilinearGated ? Projection::Start::kSpread
-                                              : Projection::Start::kSmall;
+  return is_bilinear(fusion) ? Projection::Start::kSpread : Projection::Start::kSmall;
 }
 
 // A table as a file stores it: float rows, or quantized ones (with an

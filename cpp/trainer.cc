@@ -64,7 +64,7 @@ Trainer::Trainer(Model& model, std::shared_ptr<const Dataset> data, const TrainO
   check(options.modality_dropout >= 0.0f && options.modality_dropout < 1.0f,
         "modality_dropout must be in [0, 1)");
   check(options.modality_dropout == 0.0f || model.supports_dropout(),
-        "modality_dropout needs a fusion of text and features other than bilinear_gated");
+        "modality_dropout needs a fusion of text and features other than the bilinear ones");
   check(!model.output_quantized(),
         "this model's output layer is quantized (compress(qout=True)): it cannot train");
   counters_ = std::make_unique<Counters[]>(options.threads);

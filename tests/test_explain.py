@@ -18,7 +18,8 @@ SMALL = dict(dim=8, epochs=5, lr=0.5, buckets=5000, n_subquantizers=4, n_bits=4,
 MODELS = [  # (fusion, extra parameters, trained on texts)
     (None, {}, True), ("add", {}, True), ("pq", {}, True), ("rspq", {}, True),
     ("max", {}, True), ("gated", {}, True), ("gated", {"gate": "text"}, True),
-    ("bilinear_gated", {}, True), ("add", {}, False), ("pq", {}, False),
+    ("bilinear_gated", {}, True), ("bilinear_gated_paper", {}, True), ("add", {}, False),
+    ("pq", {}, False),
 ]
 
 
@@ -140,8 +141,11 @@ def test_what_the_gated_fusions_leave_out(data):
     assert CONTINUOUS not in dict(by_features) and "gate" in by_features.meaning
     by_text = fit(data, "gated", gate="text").explain(text, features)
     assert list(dict(by_text)) == [CONTINUOUS]
+    paper = fit(data, "bilinear_gated_paper").explain(text, features)
+    assert CONTINUOUS not in dict(paper) and len(paper) > 0
+    # bilinear_gated's additive part gives the features an entry of their own.
     bilinear = fit(data, "bilinear_gated").explain(text, features)
-    assert CONTINUOUS not in dict(bilinear) and len(bilinear) > 0
+    assert list(dict(bilinear))[-1] == CONTINUOUS and "additive" in bilinear.meaning
 
 
 def test_explanation_is_a_list_that_renders_as_html(data):

@@ -127,7 +127,7 @@ def test_unfitted_quantizer_parameter_is_left_untouched(data):
 # -- continuous fusion ---------------------------------------------------------
 
 CONTINUOUS = [("add", {}), ("max", {}), ("gated", {}), ("gated", {"gate": "features"}),
-              ("bilinear_gated", {})]
+              ("bilinear_gated", {}), ("bilinear_gated_paper", {})]
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +152,22 @@ def test_each_continuous_fusion_beats_both_modalities(generated, fusion, extra):
     assert score > max(text_only, features_score) + 0.2
 
 
-@pytest.mark.parametrize(("fusion", "spread"), [("bilinear_gated", True), ("add", False),
+def test_bilinear_gated_reads_the_features_without_the_text(generated):
+    # In the paper's model the features only gate the text: with no known
+    # word (t = 0) every class scores 0 whatever the features, and on a real
+    # set (icons) it learned to ignore them. bilinear_gated's additive part
+    # lets them count on their own.
+    (texts, X, y), (_, test_X, test_y) = generated
+    unknown = ["unseen"] * len(test_y)
+    paper = fitted(texts, y, X, fusion="bilinear_gated_paper")
+    np.testing.assert_allclose(paper.predict_proba(unknown, test_X), 1 / len(paper.classes_),
+                               rtol=1e-5)
+    fused = fitted(texts, y, X, fusion="bilinear_gated")
+    assert fused.score(unknown, test_y, features=test_X) > 2 / len(fused.classes_)
+
+
+@pytest.mark.parametrize(("fusion", "spread"), [("bilinear_gated", True),
+                                                ("bilinear_gated_paper", True), ("add", False),
                                                 ("gated", False)])
 def test_only_bilinear_gates_start_spread(generated, fusion, spread):
     # bilinear_gated's gates sigmoid(u_j) must differ from the start: at 0.5
@@ -285,6 +300,22 @@ def test_unknown_format_version_is_refused_with_its_number(tmp_path):
     (tmp_path / "v7.mmf").write_bytes(bytes(data))
     with pytest.raises(ValueError, match="unsupported mmfast model format version 7"):
         mmfast.load(tmp_path / "v7.mmf")
+
+
+def test_bilinear_models_saved_before_its_additive_part_load_as_the_papers_model():
+    """tests/data/v4_bilinear.mmf: fusion="bilinear_gated" (dim 4) written in
+    format 4 by the paper's model, on the first 200 examples below;
+    v4_bilinear.proba.npy holds its probabilities on the last 100."""
+    texts, X, y = mmfast.make_multimodal_classification(
+        n_samples=300, n_classes=4, n_features=6, vocab_size=300, latent_dim=4, seed=7)
+    clf = mmfast.load(Path(__file__).parent / "data" / "v4_bilinear.mmf")
+    assert clf.fusion == clf.fusion_ == "bilinear_gated_paper"
+    np.testing.assert_allclose(clf.predict_proba(texts[200:], features=X[200:]),
+                               np.load(Path(__file__).parent / "data" / "v4_bilinear.proba.npy"),
+                               rtol=1e-5, atol=1e-7)
+    # A refit makes the model that the file holds.
+    refit = mmfast.Classifier(**clf.get_params()).fit(texts[:200], y[:200], features=X[:200])
+    assert refit._native.weights()["output"].shape == clf._native.weights()["output"].shape
 
 
 def test_features_only_models_learn_how_frequent_each_class_is():

@@ -17,6 +17,7 @@ FUSIONS = [
     ("gated", "features"),
     ("gated", "text"),
     ("bilinear_gated", "features"),
+    ("bilinear_gated_paper", "features"),
 ]
 
 
@@ -27,7 +28,7 @@ def test_fusion_backward_matches_finite_differences(fusion, gate):
     t = rng.normal(size=dim)
     # Keep t and u apart so that max() has no tie within a finite-difference step.
     u = t + rng.choice([-1.0, 1.0], dim) * rng.uniform(0.5, 1.5, dim)
-    width = dim * dim if fusion == "bilinear_gated" else dim
+    width = {"bilinear_gated": dim * dim + dim, "bilinear_gated_paper": dim * dim}.get(fusion, dim)
     w = rng.normal(size=width)  # L = w . z, so dL/dz = w
 
     def loss(t_, u_):

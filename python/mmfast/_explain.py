@@ -59,9 +59,13 @@ _MEANING = {
                       "features act through the gate only and get no entry",
     "gated_text": "exact given the gate: the feature part scaled by the gate 2 sigmoid(t); "
                   "the text acts through the gate only and gets no entry",
-    "bilinear_gated": "exact given the gate: over the text rows, each read through "
-                      "the class's weights times sigmoid(u); the features act through "
-                      "the gate only and get no entry",
+    "bilinear_gated_paper": "exact given the gate: over the text rows, each read through "
+                            "the class's weights times sigmoid(u); the features act through "
+                            "the gate only and get no entry",
+    "bilinear_gated": "exact given the gate: over the text rows, each read through the "
+                      "class's weights times sigmoid(u) plus the additive part's weights; "
+                      "the features' entry is their additive part (u / 8), the gate gets "
+                      "no entry",
 }
 
 
@@ -218,9 +222,16 @@ def _input_weights(fusion: str, gate: str, w: np.ndarray, t: np.ndarray, u: np.n
     gates = _gate(fusion, gate, ones, u.astype(np.float32))
     if fusion == "gated":
         return w * gates, None, _MEANING["gated_features"]
-    if fusion == "bilinear_gated":
-        # z[i, j] = t[i] * gate[j]: the score is t . (W gate).
-        return w.reshape(dim, dim) @ gates[:dim], None, _MEANING[fusion]
+    if fusion in ("bilinear_gated", "bilinear_gated_paper"):
+        # z[i, j] = t[i] * gate[j]: that part of the score is t . (W gate).
+        through_gates = w[:dim * dim].reshape(dim, dim) @ gates[:dim]
+        if fusion == "bilinear_gated_paper":
+            return through_gates, None, _MEANING[fusion]
+        # Then z[dim * dim + i] = t[i] + u[i] / 8; fusing zeros with ones
+        # gives that slope on u, as the core computes it.
+        additive = w[dim * dim:]
+        slope = _gate(fusion, gate, np.zeros(dim, dtype=np.float32), ones)[dim * dim:]
+        return through_gates + additive, additive * slope, _MEANING[fusion]
     raise ValueError(f"unknown fusion {fusion!r}")
 
 

@@ -27,7 +27,7 @@ from ._validation import (
 )
 
 LOSSES = ("softmax", "hs", "ns", "ova")
-CONTINUOUS_FUSIONS = ("add", "max", "gated", "bilinear_gated")
+CONTINUOUS_FUSIONS = ("add", "max", "gated", "bilinear_gated", "bilinear_gated_paper")
 QUANTIZED_FUSIONS = ("pq", "rspq")
 FUSIONS = (None, *CONTINUOUS_FUSIONS, *QUANTIZED_FUSIONS)
 GATES = ("features", "text")
@@ -141,7 +141,10 @@ CLASSIFIER: tuple[Param, ...] = (
           '(standardized) features v: "add" is t + u; "max" the elementwise max(t, u); '
           '"gated" 2 t * sigmoid(u) (``gate="features"``, the default) or '
           '2 u * sigmoid(t) (``gate="text"``); "bilinear_gated" the outer product of t and '
-          'sigmoid(u), dim**2 hidden units (the most expressive and by far the slowest); '
+          'sigmoid(u), dim**2 hidden units (the most expressive and by far the slowest), '
+          'beside t + u / 8 (add\'s hidden vector, so that the features also reach the '
+          'scores directly); "bilinear_gated_paper" the outer product alone (the paper\'s '
+          'model, which on a real set learned to ignore the features); '
           '"pq" or "rspq" '
           "discretize the features by product quantization (``n_subquantizers`` contiguous "
           "subvectors) or random-sample PQ (``n_subquantizers`` random subspaces of "
@@ -163,9 +166,9 @@ CLASSIFIER: tuple[Param, ...] = (
     Param("feature_lr", None, "float or None",
           "Learning rate of the projection C (decays with ``lr``); None uses "
           "``lr / (4 * n_features)``, with ``loss=\"ova\"`` divided by the mean number of "
-          "labels per training example (at least 1). Where the features only gate the text "
+          "labels per training example (at least 1). Where the features gate the text "
           "(\"gated\" with "
-          '``gate="features"``, "bilinear_gated") C steps 64 times as far, since a gate\'s '
+          '``gate="features"``, both bilinear kinds) C steps 64 times as far, since a gate\'s '
           "gradient passes through a sigmoid's slope (at most 1/4).",
           _optional(_float(0.0)), core="feature_lr",
           to_core=lambda lr: 0.0 if lr is None else lr),  # the core's 0: its default rule
@@ -173,7 +176,7 @@ CLASSIFIER: tuple[Param, ...] = (
           "Share of the training examples seen with one modality alone, half of them with the "
           "text and half with the features (z = t or z = u, the same output layer), so that "
           "neither side leaves the learning to the other. Fusions of both modalities except "
-          '"bilinear_gated" (0 only). None: the default of the fusion kind (see README, '
+          'the bilinear ones (0 only). None: the default of the fusion kind (see README, '
           '"Choosing the fusion\'s settings").',
           _optional(_share), core="modality_dropout",
           to_core=lambda share: -1.0 if share is None else share),  # the core's < 0: default

@@ -24,7 +24,7 @@ from .classifier import Classifier, Texts
 __all__ = ["Trial", "autotune"]
 
 METRICS = ("accuracy", "precision@k", "recall@k", "f1_micro", "f1_macro")
-# bilinear_gated is left out by default: its dim**2 hidden units make trials slow.
+# The bilinear kinds are left out by default: their dim**2 hidden units make trials slow.
 DEFAULT_FUSIONS = ("add", "max", "gated", "pq", "rspq")
 _QUANTIZED = ("pq", "rspq")
 _FUSION_SWITCH = 0.3  # chance that a trial tries another fusion kind

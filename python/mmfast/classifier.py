@@ -695,7 +695,9 @@ class Classifier(Estimator):
         the modality that won it; gated credits the gated modality's rows
         scaled by the gate (the gating modality gets no entry);
         bilinear_gated credits the text rows, read through the class's
-        weights times the feature gate (the features get no entry). The
+        weights times the feature gate plus the additive part's weights, and
+        the features with their additive part (bilinear_gated_paper: the text
+        rows through the gate alone, the features get no entry). The
         list's ``meaning`` says which applies. In a notebook the result
         renders as the text shaded by contribution.
 
@@ -826,9 +828,13 @@ class Classifier(Estimator):
         try:
             meta = json.loads(metadata)
             clf = cls(**renamed(meta["params"]))
+            if core.fusion == "bilinear_gated_paper":
+                # Saved when "bilinear_gated" was the paper's model: a refit
+                # makes the model that the file holds.
+                clf.fusion = core.fusion
             clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
             clf.multilabel_ = bool(meta["multilabel"])
-            clf.fusion_ = _trained_fusion(core, meta["params"]["fusion"])
+            clf.fusion_ = _trained_fusion(core, clf.fusion)
             clf.buckets_ = core.buckets
             clf.alpha_ = core.alpha
             # Files from before lr=None and epochs=None had both in their params.
