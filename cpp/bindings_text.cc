@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -203,6 +204,30 @@ void bind_text_files(py::module_& m, py::module_& testing) {
         return out;
       },
       py::arg("texts"), "The texts a fastText file was read into, as UTF-8 bytes.");
+  testing.def(
+      "build_dictionary",
+      [](py::handle texts, int word_ngrams, std::optional<int64_t> buckets, int64_t min_count,
+         int threads, bool hash_unknown_words) {
+        const TextViews views = text_views(texts, /*allow_empty=*/true);
+        Dictionary dictionary(word_ngrams, buckets.value_or(kAutoBuckets));
+        if (hash_unknown_words) dictionary.set_unknown_words(UnknownWords::kHashed);
+        RaggedArray built, encoded;
+        {
+          py::gil_scoped_release release;
+          built = dictionary.build(views.views, min_count, threads);
+          encoded = encode_texts(dictionary, views.views, 1);
+        }
+        py::list words;
+        for (int64_t id = 0; id < dictionary.n_words(); ++id) words.append(dictionary.word(id));
+        return py::make_tuple(words, dictionary.buckets(), to_numpy(built.offsets),
+                              to_numpy(built.values), to_numpy(encoded.offsets),
+                              to_numpy(encoded.values));
+      },
+      py::arg("texts"), py::arg("word_ngrams"), py::arg("buckets"), py::arg("min_count"),
+      py::arg("threads"), py::arg("hash_unknown_words"),
+      "(words, buckets, offsets, rows, encoded offsets, encoded rows): the vocabulary and "
+      "rows Dictionary::build gives `texts` (buckets None: sized by them), and the rows "
+      "encode() gives each text with that vocabulary, as prediction reads it.");
 }
 
 }  // namespace mmfast::bindings

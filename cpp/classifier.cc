@@ -84,16 +84,13 @@ struct ExampleArrays {
   std::shared_ptr<const Dataset> source;
 };
 
-// The examples of a batch of lists: texts tokenized with `dictionary` (none
+// The examples of a batch of lists: its texts' rows `tokens` (no rows
 // when it has no text), codes copied as uint16, dense features read in place.
-std::shared_ptr<const Dataset> tokenized(const Batch& batch, const Dictionary& dictionary,
-                                         RaggedArray labels, int32_t n_classes, int threads) {
+std::shared_ptr<const Dataset> examples_of(const Batch& batch, RaggedArray tokens,
+                                           RaggedArray labels, int32_t n_classes) {
   auto arrays = std::make_shared<ExampleArrays>();
-  if (!batch.texts.empty()) {
-    arrays->tokens = encode_texts(dictionary, batch.texts, threads);
-  } else {
-    arrays->tokens.offsets.assign(batch.size + 1, 0);
-  }
+  arrays->tokens = std::move(tokens);
+  if (batch.texts.empty()) arrays->tokens.offsets.assign(batch.size + 1, 0);
   if (batch.codes != nullptr) {
     arrays->codes.assign(batch.codes, batch.codes + batch.size * batch.n_codes);
   }
@@ -110,6 +107,13 @@ std::shared_ptr<const Dataset> tokenized(const Batch& batch, const Dictionary& d
   data->n_features = batch.features ? batch.n_features : 0;
   data->owner = std::move(arrays);
   return data;
+}
+
+// examples_of `batch`, its texts tokenized with `dictionary`.
+std::shared_ptr<const Dataset> tokenized(const Batch& batch, const Dictionary& dictionary,
+                                         RaggedArray labels, int32_t n_classes, int threads) {
+  return examples_of(batch, encode_texts(dictionary, batch.texts, threads), std::move(labels),
+                     n_classes);
 }
 
 }  // namespace
@@ -144,15 +148,16 @@ std::shared_ptr<const Dataset> Classifier::initialize(const Batch& batch, Ragged
   // Built aside and committed last, so that an interrupted call (check_stop)
   // leaves this object as it was. A features-only model has no text table and
   // no vocabulary.
-  Dictionary dictionary(config_.word_ngrams, has_text ? config_.buckets : 0);
-  if (has_text) dictionary.build(batch.texts, config_.min_count, config_.train.threads);
-  dictionary.set_unknown_words(unknown_words);
   if (batch.codes != nullptr) {
     check(batch.n_codes >= 1 && codebook_size >= 1 && codebook_size <= 65536,
           "features: bad code shape");
     check_codes(batch, codebook_size);
   }
-  auto data = tokenized(batch, dictionary, std::move(labels), n_classes, config_.train.threads);
+  Dictionary dictionary(config_.word_ngrams, has_text ? config_.buckets : 0);
+  dictionary.set_unknown_words(unknown_words);  // before build, which encodes by it
+  RaggedArray tokens;
+  if (has_text) tokens = dictionary.build(batch.texts, config_.min_count, config_.train.threads);
+  auto data = examples_of(batch, std::move(tokens), std::move(labels), n_classes);
   initialize(std::move(dictionary), has_text, *data, codebook_size);
   return data;
 }

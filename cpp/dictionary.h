@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bucket_rule.h"
+#include "ragged.h"
 
 namespace mmfast {
 
@@ -80,20 +81,25 @@ class Dictionary {
   // recurring n-grams counted), once keep_frequent() ends the counting.
   Dictionary(int word_ngrams, int64_t buckets);
 
-  // Counts every word of `texts` (on `threads` threads) and keeps those seen
-  // >= min_count times.
-  void build(const std::vector<std::string_view>& texts, int64_t min_count, int threads);
+  // Counts every word of `texts` (on `threads` threads), keeps those seen
+  // >= min_count times, and returns the texts encoded with the result (row i:
+  // encode(texts[i]), under the unknown-words rule set beforehand). Each text
+  // is tokenized once: a counting thread keeps its texts' words as ids into
+  // its own counts, which the merged vocabulary then maps to rows.
+  RaggedArray build(const std::vector<std::string_view>& texts, int64_t min_count, int threads);
   // build() in steps, for texts that arrive in chunks: count() adds the words
   // (and, while the buckets are to be decided, the n-grams) of each chunk,
   // keep_frequent() then keeps the words seen >= min_count times and sizes
   // the n-gram table. Encode only after keep_frequent().
   void count(const std::vector<std::string_view>& texts, int threads);
-  void keep_frequent(int64_t min_count);
+  // Returns each counted word's id in the vocabulary, -1 for those dropped.
+  std::vector<int32_t> keep_frequent(int64_t min_count);
   // Adds the counts of `other` (counted with the same settings), its words
   // after this one's in their order of first appearance: texts counted in
   // parts (threads, or Dask partitions) and merged in order count as they
-  // would together, so the vocabulary is the same.
-  void merge_counts(const Dictionary& other);
+  // would together, so the vocabulary is the same. Returns the id here of
+  // each of other's words.
+  std::vector<int32_t> merge_counts(const Dictionary& other);
   // The counts as bytes (the words, their counts, the distinct n-grams and which recur), and
   // back: what a Dask worker's count sends to be merged. Before keep_frequent.
   void write_counts(BinaryWriter& out) const;
@@ -136,11 +142,23 @@ class Dictionary {
   static Dictionary read(BinaryReader& in);
 
  private:
+  // What one counting thread saw: see count_parts (dictionary.cc).
+  struct CountedPart;
+  // Counts `texts` in contiguous parts, one per thread, each into its own
+  // counts (with_words: keeping its texts' words as ids into them).
+  std::vector<CountedPart> count_parts(const std::vector<std::string_view>& texts, int threads,
+                                       bool with_words) const;
+  // The row of a word whose vocabulary id is `id` (-1: unknown) and hash `h`.
+  int32_t row_of(int32_t id, uint64_t h) const;
+  int32_t ngram_row(uint64_t h) const {
+    return static_cast<int32_t>(n_words() + static_cast<int64_t>(h % buckets_));
+  }
   // Open addressing over word ids, keyed by hash; the table is kept at most
   // half full so probes stay short.
   int64_t slot_of(std::string_view word, uint64_t h) const;
-  // Adds `count` occurrences of `word` (hash `h`), appending it if new.
-  void add(std::string_view word, uint64_t h, int64_t count);
+  // Adds `count` occurrences of `word` (hash `h`), appending it if new;
+  // returns its id.
+  int32_t add(std::string_view word, uint64_t h, int64_t count);
   void rebuild_table(int64_t capacity);
   // Calls emit(row, first, last) for each row of `text`, in encoding order.
   template <typename Emit>

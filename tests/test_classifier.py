@@ -289,6 +289,27 @@ def test_word_counts_add_up_across_threads(threads):
     assert clf._native.n_words == 1
 
 
+@pytest.mark.parametrize("word_ngrams, buckets, min_count, hash_unknown_words", [
+    (2, 1000, 1, False), (3, None, 2, False), (2, 50, 2, True), (1, 0, 1, False)])
+def test_building_the_dictionary_on_threads_gives_the_ids_of_one_thread(
+        word_ngrams, buckets, min_count, hash_unknown_words):
+    # Building counts and encodes every text in one pass, each thread its own
+    # part: every thread count must give one thread's vocabulary, and the rows
+    # that encoding each text alone gives (prediction's way), in order.
+    rng = np.random.default_rng(0)
+    texts = [" ".join(f"w{int(k)}" for k in rng.zipf(1.5, size=rng.integers(0, 12)) % 300)
+             for _ in range(500)] + ["", "  w1\tw2 \n", "w1 w1 w1"]
+    settings = (word_ngrams, buckets, min_count, 1, hash_unknown_words)
+    words, sized, offsets, rows, *_ = mmfast._core._testing.build_dictionary(texts, *settings)
+    assert 0 < len(words) < 300 and (buckets is not None or sized > 0)
+    for threads in (1, 2, 3, 7, 600):
+        built = mmfast._core._testing.build_dictionary(texts, *settings[:3], threads,
+                                                       hash_unknown_words)
+        assert built[:2] == (words, sized), threads
+        for got, expected in zip(built[2:], (offsets, rows, offsets, rows)):
+            np.testing.assert_array_equal(got, expected, err_msg=str(threads))
+
+
 def test_dir_lists_the_api_without_typing_helpers():
     names = dir(mmfast)
     assert set(mmfast.__all__) <= set(names) and "__version__" in names

@@ -334,6 +334,12 @@ class _Testing:
     @staticmethod
     def fasttext_texts(texts: LabeledTexts) -> list[bytes]: ...
     @staticmethod
+    def build_dictionary(
+        texts: Texts, word_ngrams: int, buckets: int | None, min_count: int, threads: int,
+        hash_unknown_words: bool,
+    ) -> tuple[list[str], int, npt.NDArray[np.int64], npt.NDArray[np.int32],
+               npt.NDArray[np.int64], npt.NDArray[np.int32]]: ...
+    @staticmethod
     def replica_steps(
         shared: npt.ArrayLike, steps: int, own_step: float, other_step: float
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
