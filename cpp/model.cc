@@ -120,14 +120,21 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
         "feature projection does not match the model");
 }
 
-ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream, bool replicate) const {
+ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream, bool replicate,
+                                 const HotRows* hot_text) const {
   return ModelScratch{
       fusion_.make_scratch(), loss_->make_scratch(seed, stream),
       projection_ ? projection_->make_scratch(replicate) : ProjectionScratch{},
       replicate && output_.size() <=
                        (writes_every_output_row() ? kReplicatedDenseOutput : kReplicatedOutput)
           ? Replica(output_, kOutputMergeEvery)
-          : Replica()};
+          : Replica(),
+      hot_text ? ThinnedWrites(*hot_text, kThinning) : ThinnedWrites()};
+}
+
+HotRows Model::hot_text_rows(const Dataset& data) const {
+  if (!fusion_.uses_text() || text_codes_) return HotRows();
+  return HotRows::busiest(data, text_embeddings_.rows(), kHotTextRows);
 }
 
 bool Model::supports_dropout() const {
@@ -223,7 +230,9 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
   if (fusion.uses_text() && example.n_tokens > 0 && !text_codes_) {
     const float share = fusion.text_step() / example.n_tokens;
     for (int32_t i = 0; i < example.n_tokens; ++i) {
-      axpy(share, f.dt.data(), text_embeddings_.row(example.tokens[i]), dim);
+      const float factor = scratch.text_writes.factor(example.tokens[i]);
+      if (factor == 0.0f) continue;
+      axpy(share * factor, f.dt.data(), text_embeddings_.row(example.tokens[i]), dim);
     }
   }
   if (!fusion.uses_features()) {
