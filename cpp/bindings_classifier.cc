@@ -495,6 +495,10 @@ void bind_classifier(py::module_& m, py::module_& testing) {
       .def_property_readonly("alpha",
                              [](const Classifier& self) { return self.model().shape().alpha; })
       .def_property_readonly(
+          "intercept", [](const Classifier& self) { return self.model().shape().intercept; },
+          "Whether z ends with a constant 1 (the output matrix's last column: the scores' "
+          "intercepts).")
+      .def_property_readonly(
           "feature_lr", [](const Classifier& self) { return self.training().feature_lr; },
           "The projection's step size in the last fit (0 without dense features).")
       .def_property_readonly(

@@ -190,6 +190,7 @@ void Classifier::initialize(Dictionary dictionary, bool has_text, const Dataset&
                                                   : 0.0);
   shape.loss = config_.loss;
   shape.neg = config_.neg;
+  shape.intercept = shape.fusion == FusionKind::kFeatures && data.n_features > 0;
   const int threads = config_.train.threads;
   const Standardization scaling =
       !data.features ? Standardization{}
@@ -301,12 +302,13 @@ void Classifier::compress_from(const Classifier& source, const Batch& batch, Rag
   const int threads = config_.train.threads;
   RowBits kept;
   if (full.shape().text_rows > 0) {
+    const Matrix& table = full.text_embeddings();
+    const bool limited = options.n_rows > 0 && options.n_rows < table.rows();
     std::shared_ptr<const Dataset> covered;
-    if (batch.size > 0 && options.cover) {
+    if (batch.size > 0 && options.cover && limited) {
       covered = source.examples_for_model(batch, std::move(labels));
     }
-    kept = select_rows(full.text_embeddings(), options.n_rows, covered ? &covered->tokens : nullptr,
-                       threads);
+    kept = select_rows(table, options.n_rows, covered ? &covered->tokens : nullptr, threads);
   }
   // The words whose rows are pruned leave the vocabulary.
   const int64_t n_words = source.dictionary_.n_words();

@@ -33,6 +33,13 @@ void check_shape(const ModelShape& shape) {
             shape.fusion == FusionKind::kFeatures,
         "feature tokens are fused by addition");
   check(fusion.width() <= (int64_t{1} << 26), "dim too large for bilinear fusion");
+  check(!shape.intercept || shape.fusion == FusionKind::kFeatures,
+        "only a features-only model has an intercept");
+}
+
+// Size of z as the output layer reads it (see Model::hidden_width).
+int64_t hidden_width_of(const ModelShape& shape) {
+  return Fusion(shape.fusion, shape.gate, shape.dim).width() + (shape.intercept ? 1 : 0);
 }
 
 // bilinear_gated's dim gates sigmoid(u_j) each scale a copy of t. From
@@ -81,7 +88,7 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts,
                                                        projection_start(shape.fusion)))
                 : std::nullopt,
             Matrix(make_loss(shape.loss, class_counts, shape.neg)->output_rows(),
-                   Fusion(shape.fusion, shape.gate, shape.dim).width())) {}
+                   hidden_width_of(shape))) {}
 
 Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix text_embeddings,
              Matrix feature_embeddings, std::optional<Projection> projection, Matrix output,
@@ -110,7 +117,7 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
   check(fits(text_embeddings_, text_codes_, shape.text_rows, shape.dim) &&
             fits(feature_embeddings_, feature_codes_, shape.n_codes * shape.codebook_size,
                  shape.dim) &&
-            output_.rows() == loss_->output_rows() && output_.cols() == fusion_.width() &&
+            output_.rows() == loss_->output_rows() && output_.cols() == hidden_width() &&
             (!output_codes_ ||
              (output_codes_->rows() == output_.rows() && output_codes_->cols() == output_.cols())),
         "matrix shapes do not match the model");
@@ -120,10 +127,18 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
         "feature projection does not match the model");
 }
 
+int64_t Model::hidden_width() const { return hidden_width_of(shape_); }
+
 ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream, bool replicate,
                                  const HotRows* hot_text) const {
+  FusionScratch fusion = fusion_.make_scratch();
+  if (shape_.intercept) {
+    // The constant stays in place: the fusion writes the first width() values.
+    fusion.z.push_back(1.0f);
+    fusion.dz.push_back(0.0f);
+  }
   return ModelScratch{
-      fusion_.make_scratch(), loss_->make_scratch(seed, stream),
+      std::move(fusion), loss_->make_scratch(seed, stream),
       projection_ ? projection_->make_scratch(replicate) : ProjectionScratch{},
       replicate && output_.size() <=
                        (writes_every_output_row() ? kReplicatedDenseOutput : kReplicatedOutput)
@@ -301,7 +316,7 @@ bool Model::bounded(int threads, const Dataset* trained) const {
   // (The projection's output also depends on the features: its weights are
   // held to the same bound, which catches at least infinities and NaN.)
   const double limit = std::sqrt(std::numeric_limits<float>::max() /
-                                 (static_cast<double>(fusion_.width()) * (1.0 + shape_.alpha)));
+                                 (static_cast<double>(hidden_width()) * (1.0 + shape_.alpha)));
   const auto bound = static_cast<float>(limit);
   const bool few_rows = trained != nullptr && trained->tokens.n_values() < text_embeddings_.rows();
   const bool text_bounded =
@@ -324,6 +339,7 @@ void Model::write(BinaryWriter& out) const {
   out.write<float>(shape_.alpha);
   out.write<int32_t>(static_cast<int32_t>(shape_.loss));
   out.write<int32_t>(shape_.neg);
+  out.write<int32_t>(shape_.intercept ? 1 : 0);
   out.write_vector(class_counts_);
   write_table(out, text_embeddings_, text_codes_);
   write_table(out, feature_embeddings_, feature_codes_);
@@ -350,6 +366,11 @@ Model Model::read(BinaryReader& in) {
   shape.neg = in.read<int32_t>();
   in.expect(loss >= 0 && loss <= static_cast<int32_t>(LossKind::kOneVsAll), "unknown loss");
   shape.loss = static_cast<LossKind>(loss);
+  if (in.version() >= 5) {  // before: no model had an intercept
+    const int32_t intercept = in.read<int32_t>();
+    in.expect(intercept == 0 || intercept == 1, "bad intercept flag");
+    shape.intercept = intercept == 1;
+  }
   auto class_counts = in.read_vector<int64_t>();
   // The class counts are summed (hs builds a Huffman tree from them).
   int64_t total_count = 0;

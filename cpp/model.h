@@ -35,6 +35,13 @@ struct ModelShape {
   float alpha = 1.0f;  // u = alpha * mean of the feature tokens' rows
   LossKind loss = LossKind::kSoftmax;
   int32_t neg = 5;
+  // z ends with a constant 1, whose output weights are the scores'
+  // intercepts (features-only models alone): standardized features have mean
+  // zero, so a linear model of them without one cannot learn how frequent
+  // each class is (icons: .700 without, .718 with, logistic regression
+  // .719; README, "Choosing the fusion's settings"). Model files before
+  // format 5 have none.
+  bool intercept = false;
 };
 
 // Which inputs one SGD step reads. Modality dropout trains some examples on
@@ -137,6 +144,9 @@ class Model {
 
   const ModelShape& shape() const { return shape_; }
   const Fusion& fusion() const { return fusion_; }
+  // Size of z as the output layer reads it: the fusion's width, plus the
+  // intercept's constant.
+  int64_t hidden_width() const;
   int32_t n_classes() const { return static_cast<int32_t>(class_counts_.size()); }
   const Loss& loss() const { return *loss_; }
   // The float tables (empty, 0 x dim, where compressed() quantized them).

@@ -35,7 +35,8 @@ void keep_largest(const Matrix& table, std::vector<int64_t> candidates,
 
 RowBits select_rows(const Matrix& table, int64_t n_rows, const RaggedView* examples, int threads) {
   const int64_t rows = table.rows();
-  if (n_rows < 0) n_rows = rows;
+  // No limit keeps every changed row, covering or not: one parallel pass.
+  if (n_rows < 0 || n_rows >= rows) return table.changed_rows(threads);
   std::vector<float> norms(rows);
   parallel_for_blocks(rows, 4096, threads, [&](int64_t begin, int64_t end, int) {
     for (int64_t i = begin; i < end; ++i) norms[i] = dot(table.row(i), table.row(i), table.cols());

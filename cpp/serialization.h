@@ -22,9 +22,10 @@ constexpr uint32_t kMagic = 0x54464D4D;  // "MMFT" on disk
 // Version 3: a matrix may store only the rows that left their seeded
 // initialization (see Matrix::write). Version 4: a table may be compressed
 // (pruned, product-quantized rows: QuantizedMatrix), and a classifier's
-// vocabulary is followed by its rule for unknown words (UnknownWords). Files of versions 2 to 4
-// are read; version 4 is written.
-constexpr uint32_t kFormatVersion = 4;
+// vocabulary is followed by its rule for unknown words (UnknownWords). Version 5: a model's
+// shape says whether it has an intercept (ModelShape::intercept). Files of versions 2 to 5
+// are read; version 5 is written.
+constexpr uint32_t kFormatVersion = 5;
 constexpr uint32_t kOldestFormatVersion = 2;
 
 // A file the system refused to open, write or rename: `error` is the errno

@@ -232,6 +232,7 @@ def test_compress_writes_a_smaller_model_that_tests_as_well(text_files, text_mod
     _, err = run(capsys, "compress", text_model, "-o", small, "--cutoff", 2000, "--retrain",
                  "--input", tmp / "train.txt")
     assert "times smaller" in err
+    assert f"Reading {tmp / 'train.txt'}: 100.0%" in err
     assert small.stat().st_size * 10 < text_model.stat().st_size
     full_out, _ = run(capsys, "test", text_model, tmp / "train.txt")
     small_out, _ = run(capsys, "test", small, tmp / "train.txt")

@@ -11,7 +11,7 @@ import pytest
 
 import mmfast
 from mmfast import _core
-from mmfast._explain import CONTINUOUS, FeatureToken
+from mmfast._explain import CONTINUOUS, INTERCEPT, FeatureToken
 
 SMALL = dict(dim=8, epochs=5, lr=0.5, buckets=5000, n_subquantizers=4, n_bits=4,
              subspace_dim=4, verbose=0)
@@ -62,6 +62,9 @@ def test_contributions_sum_to_the_models_softmax_logits(data, fusion, extra, wit
     predicted = clf.explain(text, features)
     assert predicted.label == clf.classes_[np.argmax(proba)]
     assert predicted == explanations[int(np.argmax(proba))]
+    # A features-only model of dense features scores its intercept too.
+    intercept = fusion == "add" and not with_text
+    assert (predicted[-1][0] == INTERCEPT) == intercept == ("intercept" in predicted.meaning)
 
 
 @pytest.mark.parametrize("loss", ["ova", "ns"])

@@ -285,3 +285,32 @@ def test_unknown_format_version_is_refused_with_its_number(tmp_path):
     (tmp_path / "v7.mmf").write_bytes(bytes(data))
     with pytest.raises(ValueError, match="unsupported mmfast model format version 7"):
         mmfast.load(tmp_path / "v7.mmf")
+
+
+def test_features_only_models_learn_how_frequent_each_class_is():
+    # Standardized features have mean zero: without an intercept a linear
+    # model of them scores every class 0 on an average example. Here the
+    # features say nothing, and only the intercept can learn that 80% of the
+    # examples are of class 0 (before it: about half of them predicted 1).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 16)).astype(np.float32)
+    y = (rng.random(1000) < 0.2).astype(int)
+    clf = mmfast.Classifier(fusion="add", dim=8, n_jobs=1, verbose=0).fit(None, y, features=X)
+    new = rng.normal(size=(500, 16)).astype(np.float32)
+    assert np.mean(clf.predict(None, features=new) == 0) > 0.9
+    # The intercept is the output layer's last column, beside dim weights.
+    assert clf._native.weights()["output"].shape == (2, 9)
+
+
+def test_features_only_models_of_format_version_4_load_without_an_intercept():
+    """tests/data/v4_features.mmf: a features-only model (dim 4, 8 features)
+    written in format 4, before features-only models had an intercept,
+    trained on the first 200 examples below; v4_features.proba.npy holds its
+    probabilities on the last 100, as this machine's kernels computed them."""
+    _, X, _ = mmfast.make_multimodal_classification(
+        n_samples=300, n_classes=4, n_features=8, vocab_size=200, latent_dim=3, seed=5)
+    clf = mmfast.load(Path(__file__).parent / "data" / "v4_features.mmf")
+    np.testing.assert_allclose(clf.predict_proba(None, features=X[200:]),
+                               np.load(Path(__file__).parent / "data" / "v4_features.proba.npy"),
+                               rtol=1e-5, atol=1e-7)
+    assert clf._native.weights()["output"].shape == (4, 4)

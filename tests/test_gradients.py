@@ -177,3 +177,51 @@ def test_bilinear_gated_steps_at_most_its_largest_learning_rate():
     _core._testing.train_steps(clf._native, TEXTS, X, None, np.arange(len(TEXTS) + 1),
                                np.array(LABELS, np.int32), 0.1, 0.01)
     assert not np.array_equal(clf._native.weights()["output"], after[0])
+
+
+def test_features_only_step_with_its_intercept_matches_finite_differences():
+    # z = [u, 1]: the output layer's last column is each class's intercept.
+    X = _features(len(TEXTS))
+    clf = mmfast.Classifier(**PARAMS, fusion="add").fit(None, LABELS, features=X)
+    core = clf._native
+    before = {name: w.copy() for name, w in core.weights().items()}
+    B, C = before["output"], before["projection"]
+    assert B.shape == (3, PARAMS["dim"] + 1)
+    # A trained model's weights, so that no gradient is zero by symmetry.
+    rng = np.random.default_rng(1)
+    B = rng.normal(0.0, 0.5, B.shape).astype(np.float32)
+    core.assign_rows("output", np.arange(3), B)
+    v, label, lr, feature_lr = _features(1, seed=9), 2, 0.3, 0.02
+
+    def loss(output: np.ndarray, projection: np.ndarray) -> float:
+        core.assign_rows("output", np.arange(3), output.astype(np.float32))
+        core.assign_rows("projection", np.arange(len(C)), projection.astype(np.float32))
+        return -float(np.log(clf.predict_proba(None, features=v)[0, label]))
+
+    eps = 1e-2
+    numeric_b = np.zeros(3)  # d loss / d intercepts
+    for c in range(3):
+        step = np.zeros_like(B, dtype=np.float64)
+        step[c, -1] = eps
+        numeric_b[c] = (loss(B + step, C) - loss(B - step, C)) / (2 * eps)
+    numeric_c = np.zeros(3)  # d loss / d C[i, 0] for the first rows
+    for i in range(3):
+        step = np.zeros_like(C, dtype=np.float64)
+        step[i, 0] = eps
+        numeric_c[i] = (loss(B, C + step) - loss(B, C - step)) / (2 * eps)
+    loss(B, C)  # the weights as they were
+    scaled = (v[0] - before["feature_mean"]) * before["feature_inv_scale"]
+    z = np.append(C @ scaled, 1.0)
+    B_after, grad, expected_loss = _softmax_step(z, B, label, lr)
+    step_loss = _core._testing.train_steps(core, None, v, None, np.array([0, 1]),
+                                           np.array([label], np.int32), lr, feature_lr)
+    after = core.weights()
+    np.testing.assert_allclose(step_loss, expected_loss, rtol=1e-5)
+    np.testing.assert_allclose(after["output"], B_after, rtol=1e-5, atol=1e-6)
+    C_after = C + feature_lr / lr * np.outer(grad[:-1], scaled)
+    np.testing.assert_allclose(after["projection"], C_after, rtol=1e-5, atol=1e-6)
+    # SGD moves each weight by minus its step size times the loss's gradient.
+    np.testing.assert_allclose((after["output"][:, -1] - B[:, -1]) / -lr, numeric_b,
+                               rtol=1e-2, atol=1e-3)
+    np.testing.assert_allclose((after["projection"][:3, 0] - C[:3, 0]) / -feature_lr,
+                               numeric_c, rtol=1e-2, atol=1e-3)

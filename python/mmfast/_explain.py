@@ -25,6 +25,7 @@ from . import _core
 from ._validation import check_int
 
 CONTINUOUS = "<features>"  # the name of the continuous feature part's entry
+INTERCEPT = "<intercept>"  # the name of a features-only model's intercept entry
 
 
 class FeatureToken(NamedTuple):
@@ -69,7 +70,8 @@ class Explanation(list):
     order (words, then word n-grams, then feature tokens or the continuous
     part), whose contributions add up to ``score``. A token is a word or n-gram
     (str), a ``FeatureToken`` (pq, rspq), or ``"<features>"`` for the
-    continuous feature part.
+    continuous feature part, and ``"<intercept>"`` for the class's intercept in a
+    features-only model with dense features.
 
     Attributes: ``label`` (the explained class), ``score`` (its score, see
     ``Classifier.explain``), ``meaning`` (in what sense the parts add up),
@@ -144,6 +146,9 @@ def explain(clf: Any, text: str | None, features: Any, label: Any) -> Explanatio
     class_id = _class_id(clf, label) if label is not None else int(clf._top_ids(inputs, 1)[0, 0])
     weights = core.weights()
     w = _score_vector(core, weights["output"], class_id)
+    # z's last value is a constant 1 in a model with an intercept: its weight
+    # is the class's intercept, an entry of its own.
+    w, intercept = (w[:-1], float(w[-1])) if core.intercept else (w, None)
     dim = weights["text_embeddings"].shape[1]  # (0, dim) in a features-only model
 
     # Text: t = mean of the rows, each row's share is row / n (a row that a
@@ -184,6 +189,11 @@ def explain(clf: Any, text: str | None, features: Any, label: Any) -> Explanatio
             pairs.append((token, float(contribution)))
             entry_spans.append(None)
     score = float(np.dot(w, z.astype(np.float64)))
+    if intercept is not None:
+        pairs.append((INTERCEPT, intercept))
+        entry_spans.append(None)
+        score += intercept
+        meaning += ", and the class's intercept"
     if core.loss == "hs":
         meaning += "; hs: the score is the signed sum of the decisions on the class's tree path"
     return Explanation(pairs, entry_spans, list(words), clf.classes_[class_id].item(), score,

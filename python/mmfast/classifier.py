@@ -715,12 +715,13 @@ class Classifier(Estimator):
             n-grams (in the order the model reads them; a word out of the
             vocabulary counts only through its n-grams), then the feature
             tokens (``FeatureToken(subquantizer, centroid)``, pq/rspq) or one
-            ``"<features>"`` entry for the continuous feature part. The
-            contributions add up to its ``score``: the class's logit before the
-            softmax (softmax), its own logit (ns, ova: sigmoid(score) is
-            ``predict_proba``), or with hs the signed sum of the logits of the
-            decisions on the class's tree path (+ to the right, whose
-            probability is sigmoid(logit)).
+            ``"<features>"`` entry for the continuous feature part, and in a
+            features-only model of dense features an ``"<intercept>"``
+            entry (the class's intercept). The contributions add up to its
+            ``score``: the class's logit before the softmax (softmax), its
+            own logit (ns, ova: sigmoid(score) is ``predict_proba``), or with
+            hs the signed sum of the logits of the decisions on the class's
+            tree path (+ to the right, whose probability is sigmoid(logit)).
         """
         return _explain.explain(self, text, features, label)
 

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> None:
     clf = load_model(args.model, args.n_jobs, args.verbose)
     source = None
     if args.input is not None:
-        source = read_source(args.input, args.features, labelled=True)
+        source = read_source(args.input, args.features, labelled=True, verbose=args.verbose)
         if isinstance(source, TextFile) and clf.fusion_ == "features":
             source = without_texts(source, labelled=True)
     with about(args.input or args.model):
