@@ -15,6 +15,7 @@
 #include "classifier.h"
 #include "common.h"
 #include "dataset_file.h"
+#include "hot_rows.h"
 #include "replica.h"
 #include "shard_set.h"
 
@@ -659,6 +660,33 @@ void bind_classifier(py::module_& m, py::module_& testing) {
         return py::make_tuple(as_array(table), as_array(replica.of(table)));
       },
       py::arg("shared"), py::arg("steps"), py::arg("own_step"), py::arg("other_step"));
+  // The hot rows (Model::hot_text_rows' choice: the n_hot busiest of
+  // table_rows that the examples' token lists use) and a training thread's
+  // factors, k-fold thinned, for the row updates `updates` in turn:
+  // (hot, a bool per row; factors, a float per update).
+  testing.def(
+      "thinned_writes",
+      [](const CArray<int64_t>& token_offsets, const CArray<int32_t>& token_ids, int64_t table_rows,
+         int64_t n_hot, uint32_t k, const CArray<int64_t>& updates) {
+        RaggedArray tokens = ragged_from_numpy(token_offsets, token_ids);
+        for (int32_t id : tokens.values) {
+          check(id >= 0 && id < table_rows, "token ids must be rows of the table");
+        }
+        Dataset data;
+        data.tokens = RaggedView(tokens);
+        const HotRows hot = HotRows::busiest(data, table_rows, n_hot);
+        ThinnedWrites writes(hot, k);
+        py::array_t<bool> is_hot(table_rows);
+        for (int64_t row = 0; row < table_rows; ++row)
+          is_hot.mutable_data()[row] = hot.contains(row);
+        py::array_t<float> factors(updates.size());
+        for (int64_t i = 0; i < updates.size(); ++i) {
+          factors.mutable_data()[i] = writes.factor(updates.data()[i]);
+        }
+        return py::make_tuple(is_hot, factors);
+      },
+      py::arg("token_offsets"), py::arg("token_ids"), py::arg("table_rows"), py::arg("n_hot"),
+      py::arg("k"), py::arg("updates"));
 }
 
 }  // namespace mmfast::bindings

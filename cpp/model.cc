@@ -144,7 +144,8 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
 
 int64_t Model::hidden_width() const { return hidden_width_of(shape_); }
 
-ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream, bool replicate) const {
+ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream, bool replicate,
+                                 const HotRows* hot_text) const {
   FusionScratch fusion = fusion_.make_scratch();
   if (shape_.intercept) {
     // The constant stays in place: the fusion writes the first width() values.
@@ -157,7 +158,13 @@ ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream, bool replicate)
       replicate && output_.size() <=
                        (writes_every_output_row() ? kReplicatedDenseOutput : kReplicatedOutput)
           ? Replica(output_, kOutputMergeEvery)
-          : Replica()};
+          : Replica(),
+      hot_text ? ThinnedWrites(*hot_text, kThinning) : ThinnedWrites()};
+}
+
+HotRows Model::hot_text_rows(const Dataset& data) const {
+  if (!fusion_.uses_text() || text_codes_) return HotRows();
+  return HotRows::busiest(data, text_embeddings_.rows(), kHotTextRows);
 }
 
 bool Model::supports_dropout() const {
@@ -253,7 +260,9 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
   if (fusion.uses_text() && example.n_tokens > 0 && !text_codes_) {
     const float share = fusion.text_step() / example.n_tokens;
     for (int32_t i = 0; i < example.n_tokens; ++i) {
-      axpy(share, f.dt.data(), text_embeddings_.row(example.tokens[i]), dim);
+      const float factor = scratch.text_writes.factor(example.tokens[i]);
+      if (factor == 0.0f) continue;
+      axpy(share * factor, f.dt.data(), text_embeddings_.row(example.tokens[i]), dim);
     }
   }
   if (!fusion.uses_features()) {

@@ -13,6 +13,7 @@
 
 #include "dataset.h"
 #include "fusion.h"
+#include "hot_rows.h"
 #include "loss.h"
 #include "matrix.h"
 #include "projection.h"
@@ -58,6 +59,7 @@ struct ModelScratch {
   LossScratch loss;
   ProjectionScratch projection;  // empty without dense features
   Replica output;                // this thread's output matrix, when it has its own
+  ThinnedWrites text_writes;     // of the hot text rows, on several threads
 };
 
 class Model {
@@ -74,7 +76,17 @@ class Model {
   // trains its own replicas of the small dense tables (the output matrix
   // up to kReplicatedOutput floats, C), merged into the shared ones every
   // few examples (see Replica); the embedding tables stay shared.
-  ModelScratch make_scratch(uint64_t seed, uint64_t stream, bool replicate = false) const;
+  // With `hot_text` too, it applies only every kThinning-th of its updates
+  // of those rows, kThinning times as large (see ThinnedWrites).
+  ModelScratch make_scratch(uint64_t seed, uint64_t stream, bool replicate = false,
+                            const HotRows* hot_text = nullptr) const;
+  // The text rows that threads training on `data` write most: its
+  // kHotTextRows busiest (none for a model without float text rows).
+  // 1024 rows thinned 8-fold measured as fast as 4096 and faster than 256,
+  // or 4-fold, at equal accuracy (README, Performance, "Threads").
+  HotRows hot_text_rows(const Dataset& data) const;
+  static constexpr int64_t kHotTextRows = 1024;
+  static constexpr uint32_t kThinning = 8;
   // Replicas cost two copies per thread and a pass over the table per
   // merge: worth it for the tables that (nearly) every example writes. 16
   // and 64 (C's) measured as fast as 64 and 256, faster than 4 and 16, at

@@ -20,6 +20,10 @@ constexpr int64_t kPublishEvery = 256;  // examples between counter updates
 // file sorted by label from feeding one class for a whole block.
 constexpr int64_t kBlockSize = 256;
 constexpr int64_t kBlocksPerWindow = 8;
+// Examples each thread trains, at least, for it to thin its writes of the hot
+// text rows (Model::hot_text_rows): a hot row is in at least one example in
+// HotRows::kMinShare, so each thread then updates it at least 256 times.
+constexpr int64_t kMinThinnedShare = 65536;
 
 template <typename T>
 void shuffle(T* items, int64_t n, Rng& rng) {
@@ -89,6 +93,12 @@ void Trainer::run() {
   std::iota(blocks.begin(), blocks.end(), 0);
   Rng rng(options_.seed, 0x5EEDu);
   shuffle(blocks.data(), n_blocks, rng);
+  // Thinned, a hot row still gets hundreds of updates from each thread:
+  // short runs (a small set, partial_fit's batches) write every update.
+  if (options_.threads > 1 &&
+      data_->size() * options_.epochs >= kMinThinnedShare * options_.threads) {
+    hot_text_ = model_.hot_text_rows(*data_);
+  }
   JobControl* job = current_job();
   std::vector<std::thread> workers;
   try {
@@ -122,8 +132,9 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
   try {
     const Dataset& data = *data_;
     const int64_t n = data.size();
-    ModelScratch scratch =
-        model_.make_scratch(options_.seed, 1 + static_cast<uint64_t>(worker), options_.threads > 1);
+    const bool several = options_.threads > 1;
+    ModelScratch scratch = model_.make_scratch(options_.seed, 1 + static_cast<uint64_t>(worker),
+                                               several, several ? &hot_text_ : nullptr);
     Rng order_rng(options_.seed, (uint64_t{1} << 32) + static_cast<uint64_t>(worker));
     Counters& counters = counters_[worker];
     int64_t share = 0;

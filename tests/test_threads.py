@@ -1,7 +1,8 @@
 """Training on several threads: each thread trains replicas of the small dense
 tables (the output matrix, the feature projection C) and merges them into the
-shared model every few examples, so every loss and fusion learns as on one
-thread; one thread trains in place and stays reproducible."""
+shared model every few examples, and applies only every k-th of its updates of
+the busiest text rows, k times as large, so every loss and fusion learns as on
+one thread; one thread trains in place and stays reproducible."""
 
 from __future__ import annotations
 
@@ -58,3 +59,34 @@ def test_a_merge_adds_what_both_threads_changed():
     # replica then starts again from the sum.
     np.testing.assert_allclose(after, shared + 4 * (0.5 + 0.25), rtol=1e-6)
     np.testing.assert_array_equal(copy, after)
+
+
+@pytest.mark.parametrize("loss", ["softmax", "hs", "ns", "ova"])
+def test_text_models_learn_on_two_threads_as_on_one(loss):
+    # 14,000 examples x 10 epochs: enough for two threads to thin their
+    # writes of the rows of the text's frequent words.
+    texts, _, y = paired_modalities(14_000)
+    test_texts, _, test_y = paired_modalities(1000, seed=1)
+    one, two = (fitted(texts, y, loss=loss, n_jobs=n).score(test_texts, test_y) for n in (1, 2))
+    assert two > one - 0.05
+
+
+def test_the_busiest_rows_are_hot_and_their_writes_thinned_k_fold():
+    # Rows 3 and 7 are in every example, row 5 in two, row 9 in one.
+    examples = [[3, 7, 5], [3, 7], [7, 3, 5], [3, 7, 9]]
+    offsets = np.cumsum([0] + [len(e) for e in examples])
+    ids = np.concatenate(examples).astype(np.int32)
+    hot, factors = _testing.thinned_writes(offsets, ids, table_rows=12, n_hot=2, k=4,
+                                           updates=np.array([3, 9, 7, 3, 3, 9, 7, 7, 3]))
+    assert np.flatnonzero(hot).tolist() == [3, 7]
+    # Cold rows are written every time; of the hot rows' updates, every 4th,
+    # 4 times as large: the same sum in expectation.
+    assert factors.tolist() == [0, 1, 0, 0, 4, 1, 0, 0, 0]
+
+
+def test_rows_used_once_are_never_hot():
+    offsets = np.array([0, 2, 4])
+    ids = np.array([0, 1, 2, 3], dtype=np.int32)
+    hot, _ = _testing.thinned_writes(offsets, ids, table_rows=4, n_hot=4, k=2,
+                                     updates=np.array([0]))
+    assert not hot.any()

@@ -343,5 +343,10 @@ class _Testing:
     def replica_steps(
         shared: npt.ArrayLike, steps: int, own_step: float, other_step: float
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
+    @staticmethod
+    def thinned_writes(
+        token_offsets: npt.ArrayLike, token_ids: npt.ArrayLike, table_rows: int, n_hot: int,
+        k: int, updates: npt.ArrayLike,
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float32]]: ...
 
 _testing: _Testing
