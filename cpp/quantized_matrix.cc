@@ -143,11 +143,7 @@ void QuantizedMatrix::index() {
   // Pieces of one length (dim a multiple of dsub) take a specialized loop.
   const bool uniform =
       std::all_of(len_.begin(), len_.end(), [&](int32_t l) { return l == len_[0]; });
-  add_pieces_ = nullptr;
-  if (uniform && len_[0] == 1) add_pieces_ = add_pieces<1>;
-  if (uniform && len_[0] == 2) add_pieces_ = add_pieces<2>;
-  if (uniform && len_[0] == 4) add_pieces_ = add_pieces<4>;
-  if (uniform && len_[0] == 8) add_pieces_ = add_pieces<8>;
+  uniform_len_ = uniform && !len_.empty() ? len_[0] : 0;
 }
 
 void QuantizedMatrix::remove_pruned_rows_below(int64_t n) {
@@ -173,9 +169,13 @@ void QuantizedMatrix::remove_pruned_rows_below(int64_t n) {
 void QuantizedMatrix::add_slot(int64_t slot, float weight, float* out) const {
   const int n_sub = static_cast<int>(start_.size());
   const uint8_t* code = codes_.data() + slot * n_sub;
-  if (add_pieces_ != nullptr) {
-    add_pieces_(code, n_sub, directions_->n_centroids(), book_.data(), weight, out);
-    return;
+  const int64_t k = directions_->n_centroids();
+  switch (uniform_len_) {
+    case 1: return add_pieces<1>(code, n_sub, k, book_.data(), weight, out);
+    case 2: return add_pieces<2>(code, n_sub, k, book_.data(), weight, out);
+    case 4: return add_pieces<4>(code, n_sub, k, book_.data(), weight, out);
+    case 8: return add_pieces<8>(code, n_sub, k, book_.data(), weight, out);
+    default: break;
   }
   for (int m = 0; m < n_sub; ++m) {
     const int32_t len = len_[m];

@@ -90,9 +90,11 @@ class QuantizedMatrix {
   std::vector<int32_t> start_, len_;
   std::vector<int64_t> piece_;
   std::vector<float> book_;
-  // add_slot's loop when every piece has the same length 1, 2, 4 or 8.
-  void (*add_pieces_)(const uint8_t* code, int n_sub, int64_t k, const float* book, float weight,
-                      float* out) = nullptr;
+  // Every piece's length when they are all the same (add_slot then takes a
+  // loop specialized for 1, 2, 4 or 8); 0 when they differ. A length, not a
+  // function pointer: GCC warns (-Wdangling-pointer) on storing the address
+  // of a target_clones function.
+  int32_t uniform_len_ = 0;
 };
 
 }  // namespace mmfast
