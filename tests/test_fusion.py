@@ -166,6 +166,21 @@ def test_bilinear_gated_reads_the_features_without_the_text(generated):
     assert fused.score(unknown, test_y, features=test_X) > 2 / len(fused.classes_)
 
 
+def test_under_ova_the_bilinear_step_cap_is_divided_by_the_labels_per_example(generated):
+    # Two labels per example: bilinear_gated's cap on lr (0.2) becomes 0.1, so
+    # a fit asked for lr 0.5 trains as one at 0.1 (n_jobs=1: bit for bit). At
+    # the cap alone bilinear_gated diverged on a real set of 3.1 labels each.
+    (texts, X, y), _ = generated
+    texts, X, y = texts[:600], X[:600], y[:600]
+    two_labels = [[int(label), int(label + 1) % 6] for label in y]
+    settings = dict(FAST, fusion="bilinear_gated", loss="ova", epochs=2, feature_lr=1e-3,
+                    n_jobs=1)
+    asked = mmfast.Classifier(**settings, lr=0.5).fit(texts, two_labels, features=X)
+    capped = mmfast.Classifier(**settings, lr=0.1).fit(texts, two_labels, features=X)
+    np.testing.assert_array_equal(asked.predict_proba(texts[:50], X[:50]),
+                                  capped.predict_proba(texts[:50], X[:50]))
+
+
 @pytest.mark.parametrize(("fusion", "spread"), [("bilinear_gated", True),
                                                 ("bilinear_gated_paper", True), ("add", False),
                                                 ("gated", False)])
