@@ -32,9 +32,9 @@ HotRows HotRows::busiest(const Dataset& data, int64_t table_rows, int64_t k) {
     return counts[a] != counts[b] ? counts[a] > counts[b] : a < b;
   });
   HotRows hot;
-  hot.bits_.assign(static_cast<size_t>((limit + 63) / 64), 0);
+  hot.bits_.assign(static_cast<size_t>(row_words(limit)), 0);
   for (int64_t i = 0; i < k; ++i) {
-    hot.bits_[static_cast<size_t>(used[i] >> 6)] |= uint64_t{1} << (used[i] & 63);
+    set_row_bit(hot.bits_, used[i]);
     hot.limit_ = std::max(hot.limit_, used[i] + 1);
   }
   hot.size_ = k;

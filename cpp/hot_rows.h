@@ -45,9 +45,7 @@ class HotRows {
   // (words come before the n-gram buckets, in order of first appearance).
   static constexpr int64_t kLimit = int64_t{1} << 16;
 
-  bool contains(int64_t row) const {
-    return row < limit_ && ((bits_[static_cast<size_t>(row >> 6)] >> (row & 63)) & 1u);
-  }
+  bool contains(int64_t row) const { return row < limit_ && row_bit(bits_, row); }
   int64_t size() const { return size_; }
 
  private:

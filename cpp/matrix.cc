@@ -70,7 +70,6 @@ MMFAST_CLONES void fill_uniform_range(float* out, int64_t first, int64_t count, 
   }
 }
 
-constexpr int64_t kRowsPerWord = 64;
 // Rows a worker of changed_rows / regenerate_rows takes at a time.
 constexpr int64_t kWordsPerBlock = 64;
 
@@ -90,10 +89,6 @@ void for_each_run(const RowBits& bits, int64_t rows, Fn&& fn) {
 }
 
 }  // namespace
-
-bool row_bit(const RowBits& bits, int64_t i) {
-  return (bits[i / kRowsPerWord] >> (i % kRowsPerWord)) & 1;
-}
 
 int64_t count_rows(const RowBits& bits) {
   int64_t n = 0;
@@ -134,7 +129,7 @@ TableHead TableHead::read(BinaryReader& in) {
     in.expect(std::isfinite(head.init->bound), "matrix initialization out of range");
   }
   if (head.row_set != RowSet::kEveryRow) {
-    const int64_t n_words = (head.rows + kRowsPerWord - 1) / kRowsPerWord;
+    const int64_t n_words = row_words(head.rows);
     head.stored = in.read_vector<uint64_t>();
     in.expect(static_cast<int64_t>(head.stored.size()) == n_words &&
                   (head.rows % kRowsPerWord == 0 ||
@@ -162,7 +157,7 @@ Matrix Matrix::uniform(int64_t rows, int64_t cols, float bound, uint64_t seed, i
 }
 
 RowBits all_rows(int64_t rows) {
-  const int64_t n_words = (rows + kRowsPerWord - 1) / kRowsPerWord;
+  const int64_t n_words = row_words(rows);
   RowBits bits(n_words, ~uint64_t{0});
   if (n_words > 0) bits.back() = ~uint64_t{0} >> (n_words * kRowsPerWord - rows);
   return bits;
@@ -176,7 +171,7 @@ bool Matrix::row_changed(int64_t i) const {
 }
 
 RowBits Matrix::changed_rows(int threads) const {
-  const int64_t n_words = (rows_ + kRowsPerWord - 1) / kRowsPerWord;
+  const int64_t n_words = row_words(rows_);
   RowBits changed = all_rows(rows_);
   if (!init_) return changed;
   parallel_for_blocks(n_words, kWordsPerBlock, threads, [&](int64_t begin, int64_t end, int) {

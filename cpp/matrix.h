@@ -22,7 +22,17 @@ struct UniformInit {
 
 // One bit per row, 64 rows per word: a set of a table's rows.
 using RowBits = std::vector<uint64_t>;
-bool row_bit(const RowBits& bits, int64_t i);
+constexpr int64_t kRowsPerWord = 64;
+// Words of a RowBits over `rows` rows.
+inline int64_t row_words(int64_t rows) { return (rows + kRowsPerWord - 1) / kRowsPerWord; }
+inline bool row_bit(const RowBits& bits, int64_t i) {
+  const auto row = static_cast<uint64_t>(i);
+  return (bits[row / kRowsPerWord] >> (row % kRowsPerWord)) & 1;
+}
+inline void set_row_bit(RowBits& bits, int64_t i) {
+  const auto row = static_cast<uint64_t>(i);
+  bits[row / kRowsPerWord] |= uint64_t{1} << (row % kRowsPerWord);
+}
 int64_t count_rows(const RowBits& bits);
 // Every row of a table of `rows` rows.
 RowBits all_rows(int64_t rows);

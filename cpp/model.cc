@@ -195,6 +195,7 @@ inline void Model::forward(const ExampleView& example, const Fusion& fusion,
         n_rows += text_codes_->add_row(example.tokens[i], 1.0f, t);
       }
     } else {
+      // Not add_text_row: its branch per token made training ~10% slower.
       for (int32_t i = 0; i < example.n_tokens; ++i) {
         axpy(1.0f, text_embeddings_.row(example.tokens[i]), t, dim);
       }

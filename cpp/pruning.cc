@@ -11,8 +11,6 @@ namespace mmfast {
 
 namespace {
 
-void set_bit(RowBits& bits, int64_t i) { bits[i / 64] |= uint64_t{1} << (i % 64); }
-
 // Keeps the rows of `candidates` that training changed, largest norm first,
 // until `kept` holds `limit` rows or the candidates run out. Whether a row
 // changed is checked only for the rows this reaches: on a table of mostly
@@ -26,7 +24,7 @@ void keep_largest(const Matrix& table, std::vector<int64_t> candidates,
   for (int64_t row : candidates) {
     if (n_kept >= limit) break;
     if (!table.row_changed(row)) continue;
-    set_bit(kept, row);
+    set_row_bit(kept, row);
     ++n_kept;
   }
 }
@@ -41,7 +39,7 @@ RowBits select_rows(const Matrix& table, int64_t n_rows, const RaggedView* examp
   parallel_for_blocks(rows, 4096, threads, [&](int64_t begin, int64_t end, int) {
     for (int64_t i = begin; i < end; ++i) norms[i] = dot(table.row(i), table.row(i), table.cols());
   });
-  RowBits kept(all_rows(rows).size(), 0);
+  RowBits kept(row_words(rows), 0);
   int64_t n_kept = 0;
   if (examples != nullptr) {
     // Each example that no row picked so far covers picks its row of largest norm.

@@ -13,7 +13,6 @@ namespace mmfast {
 namespace {
 
 constexpr int kMaxBits = 8;  // codes are bytes
-constexpr int64_t kRowsPerWord = 64;
 
 // Bits per code for n kept rows of `n_sub` codes of `cols` floats in all:
 // 8 (fastText.zip's 256 centroids), or fewer: with small_codebooks, so that
@@ -69,7 +68,7 @@ QuantizedMatrix QuantizedMatrix::quantize(const Matrix& table, RowBits kept,
         "dsub must be in [1, dim=" + std::to_string(table.cols()) + "], got " +
             std::to_string(options.dsub));
   check(options.n_iter >= 1, "n_iter must be >= 1");
-  check(static_cast<int64_t>(kept.size()) == (table.rows() + kRowsPerWord - 1) / kRowsPerWord,
+  check(static_cast<int64_t>(kept.size()) == row_words(table.rows()),
         "kept rows do not match the table");
   QuantizedMatrix q;
   q.rows_ = table.rows();
@@ -153,12 +152,12 @@ void QuantizedMatrix::remove_pruned_rows_below(int64_t n) {
     for (int64_t i = 0; i < n; ++i) kept += row_bit(kept_, i);
     return kept;
   }();
-  RowBits moved((rows_ - removed + kRowsPerWord - 1) / kRowsPerWord, 0);
+  RowBits moved(row_words(rows_ - removed), 0);
   int64_t to = 0;
   for (int64_t i = 0; i < rows_; ++i) {
     const bool kept = row_bit(kept_, i);
     if (i < n && !kept) continue;
-    if (kept) moved[to / kRowsPerWord] |= uint64_t{1} << (to % kRowsPerWord);
+    if (kept) set_row_bit(moved, to);
     ++to;
   }
   rows_ -= removed;
