@@ -144,8 +144,8 @@ Model::Model(const ModelShape& shape, std::vector<int64_t> class_counts, Matrix 
 
 int64_t Model::hidden_width() const { return hidden_width_of(shape_); }
 
-ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream, bool replicate,
-                                 const HotRows* hot_text) const {
+ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream,
+                                 const ThreadSharing& sharing) const {
   FusionScratch fusion = fusion_.make_scratch();
   if (shape_.intercept) {
     // The constant stays in place: the fusion writes the first width() values.
@@ -153,13 +153,19 @@ ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream, bool replicate,
     fusion.dz.push_back(0.0f);
   }
   return ModelScratch{
-      std::move(fusion), loss_->make_scratch(seed, stream),
-      projection_ ? projection_->make_scratch(replicate) : ProjectionScratch{},
-      replicate && output_.size() <=
-                       (writes_every_output_row() ? kReplicatedDenseOutput : kReplicatedOutput)
+      std::move(fusion),
+      loss_->make_scratch(seed, stream),
+      projection_ ? projection_->make_scratch(sharing.replicate) : ProjectionScratch{},
+      sharing.replicate && output_.size() <= (writes_every_output_row() ? kReplicatedDenseOutput
+                                                                        : kReplicatedOutput)
           ? Replica(output_, kOutputMergeEvery)
           : Replica(),
-      hot_text ? ThinnedWrites(*hot_text, kThinning) : ThinnedWrites()};
+      sharing.hot_text && feature_embeddings_.rows() > 0 &&
+              feature_embeddings_.size() <= kReplicatedDenseOutput
+          ? Replica(feature_embeddings_,
+                    static_cast<int>(kFeatureMergeFactor * shape_.codebook_size))
+          : Replica(),
+      sharing.hot_text ? ThinnedWrites(*sharing.hot_text, kThinning) : ThinnedWrites()};
 }
 
 HotRows Model::hot_text_rows(const Dataset& data) const {
@@ -210,8 +216,15 @@ inline void Model::forward(const ExampleView& example, const Fusion& fusion,
     float* u = f.u.data();
     std::fill(u, u + dim, 0.0f);
     const float weight = example.n_codes ? shape_.alpha / example.n_codes : 0.0f;
-    for (int32_t m = 0; m < example.n_codes; ++m) {
-      add_feature_row(code_row(m, example.code(m)), weight, u);
+    if (feature_codes_) {
+      for (int32_t m = 0; m < example.n_codes; ++m) {
+        feature_codes_->add_row(code_row(m, example.code(m)), weight, u);
+      }
+    } else {
+      const Matrix& rows = scratch.feature_rows.of(feature_embeddings_);
+      for (int32_t m = 0; m < example.n_codes; ++m) {
+        axpy(weight, rows.row(code_row(m, example.code(m))), u, dim);
+      }
     }
   }
   fusion.forward(f);
@@ -274,9 +287,11 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
                           scratch.projection);
   } else if (example.n_codes > 0 && !feature_codes_) {
     const float share = shape_.alpha / example.n_codes;
+    Matrix& rows = scratch.feature_rows.of(feature_embeddings_);
     for (int32_t m = 0; m < example.n_codes; ++m) {
-      axpy(share, f.du.data(), feature_embeddings_.row(code_row(m, example.code(m))), dim);
+      axpy(share, f.du.data(), rows.row(code_row(m, example.code(m))), dim);
     }
+    scratch.feature_rows.step(feature_embeddings_);
   }
   return loss;
 }
@@ -284,6 +299,7 @@ MMFAST_CLONES float Model::train(const ExampleView& example, const int32_t* labe
 void Model::flush(ModelScratch& scratch) {
   if (projection_) projection_->flush(scratch.projection);
   scratch.output.merge(output_);
+  scratch.feature_rows.merge(feature_embeddings_);
 }
 
 MMFAST_CLONES void Model::predict(const ExampleView& example, float* probs,

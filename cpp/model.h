@@ -53,12 +53,28 @@ struct ModelShape {
 // whichever fits the training set first.
 enum class Inputs : int32_t { kBoth = 0, kTextOnly = 1, kFeaturesOnly = 2 };
 
+// How a training thread shares the model with the others (Trainer::work).
+struct ThreadSharing {
+  // Others train at once: the thread trains its own replicas of the small
+  // dense tables (the output matrix up to kReplicatedOutput floats, C),
+  // merged into the shared ones every few examples (see Replica); the
+  // embedding tables stay shared.
+  bool replicate = false;
+  // And each trains enough examples to defer or thin its writes of the rows
+  // that every example shares (Trainer's kMinThinnedShare): it replicates
+  // the feature-token table too, and applies only every kThinning-th of its
+  // updates of the `hot_text` rows, kThinning times as large (see
+  // ThinnedWrites); nullptr otherwise.
+  const HotRows* hot_text = nullptr;
+};
+
 // Per-thread working memory of one example.
 struct ModelScratch {
   FusionScratch fusion;
   LossScratch loss;
   ProjectionScratch projection;  // empty without dense features
   Replica output;                // this thread's output matrix, when it has its own
+  Replica feature_rows;          // this thread's feature-token table, when it has its own
   ThinnedWrites text_writes;     // of the hot text rows, on several threads
 };
 
@@ -72,14 +88,10 @@ class Model {
   Model(const ModelShape& shape, std::vector<int64_t> class_counts, int64_t n_examples,
         const Standardization& scaling, uint64_t seed, int threads);
 
-  // With `replicate`, the scratch of one of several training threads: it
-  // trains its own replicas of the small dense tables (the output matrix
-  // up to kReplicatedOutput floats, C), merged into the shared ones every
-  // few examples (see Replica); the embedding tables stay shared.
-  // With `hot_text` too, it applies only every kThinning-th of its updates
-  // of those rows, kThinning times as large (see ThinnedWrites).
-  ModelScratch make_scratch(uint64_t seed, uint64_t stream, bool replicate = false,
-                            const HotRows* hot_text = nullptr) const;
+  // The scratch of a training thread; with sharing.replicate, of one of
+  // several (see ThreadSharing).
+  ModelScratch make_scratch(uint64_t seed, uint64_t stream,
+                            const ThreadSharing& sharing = {}) const;
   // The text rows that threads training on `data` write most: its
   // kHotTextRows busiest (none for a model without float text rows).
   // 1024 rows thinned 8-fold measured as fast as 4096 and faster than 256,
@@ -99,6 +111,15 @@ class Model {
   static constexpr int64_t kReplicatedOutput = int64_t{1} << 16;
   static constexpr int64_t kReplicatedDenseOutput = int64_t{1} << 22;
   static constexpr int kOutputMergeEvery = 16;
+  // The feature-token table: every example writes n_codes of its rows, each
+  // row once in codebook_size examples, so every thread writes every row and
+  // fetches it from another core nearly every time. A replica merged every
+  // kFeatureMergeFactor * codebook_size examples, when each row changed about
+  // kFeatureMergeFactor times, costs a pass over the table per merge: pq /
+  // softmax at 2 threads ran 1.53, 1.66, 1.77 and 1.80x one thread's speed
+  // at factors 1, 2, 4 and 8 (1.61x without a replica), at equal accuracy
+  // (README, Performance, "Threads").
+  static constexpr int64_t kFeatureMergeFactor = 8;
 
   // Starts loading the example's embedding rows into cache, so that they
   // arrive while the previous example is computed.

@@ -1,8 +1,9 @@
 """Training on several threads: each thread trains replicas of the small dense
-tables (the output matrix, the feature projection C) and merges them into the
-shared model every few examples, and applies only every k-th of its updates of
-the busiest text rows, k times as large, so every loss and fusion learns as on
-one thread; one thread trains in place and stays reproducible."""
+tables (the output matrix, the feature projection C, on long runs the
+feature-token table) and merges them into the shared model every few examples,
+and applies only every k-th of its updates of the busiest text rows, k times as
+large, so every loss and fusion learns as on one thread; one thread trains in
+place and stays reproducible."""
 
 from __future__ import annotations
 
@@ -68,6 +69,20 @@ def test_text_models_learn_on_two_threads_as_on_one(loss):
     texts, _, y = paired_modalities(14_000)
     test_texts, _, test_y = paired_modalities(1000, seed=1)
     one, two = (fitted(texts, y, loss=loss, n_jobs=n).score(test_texts, test_y) for n in (1, 2))
+    assert two > one - 0.05
+
+
+def test_feature_tokens_learn_on_two_threads_as_on_one():
+    # 14,000 examples x 10 epochs: enough for each thread to train its own
+    # replica of the feature-token table, merged every 8 * 16 examples. Each
+    # modality alone gets about half right: only a model whose replicas
+    # reached the shared table gets them all.
+    (texts, X, y), (test_texts, test_X, test_y) = (paired_modalities(14_000),
+                                                   paired_modalities(1000, seed=1))
+    one, two = (fitted(texts, y, X, fusion="pq", n_jobs=n).score(test_texts, test_y,
+                                                                 features=test_X)
+                for n in (1, 2))
+    assert two > 0.9
     assert two > one - 0.05
 
 
