@@ -19,7 +19,10 @@ Tables (``--sets``):
 
 Every cell is the best of ``--repeats`` runs (the fastest; the accuracy is
 their mean), the thread counts interleaved within each repeat so that a
-change of the machine's load hits them alike. See benchmarks/README.md.
+change of the machine's load hits them alike. Run r of the scaling and real
+tables trains with seed r at every thread count: one thread's accuracy is a
+mean over seeds too, not one draw (on the scaling set, text / softmax on one
+thread scores 45.36-45.92% over seeds 0-5). See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -174,13 +177,19 @@ def measure_settings(settings: list[tuple[Kind, str]], data: Data, hp: Hyperpara
             for threads in counts:
                 print(f"  {kind.name} / {loss}, {threads} thread(s) ({attempt + 1}/{repeats})",
                       file=sys.stderr, flush=True)
-                rate, cpu_rate, accuracy = fit_and_score(data, kind, loss, hp, threads,
-                                                         quantizers)
+                rate, cpu_rate, accuracy = fit_and_score(
+                    data, kind, loss, replace(hp, seed=hp.seed + attempt), threads,
+                    quantizers)
                 cell = cells.setdefault((kind.name, loss, threads), Cell())
                 cell.rates.append(rate)
                 cell.cpu_rates.append(cpu_rate)
                 cell.accuracies.append(accuracy)
     return cells
+
+
+def seeded_runs(repeats: int) -> str:
+    """What a measure_settings table's cells are."""
+    return f"best of {repeats} runs; accuracy: mean of the runs (seeds 0-{repeats - 1})"
 
 
 def scaling_table(settings: list[tuple[Kind, str]], cells: dict[tuple[str, str, int], Cell],
@@ -243,7 +252,7 @@ def run_scaling(args: argparse.Namespace, counts: list[int]) -> None:
           "beforehand; ex/s: training loop only")
     settings = [(KINDS[name], loss) for name in args.kinds for loss in args.losses]
     cells = measure_kinds(settings, data, hp, counts, args.repeats, quantizers)
-    print(f"best of {args.repeats} runs; accuracy: mean of the runs")
+    print(seeded_runs(args.repeats))
     print(scaling_table(settings, cells, counts))
     print_ceiling(data, hp, counts, args.repeats, quantizers)
 
@@ -379,7 +388,7 @@ def run_real(args: argparse.Namespace, counts: list[int]) -> None:
               f"{hp.dim}, {hp.epochs} epochs, lr {hp.lr}, bigrams, {hp.buckets:,} buckets")
         settings = [(KINDS[kind], loss) for kind in args.kinds for loss in args.losses]
         cells = measure_kinds(settings, data, hp, counts, args.repeats, quantizers)
-        print(f"best of {args.repeats} runs; accuracy: mean of the runs")
+        print(seeded_runs(args.repeats))
         print(scaling_table(settings, cells, counts))
 
 

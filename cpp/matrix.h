@@ -121,8 +121,7 @@ class Matrix {
   struct Free {
     void operator()(float* p) const { std::free(p); }
   };
-  // Uninitialized storage; large tables are backed by huge pages where the
-  // OS allows, which cuts TLB misses on the random row accesses of SGD.
+  // Uninitialized storage, aligned to a cache line.
   Matrix(int64_t rows, int64_t cols, std::nullptr_t);
 
   // Sets every row whose bit is clear in `stored` to its initial value.
