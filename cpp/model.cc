@@ -152,6 +152,7 @@ ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream,
     fusion.z.push_back(1.0f);
     fusion.dz.push_back(0.0f);
   }
+  const int64_t feature_merge_every = kFeatureMergeFactor * shape_.codebook_size;
   return ModelScratch{
       std::move(fusion),
       loss_->make_scratch(seed, stream),
@@ -160,10 +161,10 @@ ModelScratch Model::make_scratch(uint64_t seed, uint64_t stream,
                                                                         : kReplicatedOutput)
           ? Replica(output_, kOutputMergeEvery)
           : Replica(),
-      sharing.hot_text && feature_embeddings_.rows() > 0 &&
-              feature_embeddings_.size() <= kReplicatedDenseOutput
-          ? Replica(feature_embeddings_,
-                    static_cast<int>(kFeatureMergeFactor * shape_.codebook_size))
+      sharing.replicate && feature_embeddings_.rows() > 0 &&
+              feature_embeddings_.size() <= kReplicatedDenseOutput &&
+              sharing.examples >= kMinFeatureMerges * feature_merge_every
+          ? Replica(feature_embeddings_, static_cast<int>(feature_merge_every))
           : Replica(),
       sharing.hot_text ? ThinnedWrites(*sharing.hot_text, kThinning) : ThinnedWrites()};
 }

@@ -60,11 +60,12 @@ struct ThreadSharing {
   // merged into the shared ones every few examples (see Replica); the
   // embedding tables stay shared.
   bool replicate = false;
-  // And each trains enough examples to defer or thin its writes of the rows
-  // that every example shares (Trainer's kMinThinnedShare): it replicates
-  // the feature-token table too, and applies only every kThinning-th of its
-  // updates of the `hot_text` rows, kThinning times as large (see
-  // ThinnedWrites); nullptr otherwise.
+  // Examples the thread trains, all epochs together: with replicate, at
+  // least kMinFeatureMerges merges' worth, it replicates the feature-token
+  // table too.
+  int64_t examples = 0;
+  // The text rows of which it applies only every kThinning-th update,
+  // kThinning times as large (see ThinnedWrites); nullptr: none.
   const HotRows* hot_text = nullptr;
 };
 
@@ -118,8 +119,11 @@ class Model {
   // kFeatureMergeFactor times, costs a pass over the table per merge: pq /
   // softmax at 2 threads ran 1.53, 1.66, 1.77 and 1.80x one thread's speed
   // at factors 1, 2, 4 and 8 (1.61x without a replica), at equal accuracy
-  // (README, Performance, "Threads").
+  // (README, Performance, "Threads"). A thread that would merge fewer than
+  // kMinFeatureMerges times writes in place: the others would see its
+  // updates too late.
   static constexpr int64_t kFeatureMergeFactor = 8;
+  static constexpr int64_t kMinFeatureMerges = 16;
 
   // Starts loading the example's embedding rows into cache, so that they
   // arrive while the previous example is computed.

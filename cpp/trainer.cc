@@ -21,8 +21,7 @@ constexpr int64_t kPublishEvery = 256;  // examples between counter updates
 constexpr int64_t kBlockSize = 256;
 constexpr int64_t kBlocksPerWindow = 8;
 // Examples each thread trains, at least, for it to thin its writes of the hot
-// text rows (Model::hot_text_rows) and replicate the feature-token table
-// (ThreadSharing): a hot row is in at least one example in
+// text rows (Model::hot_text_rows): a hot row is in at least one example in
 // HotRows::kMinShare, so each thread then updates it at least 256 times.
 constexpr int64_t kMinThinnedShare = 65536;
 
@@ -94,9 +93,8 @@ void Trainer::run() {
   std::iota(blocks.begin(), blocks.end(), 0);
   Rng rng(options_.seed, 0x5EEDu);
   shuffle(blocks.data(), n_blocks, rng);
-  // Thinned, a hot row still gets hundreds of updates from each thread, and
-  // a replica of the feature-token table dozens of merges: short runs (a
-  // small set, partial_fit's batches) write every update in place.
+  // Thinned, a hot row still gets hundreds of updates from each thread:
+  // short runs (a small set, partial_fit's batches) write every update.
   long_run_ = options_.threads > 1 &&
               data_->size() * options_.epochs >= kMinThinnedShare * options_.threads;
   if (long_run_) hot_text_ = model_.hot_text_rows(*data_);
@@ -133,16 +131,17 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
   try {
     const Dataset& data = *data_;
     const int64_t n = data.size();
+    int64_t share = 0;
+    for (int64_t b : blocks) share += std::min(n, (b + 1) * kBlockSize) - b * kBlockSize;
+    const int64_t total = share * options_.epochs;
     ThreadSharing sharing;
     sharing.replicate = options_.threads > 1;
+    sharing.examples = total;
     if (long_run_) sharing.hot_text = &hot_text_;
     ModelScratch scratch =
         model_.make_scratch(options_.seed, 1 + static_cast<uint64_t>(worker), sharing);
     Rng order_rng(options_.seed, (uint64_t{1} << 32) + static_cast<uint64_t>(worker));
     Counters& counters = counters_[worker];
-    int64_t share = 0;
-    for (int64_t b : blocks) share += std::min(n, (b + 1) * kBlockSize) - b * kBlockSize;
-    const int64_t total = share * options_.epochs;
     int64_t done = 0;
     double loss_sum = 0.0;
     int64_t loss_count = 0;
