@@ -127,6 +127,9 @@ def test_a_two_worker_fit_scores_as_a_one_machine_fit(client, sharded):
     assert abs(clf.score(texts, y) - local) <= 0.005
 
 
+# The fit waits on its workers' futures: a lost slice that was never
+# rescheduled would wait forever.
+@pytest.mark.timeout(180)
 def test_a_worker_killed_mid_fit_costs_its_slice_not_the_fit(client, sharded):
     import signal
     import threading
