@@ -25,7 +25,8 @@ constexpr size_t kCacheLine = 64;
 // fit (250k documents, 2M x 100 table, 2 threads: 4.2-6.5 s with huge
 // pages, 2.9-3.1 s without; README, Performance, "Threads"). Where huge
 // pages are cheap, a system with transparent huge pages "always" on still
-// backs the table with them (the training loop ran ~15% faster with them).
+// backs the table with them (the training loop alone ran 10-25% faster with
+// them on 2M-row tables).
 float* allocate_floats(int64_t count) {
   const size_t bytes = std::max<size_t>(static_cast<size_t>(count) * sizeof(float), 1);
   void* p = std::aligned_alloc(kCacheLine, (bytes + kCacheLine - 1) / kCacheLine * kCacheLine);

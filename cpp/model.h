@@ -57,15 +57,16 @@ enum class Inputs : int32_t { kBoth = 0, kTextOnly = 1, kFeaturesOnly = 2 };
 struct ThreadSharing {
   // Others train at once: the thread trains its own replicas of the small
   // dense tables (the output matrix up to kReplicatedOutput floats, C),
-  // merged into the shared ones every few examples (see Replica); the
-  // embedding tables stay shared.
+  // merged into the shared ones every few examples (see Replica); the text
+  // table stays shared.
   bool replicate = false;
   // Examples the thread trains, all epochs together: with replicate, at
   // least kMinFeatureMerges merges' worth, it replicates the feature-token
-  // table too.
+  // table too (up to kReplicatedDenseOutput floats, as a dense output matrix).
   int64_t examples = 0;
   // The text rows of which it applies only every kThinning-th update,
-  // kThinning times as large (see ThinnedWrites); nullptr: none.
+  // kThinning times as large (see ThinnedWrites); nullptr or an empty set:
+  // none.
   const HotRows* hot_text = nullptr;
 };
 

@@ -95,9 +95,10 @@ void Trainer::run() {
   shuffle(blocks.data(), n_blocks, rng);
   // Thinned, a hot row still gets hundreds of updates from each thread:
   // short runs (a small set, partial_fit's batches) write every update.
-  long_run_ = options_.threads > 1 &&
-              data_->size() * options_.epochs >= kMinThinnedShare * options_.threads;
-  if (long_run_) hot_text_ = model_.hot_text_rows(*data_);
+  if (options_.threads > 1 &&
+      data_->size() * options_.epochs >= kMinThinnedShare * options_.threads) {
+    hot_text_ = model_.hot_text_rows(*data_);
+  }
   JobControl* job = current_job();
   std::vector<std::thread> workers;
   try {
@@ -137,7 +138,7 @@ void Trainer::work(int worker, std::vector<int64_t> blocks) {
     ThreadSharing sharing;
     sharing.replicate = options_.threads > 1;
     sharing.examples = total;
-    if (long_run_) sharing.hot_text = &hot_text_;
+    if (sharing.replicate) sharing.hot_text = &hot_text_;
     ModelScratch scratch =
         model_.make_scratch(options_.seed, 1 + static_cast<uint64_t>(worker), sharing);
     Rng order_rng(options_.seed, (uint64_t{1} << 32) + static_cast<uint64_t>(worker));

@@ -96,8 +96,7 @@ class Trainer {
   std::shared_ptr<const Dataset> data_;
   TrainOptions options_;
   std::unique_ptr<Counters[]> counters_;
-  bool long_run_ = false;  // several threads, each training >= kMinThinnedShare examples
-  HotRows hot_text_;       // on a long run: the text rows whose writes they thin
+  HotRows hot_text_;  // on several threads: the text rows whose writes they thin
   std::atomic<bool> failed_{false};  // a worker threw: error_
   std::mutex mutex_;
   std::exception_ptr error_;
