@@ -94,7 +94,30 @@ MMFAST_CLONES void Projection::forward(const float* v, ProjectionScratch& scratc
   float* scaled = scratch.next_scaled(d);
   for (int64_t j = 0; j < d; ++j) scaled[j] = (v[j] - mean[j]) * inv_scale[j];
   const Matrix& weights = scratch.replica.of(weights_);
-  for (int64_t i = 0; i < dim(); ++i) u[i] = dot(weights.row(i), scaled, d);
+  // Four rows at a time: one row's dot product over all the features is a
+  // chain of dependent multiply-adds, one vector each 4 cycles; four rows
+  // are four chains side by side, each summed as dot() sums it. A
+  // features-only fit (5k examples of 2048 features, dim 100, 9 epochs, 1
+  // thread) took 1.13 s a row at a time, 0.88 s so (eight rows: 0.97 s).
+  const int64_t h = dim();
+  int64_t i = 0;
+  for (; i + 4 <= h; i += 4) {
+    const float *c0 = weights.row(i), *c1 = weights.row(i + 1), *c2 = weights.row(i + 2),
+                *c3 = weights.row(i + 3);
+    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+    for (int64_t j = 0; j < d; ++j) {
+      s0 += c0[j] * scaled[j];
+      s1 += c1[j] * scaled[j];
+      s2 += c2[j] * scaled[j];
+      s3 += c3[j] * scaled[j];
+    }
+    u[i] = s0;
+    u[i + 1] = s1;
+    u[i + 2] = s2;
+    u[i + 3] = s3;
+  }
+  for (; i < h; ++i) u[i] = dot(weights.row(i), scaled, d);
 }
 
 void Projection::backward(float step, const float* du, ProjectionScratch& scratch) {
@@ -110,14 +133,36 @@ void Projection::flush(ProjectionScratch& scratch) {
 }
 
 MMFAST_CLONES void Projection::apply(ProjectionScratch& scratch) {
+  constexpr int64_t kTile = 64;  // floats: 4 AVX-512 registers
   const int64_t d = n_features();
   const int64_t h = dim();
   Matrix& weights = scratch.replica.of(weights_);
-  // Row by row, so each row of C is loaded once for the whole batch.
-  for (int64_t i = 0; i < h; ++i) {
-    float* row = weights.row(i);
-    for (int k = 0; k < scratch.pending; ++k) {
-      axpy(scratch.du[k * h + i], scratch.scaled.data() + k * d, row, d);
+  // Each weight takes the batch's updates in order, as one axpy per example
+  // would (the same floats), but a slice of columns at a time, whose scaled
+  // features stay in L1 for all h rows, and within a row a tile of kTile
+  // weights at a time, which stays in registers for the whole batch: stored
+  // once, not kBatch times. The features-only fit of Projection::forward
+  // took 0.88 s with an axpy per example and row, 0.73 s so.
+  for (int64_t first = 0; first < d; first += ProjectionScratch::kSliceColumns) {
+    const int64_t columns = std::min(ProjectionScratch::kSliceColumns, d - first);
+    for (int64_t i = 0; i < h; ++i) {
+      float* row = weights.row(i) + first;
+      int64_t j0 = 0;
+      for (; j0 + kTile <= columns; j0 += kTile) {
+        float tile[kTile];
+        std::copy(row + j0, row + j0 + kTile, tile);
+        for (int k = 0; k < scratch.pending; ++k) {
+          const float a = scratch.du[k * h + i];
+          const float* x = scratch.scaled.data() + k * d + first + j0;
+#pragma omp simd
+          for (int64_t j = 0; j < kTile; ++j) tile[j] += a * x[j];
+        }
+        std::copy(tile, tile + kTile, row + j0);
+      }
+      for (int k = 0; k < scratch.pending; ++k) {
+        axpy(scratch.du[k * h + i], scratch.scaled.data() + k * d + first + j0, row + j0,
+             columns - j0);
+      }
     }
   }
   scratch.pending = 0;

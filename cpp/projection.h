@@ -32,6 +32,9 @@ struct Standardization {
 struct ProjectionScratch {
   static constexpr int kBatch = 16;
   static constexpr int kMergeEvery = 64;
+  // Columns of C updated together (Projection::apply): the batch's scaled
+  // features over them, kBatch x 256 floats, are 16 KB of L1.
+  static constexpr int64_t kSliceColumns = 256;
   std::vector<float> scaled;  // kBatch x n_features
   std::vector<float> du;      // kBatch x dim
   int pending = 0;            // examples in the batch so far
