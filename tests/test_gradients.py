@@ -85,19 +85,21 @@ def _softmax_step(z, B, label, lr):
     return B + np.outer(alpha, z), B.T @ alpha, -np.log(p[label] + 1e-5)
 
 
-# (fusion, the inputs of the step): modality dropout trains on one alone.
-STEPS = [(None, "both"), ("add", "both"), ("pq", "both"),
-         ("add", "text"), ("add", "features"), ("pq", "text"), ("pq", "features")]
+# (fusion, the inputs of the step, features): modality dropout trains on one
+# alone; 300 features take C's kernels through whole tiles of 64 columns and
+# a second slice of 256.
+STEPS = [(None, "both", 7), ("add", "both", 7), ("pq", "both", 7), ("add", "text", 7),
+         ("add", "features", 7), ("pq", "text", 7), ("pq", "features", 7), ("add", "both", 300)]
 
 
-@pytest.mark.parametrize(("fusion", "inputs"), STEPS)
-def test_one_sgd_step_matches_numpy(fusion, inputs):
-    X = _features(len(TEXTS))
+@pytest.mark.parametrize(("fusion", "inputs", "n_features"), STEPS)
+def test_one_sgd_step_matches_numpy(fusion, inputs, n_features):
+    X = _features(len(TEXTS), n_features)
     params = dict(PARAMS, fusion=fusion, n_subquantizers=2, n_bits=2, alpha=0.7)
     clf = mmfast.Classifier(**params).fit(TEXTS, LABELS, features=None if fusion is None else X)
     core = clf._native
     before = {name: w.copy() for name, w in core.weights().items()}
-    text, label, v = "red apple sky", 1, _features(1, seed=9)
+    text, label, v = "red apple sky", 1, _features(1, n_features, seed=9)
     lr, feature_lr = 0.3, 0.02
     codes = clf.quantizer_.transform(v) if fusion == "pq" else None
     dense = v if fusion == "add" else None
