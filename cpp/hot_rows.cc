@@ -37,7 +37,6 @@ HotRows HotRows::busiest(const Dataset& data, int64_t table_rows, int64_t k) {
     set_row_bit(hot.bits_, used[i]);
     hot.limit_ = std::max(hot.limit_, used[i] + 1);
   }
-  hot.size_ = k;
   return hot;
 }
 

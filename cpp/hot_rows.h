@@ -46,12 +46,10 @@ class HotRows {
   static constexpr int64_t kLimit = int64_t{1} << 16;
 
   bool contains(int64_t row) const { return row < limit_ && row_bit(bits_, row); }
-  int64_t size() const { return size_; }
 
  private:
   RowBits bits_;
   int64_t limit_ = 0;  // rows >= limit_ are not hot
-  int64_t size_ = 0;
 };
 
 // One thread's thinning of its updates of a table's hot rows.
